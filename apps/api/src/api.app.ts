@@ -1,0 +1,74 @@
+import { PlatformAuthService } from '@app/auth';
+import { DbServerSync, migrateCatalog } from '@app/catalog';
+import { createValidationPipe, ProblemDetailsFilter, requestIdFrom, toProblem } from '@app/common';
+import { AppConfig } from '@app/config';
+import { TenantContextInterceptor } from '@app/tenancy';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiModule } from './api.module';
+
+const LEVELS: Record<string, LogLevel[]> = {
+  silent: [],
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json'];
+
+/** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
+export async function createApiApp(config: AppConfig, catalogUrl: string): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: 1_048_576,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers['x-request-id']),
+    trustProxy: true,
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-ID', request.id);
+    done();
+  });
+  fastify.setErrorHandler((error, request, reply) => {
+    const { problem, headers } = toProblem(error);
+    for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
+    void reply.status(problem.status).type('application/problem+json').send({ ...problem, instance: request.url.split('?')[0] });
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, catalogUrl), adapter, {
+    logger: new ConsoleLogger({ json: config.env === 'production', logLevels: LEVELS[config.logLevel] ?? LEVELS.info }),
+    abortOnError: false,
+  });
+  app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(app.get(TenantContextInterceptor));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tessera API')
+      .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant.')
+      .setVersion('1')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID' }, 'tenant')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** Start-up work that must finish before the API takes traffic. */
+export async function prepareCatalog(app: NestFastifyApplication, config: AppConfig, catalogUrl: string, log: (line: string) => void): Promise<void> {
+  if (config.migrateOnStart) {
+    const applied = await migrateCatalog(app.get(MikroORM), catalogUrl);
+    if (applied.length) log(`catalog migrations applied: ${applied.join(', ')}`);
+  }
+  await app.get(DbServerSync).sync();
+  await app.get(PlatformAuthService).bootstrapAdmin();
+}

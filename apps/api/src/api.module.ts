@@ -1,0 +1,25 @@
+import { AuthModule } from '@app/auth';
+import { CatalogModule } from '@app/catalog';
+import { AppConfig, ConfigModule } from '@app/config';
+import { CRM_TENANT_SCHEMA, CrmModule } from '@app/crm';
+import { HealthModule, PlatformTenantsModule } from '@app/platform';
+import { TenancyModule } from '@app/tenancy';
+import { DynamicModule, Module } from '@nestjs/common';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CatalogModule.forRoot(catalogUrl),
+        TenancyModule.forRoot(CRM_TENANT_SCHEMA),
+        AuthModule,
+        CrmModule,
+        PlatformTenantsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { JWT_ALGORITHM, KeyStore } from './key-store';
+import { Principal, Role, TENANT_ROLES } from './roles';
+
+interface AccessClaims {
+  sub?: unknown;
+  role?: unknown;
+  tid?: unknown;
+  scope?: unknown;
+  jti?: unknown;
+}
+
+/** Checks the claims beyond the signature: a well-formed tenant or platform token, nothing else. */
+export function toPrincipal(claims: AccessClaims): Principal | null {
+  const { sub, role, tid, scope, jti } = claims;
+  if (typeof sub !== 'string' || typeof jti !== 'string') return null;
+  if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti };
+  if (scope === 'tenant' && typeof tid === 'string' && (TENANT_ROLES as readonly unknown[]).includes(role)) {
+    return { sub, role: role as Role, tid, scope, jti };
+  }
+  return null;
+}
+
+/** passport-jwt: one algorithm, keys only from our own key set (by `kid`), `iss`/`aud`/`exp` checked. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: [JWT_ALGORITHM],
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: 30 },
+      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: Error | null, key?: string) => void) => {
+        const header = decodeHeader(rawJwt);
+        const key = header?.alg === JWT_ALGORITHM ? keys.verificationKey(header.kid) : undefined;
+        if (!key) done(new Error('unknown signing key'));
+        else done(null, key);
+      },
+    });
+  }
+
+  validate(claims: AccessClaims): Principal | false {
+    return toPrincipal(claims) ?? false;
+  }
+}
+
+function decodeHeader(rawJwt: string): { alg?: unknown; kid?: unknown } | undefined {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(rawJwt.split('.')[0] ?? '', 'base64url').toString('utf8'));
+    return header && typeof header === 'object' ? (header as { alg?: unknown; kid?: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,54 @@
+import { APP_CONFIG, AppConfig, loadOrCreateDevSecret } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
+
+export const JWT_ALGORITHM = 'ES256';
+
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+}
+
+/** RFC 7638 thumbprint of an EC public key: a stable `kid`. */
+function thumbprint(jwk: JsonWebKey): string {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/**
+ * The access-token keys: one signs, every listed one verifies (by `kid`). In development
+ * the signing key is generated once into the git-ignored keys folder.
+ */
+@Injectable()
+export class KeyStore {
+  readonly signing: SigningKey;
+  private readonly verifying = new Map<string, KeyObject>();
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const pem =
+      config.jwt.privateKeyPem ??
+      loadOrCreateDevSecret(config.keysDir, 'jwt-es256.pem', () =>
+        generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      );
+    const privateKey = createPrivateKey(pem);
+    if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new Error('JWT_PRIVATE_KEY must be an EC P-256 key (ES256)');
+    }
+    const publicKey = createPublicKey(privateKey);
+    const kid = thumbprint(publicKey.export({ format: 'jwk' }));
+    this.signing = { kid, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    this.verifying.set(kid, publicKey);
+  }
+
+  /** PEM of the verification key with this id, or undefined for a key we never issued. */
+  verificationKey(kid: unknown): string | undefined {
+    if (typeof kid !== 'string') return undefined;
+    return this.verifying.get(kid)?.export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  jwks(): { keys: JsonWebKey[] } {
+    return {
+      keys: [...this.verifying.entries()].map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: JWT_ALGORITHM })),
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { JWT_ALGORITHM, KeyStore } from './key-store';
+import type { Role } from './roles';
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/** Issues access tokens: `sub`, `tid` (tenant tokens), `role`, `scope`, `iss`, `aud`, `exp`, `jti`. */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly keys: KeyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  issue(subject: { sub: string; role: Role; tid?: string; ver?: number }): TokenPair {
+    const ttl = this.config.jwt.accessTtlSeconds;
+    const payload = subject.tid
+      ? { tid: subject.tid, role: subject.role, scope: 'tenant', ver: subject.ver ?? 0 }
+      : { role: subject.role, scope: 'platform' };
+    const accessToken = this.jwt.sign(payload, {
+      algorithm: JWT_ALGORITHM,
+      privateKey: this.keys.signing.privateKeyPem,
+      keyid: this.keys.signing.kid,
+      subject: subject.sub,
+      issuer: this.config.jwt.issuer,
+      audience: this.config.jwt.audience,
+      expiresIn: ttl,
+      jwtid: randomUUID(),
+    });
+    return { accessToken, tokenType: 'Bearer', expiresIn: ttl };
+  }
+}

@@ -1,0 +1,32 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { DbServer } from './db-server.entity';
+
+/** Mirrors the servers of tenants.config.json into the catalog; servers no longer listed are kept but inactive. */
+@Injectable()
+export class DbServerSync {
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async sync(): Promise<void> {
+    const em = this.orm.em.fork();
+    const existing = new Map((await em.find(DbServer, {})).map((server) => [server.name, server]));
+    for (const server of this.config.tenants.servers) {
+      const row = existing.get(server.name) ?? em.create(DbServer, { name: server.name, capacity: server.capacity });
+      em.assign(row, {
+        useCatalogServer: server.useCatalogServer,
+        host: server.host ?? null,
+        port: server.port ?? null,
+        capacity: server.capacity,
+        tags: server.tags,
+        active: true,
+      });
+      existing.delete(server.name);
+    }
+    for (const gone of existing.values()) gone.active = false;
+    await em.flush();
+  }
+}

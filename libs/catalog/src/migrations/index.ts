@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126000000 } from './Migration20261126000000';
+
+/** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
+export const CATALOG_MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261126000000', class: Migration20261126000000 }];

@@ -1,0 +1,88 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppException, FieldError, PROBLEM_TYPE_BASE } from './app.exception';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+const STATUS_TITLES: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad Request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not Found'],
+  405: ['method-not-allowed', 'Method Not Allowed'],
+  406: ['not-acceptable', 'Not Acceptable'],
+  408: ['request-timeout', 'Request Timeout'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload Too Large'],
+  415: ['unsupported-media-type', 'Unsupported Media Type'],
+  422: ['unprocessable', 'Unprocessable Content'],
+  429: ['too-many-requests', 'Too Many Requests'],
+  503: ['unavailable', 'Service Unavailable'],
+};
+
+/** Messages of these client errors are ours or the framework's own, and safe to show. */
+function genericProblem(status: number, detail: string): ProblemDetails {
+  const [code, title] = STATUS_TITLES[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
+  return { type: PROBLEM_TYPE_BASE + code, title, status, detail };
+}
+
+/** Turns any thrown value into an RFC 9457 problem document. Exported for unit tests. */
+export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
+  if (exception instanceof AppException) {
+    const problem: ProblemDetails = {
+      type: PROBLEM_TYPE_BASE + exception.code,
+      title: exception.title,
+      status: exception.status,
+      detail: exception.detail,
+    };
+    if (exception.errors) problem.errors = exception.errors;
+    return { problem, headers: exception.headers };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = status >= 500 ? 'The server failed to answer this request.' : Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+    return { problem: genericProblem(status, detail) };
+  }
+  const fastifyStatus = (exception as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    // Fastify's own client errors (bad JSON, wrong content type, body too large) carry safe messages.
+    const detail = fastifyStatus === 400 ? 'The request body is not valid JSON.' : String((exception as Error).message);
+    return { problem: genericProblem(fastifyStatus, detail) };
+  }
+  return { problem: genericProblem(500, 'The server failed to answer this request.') };
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { problem, headers } = toProblem(exception);
+    if (problem.status >= 500 && !(exception instanceof AppException)) {
+      this.logger.error(
+        { requestId: request.id, method: request.method, url: request.url, err: describe(exception) },
+        exception instanceof Error ? exception.stack : undefined,
+      );
+    }
+    problem.instance = request.url?.split('?')[0];
+    for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
+    void reply.status(problem.status).type('application/problem+json').send(problem);
+  }
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+}

@@ -1,0 +1,205 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { resolve } from 'node:path';
+import { ConfigError } from './config.error';
+import { loadTenantsConfig, TenantsConfig } from './tenants-config';
+import { validateOrThrow } from './validate';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+const POSTGRES_URL = /^postgres(ql)?:\/\/[^\s]+$/;
+
+/** The environment Tessera reads. Field names are the variable names, so errors name them. */
+class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @Matches(POSTGRES_URL, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @Matches(/^[a-z][a-z0-9_]{0,22}$/, { message: 'TENANT_DB_PREFIX must be 1-23 lower-case letters, digits or _ and start with a letter' })
+  TENANT_DB_PREFIX = 'tenant_';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  TENANT_POOLS_MAX = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  TENANT_POOL_SIZE = 4;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  TENANT_POOL_IDLE_MS = 300_000;
+
+  @IsOptional()
+  @IsEmail({}, { message: 'PLATFORM_ADMIN_EMAIL must be an email address' })
+  PLATFORM_ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'PLATFORM_ADMIN_PASSWORD must be at least 12 characters' })
+  @MaxLength(256)
+  PLATFORM_ADMIN_PASSWORD?: string;
+
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, { message: 'APP_BASE_DOMAIN must be a lower-case domain name' })
+  APP_BASE_DOMAIN = 'localhost';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  TENANT_RATE_LIMIT_RPS = 200;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START = true;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  TENANTS_CONFIG = 'tenants.config.json';
+
+  @IsString()
+  DATA_DIR = '.data';
+
+  @IsString()
+  KEYS_DIR = '.keys';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  /** base64 of 32 random bytes: encrypts tenant database passwords in the catalog. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'TENANT_SECRETS_KEY must be base64 of 32 bytes' })
+  TENANT_SECRETS_KEY?: string;
+
+  /** PEM of the EC P-256 private key that signs access tokens. */
+  @IsOptional()
+  @Matches(/-----BEGIN (EC )?PRIVATE KEY-----/, { message: 'JWT_PRIVATE_KEY must be a PEM private key' })
+  JWT_PRIVATE_KEY?: string;
+
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER = 'tessera';
+
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE = 'tessera-api';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL = 900;
+}
+
+/** Every variable Tessera reads; anything else in the environment is not ours to judge. */
+export const ENV_KEYS = [
+  'NODE_ENV',
+  'PORT',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TENANT_DB_PREFIX',
+  'TENANT_POOLS_MAX',
+  'TENANT_POOL_SIZE',
+  'TENANT_POOL_IDLE_MS',
+  'PLATFORM_ADMIN_EMAIL',
+  'PLATFORM_ADMIN_PASSWORD',
+  'APP_BASE_DOMAIN',
+  'TENANT_RATE_LIMIT_RPS',
+  'MIGRATE_ON_START',
+  'LOG_LEVEL',
+  'TENANTS_CONFIG',
+  'DATA_DIR',
+  'KEYS_DIR',
+  'EMBEDDED_PG_PORT',
+  'TENANT_SECRETS_KEY',
+  'JWT_PRIVATE_KEY',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'ACCESS_TOKEN_TTL',
+] as const;
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl?: string;
+  redisUrl?: string;
+  tenantDbPrefix: string;
+  tenantPoolsMax: number;
+  tenantPoolSize: number;
+  tenantPoolIdleMs: number;
+  platformAdmin: { email?: string; password?: string };
+  baseDomain: string;
+  tenantRateLimitRps: number;
+  migrateOnStart: boolean;
+  logLevel: string;
+  dataDir: string;
+  keysDir: string;
+  embeddedPgPort: number;
+  tenantSecretsKey?: string;
+  jwt: { privateKeyPem?: string; issuer: string; audience: string; accessTtlSeconds: number };
+  tenants: TenantsConfig;
+}
+
+/** Reads and validates the whole configuration; throws a one-line ConfigError on the first problem. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const plain = Object.fromEntries(ENV_KEYS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
+  const vars = validateOrThrow(EnvironmentVariables, plain, 'environment');
+  if (vars.NODE_ENV === 'production') {
+    for (const key of ['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL'] as const) {
+      if (!vars[key]) throw new ConfigError(`environment: ${key} must be set when NODE_ENV=production`);
+    }
+  }
+  return {
+    env: vars.NODE_ENV,
+    port: vars.PORT,
+    databaseUrl: vars.DATABASE_URL,
+    redisUrl: vars.REDIS_URL,
+    tenantDbPrefix: vars.TENANT_DB_PREFIX,
+    tenantPoolsMax: vars.TENANT_POOLS_MAX,
+    tenantPoolSize: vars.TENANT_POOL_SIZE,
+    tenantPoolIdleMs: vars.TENANT_POOL_IDLE_MS,
+    platformAdmin: { email: vars.PLATFORM_ADMIN_EMAIL, password: vars.PLATFORM_ADMIN_PASSWORD },
+    baseDomain: vars.APP_BASE_DOMAIN,
+    tenantRateLimitRps: vars.TENANT_RATE_LIMIT_RPS,
+    migrateOnStart: vars.MIGRATE_ON_START,
+    logLevel: vars.LOG_LEVEL,
+    dataDir: resolve(cwd, vars.DATA_DIR),
+    keysDir: resolve(cwd, vars.KEYS_DIR),
+    embeddedPgPort: vars.EMBEDDED_PG_PORT,
+    tenantSecretsKey: vars.TENANT_SECRETS_KEY,
+    jwt: { privateKeyPem: vars.JWT_PRIVATE_KEY, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE, accessTtlSeconds: vars.ACCESS_TOKEN_TTL },
+    tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
+  };
+}

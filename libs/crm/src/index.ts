@@ -1,0 +1,3 @@
+export * from './crm.module';
+export * from './leads/lead.entity';
+export * from './tenant-schema';

@@ -1,0 +1,24 @@
+import { PageQueryDto } from '@app/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
+
+export const LEAD_SORT_FIELDS = ['name', 'company', 'status', 'createdAt', 'updatedAt'] as const;
+
+export class ListLeadsQuery extends PageQueryDto {
+  @ApiPropertyOptional({ enum: LEAD_STATUSES })
+  @IsOptional()
+  @IsIn(LEAD_STATUSES)
+  status?: LeadStatus;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'ownerId must be a UUID' })
+  ownerId?: string;
+
+  @ApiPropertyOptional({ description: 'case-insensitive search over name, email and company' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}

@@ -1,0 +1,71 @@
+import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { LeadRepository } from './lead.repository';
+
+export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'lost', 'converted'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+@Entity({ tableName: 'leads', repository: () => LeadRepository })
+export class Lead {
+  [EntityRepositoryType]?: LeadRepository;
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  name: string;
+
+  @Property({ type: 'text', nullable: true })
+  email?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  phone?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  company?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  source?: string | null;
+
+  @Enum({ items: () => LEAD_STATUSES, type: 'text' })
+  status: LeadStatus = 'new';
+
+  @Index()
+  @Property({ type: 'uuid' })
+  ownerId: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
+
+export interface LeadView {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  company: string | null;
+  source: string | null;
+  status: LeadStatus;
+  ownerId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toLeadView(lead: Lead): LeadView {
+  return {
+    id: lead.id,
+    name: lead.name,
+    email: lead.email ?? null,
+    phone: lead.phone ?? null,
+    company: lead.company ?? null,
+    source: lead.source ?? null,
+    status: lead.status,
+    ownerId: lead.ownerId,
+    createdAt: lead.createdAt.toISOString(),
+    updatedAt: lead.updatedAt.toISOString(),
+  };
+}

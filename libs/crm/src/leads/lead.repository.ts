@@ -1,0 +1,42 @@
+import type { SortSpec } from '@app/common';
+import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
+import type { Lead, LeadStatus } from './lead.entity';
+
+export interface LeadSearch {
+  /** Only this owner's leads (staff see their own). */
+  ownerScope?: string;
+  status?: LeadStatus;
+  ownerId?: string;
+  q?: string;
+  sort: SortSpec;
+  page: number;
+  limit: number;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class LeadRepository extends EntityRepository<Lead> {
+  async search(search: LeadSearch): Promise<[Lead[], number]> {
+    if (search.ownerScope && search.ownerId && search.ownerId !== search.ownerScope) return [[], 0];
+    const where: FilterQuery<Lead> = {};
+    const owner = search.ownerScope ?? search.ownerId;
+    if (owner) where.ownerId = owner;
+    if (search.status) where.status = search.status;
+    if (search.q) {
+      const like = `%${escapeLike(search.q)}%`;
+      where.$or = [{ name: { $ilike: like } }, { email: { $ilike: like } }, { company: { $ilike: like } }];
+    }
+    return this.findAndCount(where, {
+      orderBy: [{ [search.sort.field]: search.sort.direction }, { id: 'asc' }],
+      limit: search.limit,
+      offset: (search.page - 1) * search.limit,
+    });
+  }
+
+  /** The lead, only if the caller may see it (owner scope for staff). */
+  findVisible(id: string, ownerScope?: string): Promise<Lead | null> {
+    return this.findOne(ownerScope ? { id, ownerId: ownerScope } : { id });
+  }
+}

@@ -1,0 +1,47 @@
+import { CurrentUser, Roles, type Principal } from '@app/auth';
+import { Page, UuidPipe } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CreateLeadDto } from './dto/create-lead.dto';
+import { ListLeadsQuery } from './dto/list-leads.query';
+import { UpdateLeadDto } from './dto/update-lead.dto';
+import { LeadView } from './lead.entity';
+import { LeadsService } from './leads.service';
+
+@ApiTags('leads')
+@ApiBearerAuth()
+@Controller('leads')
+export class LeadsController {
+  constructor(private readonly leads: LeadsService) {}
+
+  @Roles('company_admin', 'manager', 'staff')
+  @Post()
+  create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
+    return this.leads.create(user, dto);
+  }
+
+  @Roles('company_admin', 'manager', 'staff')
+  @Get()
+  list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
+    return this.leads.list(user, query);
+  }
+
+  @Roles('company_admin', 'manager', 'staff')
+  @Get(':id')
+  get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
+    return this.leads.get(user, id);
+  }
+
+  @Roles('company_admin', 'manager', 'staff')
+  @Patch(':id')
+  update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
+    return this.leads.update(user, id, dto);
+  }
+
+  @Roles('company_admin', 'manager')
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
+    return this.leads.remove(user, id);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Principal } from '@app/auth';
+import { ConflictException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { TenantContext } from '@app/tenancy';
+import { Injectable } from '@nestjs/common';
+import { CreateLeadDto } from './dto/create-lead.dto';
+import { LEAD_SORT_FIELDS, ListLeadsQuery } from './dto/list-leads.query';
+import { UpdateLeadDto } from './dto/update-lead.dto';
+import { Lead, LeadView, toLeadView } from './lead.entity';
+import { LeadRepository } from './lead.repository';
+
+/** Staff see and change only the leads they own; managers and company admins see all. */
+function ownerScope(principal: Principal): string | undefined {
+  return principal.role === 'staff' ? principal.sub : undefined;
+}
+
+@Injectable()
+export class LeadsService {
+  constructor(private readonly tenancy: TenantContext) {}
+
+  private get leads(): LeadRepository {
+    return this.tenancy.em.getRepository(Lead);
+  }
+
+  async create(principal: Principal, dto: CreateLeadDto): Promise<LeadView> {
+    const lead = this.leads.create({ ...dto, ownerId: principal.sub });
+    await this.tenancy.em.flush();
+    return toLeadView(lead);
+  }
+
+  async list(principal: Principal, query: ListLeadsQuery): Promise<Page<LeadView>> {
+    const sort = parseSort(query.sort, LEAD_SORT_FIELDS, { field: 'createdAt', direction: 'desc' });
+    if (!sort) throw new ValidationException([{ field: 'sort', message: `sort must be one of ${LEAD_SORT_FIELDS.join(', ')} (prefix - for descending)` }]);
+    const [rows, total] = await this.leads.search({
+      ownerScope: ownerScope(principal),
+      status: query.status,
+      ownerId: query.ownerId,
+      q: query.q,
+      sort,
+      page: query.page,
+      limit: query.limit,
+    });
+    return { data: rows.map(toLeadView), meta: { page: query.page, limit: query.limit, total } };
+  }
+
+  async get(principal: Principal, id: string): Promise<LeadView> {
+    return toLeadView(await this.visible(principal, id));
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateLeadDto): Promise<LeadView> {
+    const lead = await this.visible(principal, id);
+    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
+    this.leads.assign(lead, dto);
+    await this.tenancy.em.flush();
+    return toLeadView(lead);
+  }
+
+  async remove(principal: Principal, id: string): Promise<void> {
+    const lead = await this.visible(principal, id);
+    await this.tenancy.em.remove(lead).flush();
+  }
+
+  private async visible(principal: Principal, id: string): Promise<Lead> {
+    const lead = await this.leads.findVisible(id, ownerScope(principal));
+    if (!lead) throw new NotFoundException('No such lead.');
+    return lead;
+  }
+}

@@ -1,0 +1,4 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126000200 } from './Migration20261126000200';
+
+export const CRM_TENANT_MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261126000200', class: Migration20261126000200 }];

@@ -1,0 +1,2 @@
+export * from './health/health.module';
+export * from './tenants/platform-tenants.module';

@@ -1,0 +1,7 @@
+import { AuthModule } from '@app/auth';
+import { Module } from '@nestjs/common';
+import { PlatformTenantsController } from './platform-tenants.controller';
+import { PlatformTenantsService } from './platform-tenants.service';
+
+@Module({ imports: [AuthModule], controllers: [PlatformTenantsController], providers: [PlatformTenantsService] })
+export class PlatformTenantsModule {}

@@ -1,0 +1,146 @@
+import { PgTarget, quoteIdent } from '@app/catalog';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
+import { DatabaseServers } from './database-servers';
+
+const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
+
+function ident(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`refusing an unexpected identifier: ${name}`);
+  return quoteIdent(name);
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** DDL on database servers with their admin credentials: roles, databases, privileges. */
+@Injectable()
+export class DatabaseAdmin implements OnApplicationShutdown {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly servers: DatabaseServers) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.end().catch(() => undefined)));
+    this.pools.clear();
+  }
+
+  /** A client on the server's maintenance database (`postgres`). */
+  async withServer<T>(server: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool(server).connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A short-lived admin client on one database of the server. */
+  async withDatabase<T>(server: string, database: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const pool = new Pool({ ...this.servers.admin(server, database), max: 1, connectionTimeoutMillis: 5000 });
+    pool.on('error', () => undefined);
+    const client = await pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+  }
+
+  adminTarget(server: string, database: string): PgTarget {
+    return this.servers.admin(server, database);
+  }
+
+  async databaseExists(server: string, name: string): Promise<boolean> {
+    return this.withServer(server, async (c) => ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0);
+  }
+
+  async roleExists(server: string, name: string): Promise<boolean> {
+    return this.withServer(server, async (c) => ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0);
+  }
+
+  /** Creates the login role, or resets its password to the one in the catalog. */
+  async ensureRole(server: string, role: string, password: string): Promise<void> {
+    const attrs = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(password)}`;
+    await this.withServer(server, async (c) => {
+      try {
+        await c.query(`CREATE ROLE ${ident(role)} ${attrs}`);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: it exists
+        await c.query(`ALTER ROLE ${ident(role)} ${attrs}`);
+      }
+    });
+  }
+
+  /**
+   * Clones `template` into `name` unless it exists; CONNECT only for the tenant's role.
+   * Holds the shared advisory lock `sharedLock` (template maintenance takes it exclusively).
+   */
+  async ensureDatabaseFromTemplate(server: string, name: string, template: string, role: string, sharedLock: number): Promise<void> {
+    await this.withServer(server, async (c) => {
+      await c.query('select pg_advisory_lock_shared($1)', [sharedLock]);
+      try {
+        const exists = ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0;
+        if (!exists) {
+          try {
+            await c.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
+          } catch (error) {
+            if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
+          }
+        }
+      } finally {
+        await c.query('select pg_advisory_unlock_shared($1)', [sharedLock]);
+      }
+      await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+      await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(name)} TO ${ident(role)}`);
+    });
+  }
+
+  /** Creates an empty database only the admin can connect to (a template). */
+  async ensureEmptyDatabase(server: string, name: string): Promise<boolean> {
+    return this.withServer(server, async (c) => {
+      if (((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0) return false;
+      try {
+        await c.query(`CREATE DATABASE ${ident(name)}`);
+      } catch (error) {
+        if ((error as { code?: string }).code === '42P04') return false;
+        throw error;
+      }
+      await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+      return true;
+    });
+  }
+
+  /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only. */
+  async grantRuntimePrivileges(server: string, database: string, role: string): Promise<void> {
+    await this.withDatabase(server, database, async (c) => {
+      await c.query('BEGIN');
+      await c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+      await c.query(`GRANT USAGE ON SCHEMA public TO ${ident(role)}`);
+      await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${ident(role)}`);
+      await c.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${ident(role)}`);
+      await c.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE mikro_orm_migrations FROM ${ident(role)}`);
+      await c.query('COMMIT');
+    });
+  }
+
+  async dropDatabase(server: string, name: string): Promise<void> {
+    await this.withServer(server, (c) => c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+  }
+
+  async dropRole(server: string, name: string): Promise<void> {
+    await this.withServer(server, (c) => c.query(`DROP ROLE IF EXISTS ${ident(name)}`));
+  }
+
+  private pool(server: string): Pool {
+    let pool = this.pools.get(server);
+    if (!pool) {
+      pool = new Pool({ ...this.servers.admin(server, 'postgres'), max: 3, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 });
+      pool.on('error', () => undefined);
+      this.pools.set(server, pool);
+    }
+    return pool;
+  }
+}

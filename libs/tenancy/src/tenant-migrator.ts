@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { DatabaseAdmin } from './database-admin';
+import { TenantOrmFactory } from './tenant-orm.factory';
+import { CompanyAdminSeed, TENANT_SCHEMA, TenantSchema } from './tenant-schema';
+import { Inject } from '@nestjs/common';
+
+/** Applies the tenant schema's migrations to one database with the server's admin credentials. */
+@Injectable()
+export class TenantMigrator {
+  constructor(
+    private readonly admin: DatabaseAdmin,
+    private readonly factory: TenantOrmFactory,
+    @Inject(TENANT_SCHEMA) private readonly schema: TenantSchema,
+  ) {}
+
+  /** Name of the newest migration: the schema version a migrated database is at. */
+  latestVersion(): string {
+    return this.schema.migrations.map((m) => m.name).sort().at(-1) ?? 'none';
+  }
+
+  async migrate(server: string, database: string, seed?: CompanyAdminSeed): Promise<string[]> {
+    return this.withAdminOrm(server, database, async (orm) => {
+      const applied = await orm.getMigrator().up();
+      if (seed) await this.schema.seedCompanyAdmin(orm.em.fork(), seed);
+      return applied.map((m) => m.name);
+    });
+  }
+
+  async pending(server: string, database: string): Promise<string[]> {
+    return this.withAdminOrm(server, database, async (orm) => (await orm.getMigrator().getPendingMigrations()).map((m) => m.name));
+  }
+
+  private async withAdminOrm<T>(server: string, database: string, fn: (orm: MikroORM) => Promise<T>): Promise<T> {
+    const target = this.admin.adminTarget(server, database);
+    const orm = await this.factory.create({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      dbName: database,
+      poolSize: 1,
+      applicationName: 'tessera-migrate',
+    });
+    try {
+      return await fn(orm);
+    } finally {
+      await orm.close(true);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { EntityClass, MigrationObject } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface CompanyAdminSeed {
+  email: string;
+  name: string;
+  passwordHash: string;
+}
+
+/** What every tenant database holds: composed by the application from the domain libs. */
+export interface TenantSchema {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- MikroORM's own entity list type
+  entities: EntityClass<any>[];
+  migrations: MigrationObject[];
+  /** Creates the first company admin; must be idempotent (provisioning may run again). */
+  seedCompanyAdmin(em: EntityManager, admin: CompanyAdminSeed): Promise<void>;
+}
+
+export const TENANT_SCHEMA = Symbol('TENANT_SCHEMA');
