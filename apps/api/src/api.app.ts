@@ -1,6 +1,6 @@
 import { PlatformAuthService } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
-import { createValidationPipe, ProblemDetailsFilter, requestIdFrom, toProblem } from '@app/common';
+import { acceptJsonBodiesOnly, createValidationPipe, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
 import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -34,11 +34,7 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
     void reply.header('X-Request-ID', request.id);
     done();
   });
-  fastify.setErrorHandler((error, request, reply) => {
-    const { problem, headers } = toProblem(error);
-    for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
-    void reply.status(problem.status).type('application/problem+json').send({ ...problem, instance: request.url.split('?')[0] });
-  });
+  acceptJsonBodiesOnly(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, catalogUrl), adapter, {
     logger: new ConsoleLogger({ json: config.env === 'production', logLevels: LEVELS[config.logLevel] ?? LEVELS.info }),

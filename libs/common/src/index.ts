@@ -4,3 +4,4 @@ export * from './validation.pipe';
 export * from './pagination.dto';
 export * from './request-id';
 export * from './uuid.pipe';
+export * from './json-only';

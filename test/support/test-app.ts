@@ -1,0 +1,118 @@
+import { ensureDatabase, parsePostgresUrl, quoteIdent, toPostgresUrl, withClient } from '@app/catalog';
+import { AppConfig, loadAppConfig } from '@app/config';
+import { TenantDirectory } from '@app/tenancy';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { createApiApp, prepareCatalog } from '../../apps/api/src/api.app';
+
+export const PLATFORM_ADMIN = { email: 'root@platform.test', password: 'platform-root-passphrase' };
+
+export interface TestTenant {
+  slug: string;
+  admin: { email: string; password: string; name: string };
+  token: string;
+  dbName: string;
+}
+
+/** One suite's own Tessera: its own catalog database and tenant prefix, so suites run in parallel. */
+export class TestApp {
+  readonly id = randomBytes(4).toString('hex');
+  readonly prefix = `t${this.id}_`;
+  readonly adminUrl = process.env.TESSERA_TEST_PG!;
+  readonly catalogUrl = toPostgresUrl({ ...parsePostgresUrl(this.adminUrl), database: `tessera_test_${this.id}` });
+  private readonly keysDir = mkdtempSync(join(tmpdir(), 'tessera-keys-'));
+  app!: NestFastifyApplication;
+  config!: AppConfig;
+
+  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+    const t = new TestApp();
+    await t.boot(env);
+    return t;
+  }
+
+  private async boot(env: Record<string, string>): Promise<void> {
+    if (!this.adminUrl) throw new Error('TESSERA_TEST_PG is not set: run the suites through jest (global setup)');
+    this.config = loadAppConfig(
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: this.catalogUrl,
+        TENANT_DB_PREFIX: this.prefix,
+        PLATFORM_ADMIN_EMAIL: PLATFORM_ADMIN.email,
+        PLATFORM_ADMIN_PASSWORD: PLATFORM_ADMIN.password,
+        KEYS_DIR: this.keysDir,
+        APP_BASE_DOMAIN: 'tessera.test',
+        ...env,
+      },
+      resolve(__dirname, '../..'),
+    );
+    await ensureDatabase(this.catalogUrl);
+    this.app = await createApiApp(this.config, this.catalogUrl);
+    await prepareCatalog(this.app, this.config, this.catalogUrl, () => undefined);
+    await this.app.init();
+    await this.app.getHttpAdapter().getInstance().ready();
+  }
+
+  http(): ReturnType<typeof request> {
+    return request(this.app.getHttpServer());
+  }
+
+  async platformToken(): Promise<string> {
+    const res = await this.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN).expect(200);
+    return res.body.accessToken as string;
+  }
+
+  /** Onboards a tenant through the API and waits until it is active; returns its admin's token. */
+  async createTenant(name: string, platformToken?: string): Promise<TestTenant> {
+    const token = platformToken ?? (await this.platformToken());
+    const slug = `${name}-${this.id}`;
+    const admin = { email: `admin@${name}.test`, password: `admin-${name}-passphrase`, name: `${name} admin` };
+    await this.http()
+      .post('/api/v1/platform/tenants')
+      .set('authorization', `Bearer ${token}`)
+      .send({ slug, name, adminEmail: admin.email, adminName: admin.name, adminPassword: admin.password })
+      .expect(202);
+    await this.waitForStatus(slug, 'active', token);
+    const login = await this.http().post('/api/v1/auth/login').set('x-tenant-id', slug).send({ email: admin.email, password: admin.password }).expect(200);
+    return { slug, admin, token: login.body.accessToken, dbName: `${this.prefix}${slug.replace(/-/g, '_')}` };
+  }
+
+  async waitForStatus(slug: string, status: string, platformToken: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await this.http().get(`/api/v1/platform/tenants/${slug}`).set('authorization', `Bearer ${platformToken}`);
+      if (res.body.status === status) return res.body;
+      if (res.body.status === 'failed' && status !== 'failed') throw new Error(`tenant ${slug} failed: ${res.body.error}`);
+      if (Date.now() > deadline) throw new Error(`tenant ${slug} not ${status} in ${timeoutMs} ms (is ${res.body.status})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Runs SQL on the server as admin (database `postgres` unless named). */
+  sql<T = Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> {
+    return withClient({ ...parsePostgresUrl(this.adminUrl), database }, async (c) => (await c.query(text, params)).rows as T[]);
+  }
+
+  /** Changes a tenant in the catalog behind the API's back, then drops it from the cache. */
+  async setTenantStatus(slug: string, status: string): Promise<void> {
+    await this.sql('update tenants set status = $1 where slug = $2', [status, slug], parsePostgresUrl(this.catalogUrl).database);
+    await this.app.get(TenantDirectory).invalidate(slug);
+  }
+
+  /** Closes the app and drops every database and role this suite made. */
+  async stop(): Promise<void> {
+    await this.app?.close();
+    const dbs = await this.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) or datname = $2', [
+      this.prefix,
+      parsePostgresUrl(this.catalogUrl).database,
+    ]);
+    for (const { datname } of dbs) await this.sql(`drop database if exists ${quoteIdent(datname)} with (force)`);
+    const roles = await this.sql<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [this.prefix]);
+    for (const { rolname } of roles) await this.sql(`drop role if exists ${quoteIdent(rolname)}`);
+    rmSync(this.keysDir, { recursive: true, force: true });
+  }
+}
