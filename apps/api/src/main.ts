@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
-import { ConfigError, loadAppConfig } from '@app/config';
+import { onShutdownSignal, runMain } from '@app/common';
+import { loadAppConfig } from '@app/config';
 import { TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
 import { createApiApp, prepareCatalog } from './api.app';
 
-async function main(): Promise<void> {
+runMain('tessera', async () => {
   const started = Date.now();
   const config = loadAppConfig();
   const logger = new Logger('Tessera');
@@ -16,24 +17,9 @@ async function main(): Promise<void> {
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`resumed provisioning of ${resumed} tenant(s)`);
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdownSignal(async (signal) => {
     logger.log(`${signal}: shutting down`);
     await app.close();
     await catalog.embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error: unknown) => {
-  // One clear line, never a stack trace, for configuration and connection problems.
-  const text = error instanceof ConfigError ? error.message : `start-up failed: ${(error as Error)?.message ?? String(error)}`;
-  const message = text.split('\n')[0];
-  process.stderr.write(`tessera: ${message}\n`);
-  process.exit(1);
+  });
 });

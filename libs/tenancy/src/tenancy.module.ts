@@ -6,6 +6,7 @@ import { TemplateDatabases } from './template-databases';
 import { TenantContext } from './tenant-context';
 import { TenantContextInterceptor } from './tenant-context.interceptor';
 import { TenantDirectory } from './tenant-directory.service';
+import { TenantFleet } from './tenant-fleet.service';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantOrmFactory } from './tenant-orm.factory';
@@ -23,6 +24,7 @@ const exported = [
   TenantOnboarding,
   TenantProvisioner,
   TenantMigrator,
+  TenantFleet,
   DatabaseAdmin,
   DatabaseServers,
 ];
