@@ -5,7 +5,8 @@ import { ConfigError } from './config.error';
 function firstProblem(errors: ValidationError[], path: string): string | undefined {
   for (const error of errors) {
     const where = path ? `${path}.${error.property}` : error.property;
-    const constraint = Object.values(error.constraints ?? {})[0];
+    // Decorators register bottom-up: the last constraint is the topmost, most basic check (type before range).
+    const constraint = Object.values(error.constraints ?? {}).at(-1);
     if (constraint) return `${where}: ${constraint.replace(/^(property )?\S+ /, '')}`;
     const nested = firstProblem(error.children ?? [], where);
     if (nested) return nested;
