@@ -1,0 +1,70 @@
+import { TenantOrmRegistry } from '@app/tenancy';
+import { TestApp, TestTenant } from './support/test-app';
+
+describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four tenants)', () => {
+  let t: TestApp;
+  let tenants: TestTenant[];
+  beforeAll(async () => {
+    t = await TestApp.start({ TENANT_POOLS_MAX: '2', TENANT_POOL_SIZE: '2' });
+    const pt = await t.platformToken();
+    tenants = [];
+    for (const name of ['alpha', 'bravo', 'charlie', 'delta']) tenants.push(await t.createTenant(name, pt));
+  });
+  afterAll(() => t?.stop());
+
+  async function tenantConnections(): Promise<number> {
+    const [row] = await t.sql<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where application_name = 'tessera-tenant' and starts_with(datname, $1)",
+      [t.prefix],
+    );
+    return Number(row.n);
+  }
+
+  it('serves every tenant under load without ever holding more than 2 pools × 2 connections', async () => {
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, await tenantConnections());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const requests = Array.from({ length: 120 }, (_, i) => {
+      const tenant = tenants[i % tenants.length];
+      return i % 3 === 0
+        ? t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: `lead ${i}` })
+        : t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
+    });
+    const statuses = (await Promise.all(requests)).map((r) => r.status);
+    sampling = false;
+    await sampler;
+    expect(statuses.filter((s) => s >= 400)).toEqual([]);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(4);
+    const stats = t.app.get(TenantOrmRegistry).stats();
+    expect(stats.open + stats.opening + stats.closing).toBeLessThanOrEqual(2);
+    expect(stats.evictions).toBeGreaterThan(0);
+    // Each tenant's leads stayed in its own database.
+    for (const tenant of tenants) {
+      const res = await t.http().get('/api/v1/leads?limit=100').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      const rows = await t.sql<{ n: string }>('select count(*) as n from leads', [], tenant.dbName);
+      expect(res.body.meta.total).toBe(Number(rows[0].n));
+      expect(res.body.meta.total).toBe(10);
+    }
+  });
+
+  it("a tenant whose database cannot be opened gets 503 while the others keep working", async () => {
+    const [broken, healthy] = [tenants[0], tenants[1]];
+    await t.sql(`alter role "${broken.dbName}" nologin`);
+    // Push the broken tenant's pool out so the next request must open a new connection.
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenants[2].token}`).expect(200);
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenants[3].token}`).expect(200);
+    const res = await t.http().get('/api/v1/leads').set('authorization', `Bearer ${broken.token}`).expect(503);
+    expect(res.body.type).toMatch(/\/tenant-unavailable$/);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(JSON.stringify(res.body)).not.toContain(broken.dbName);
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${healthy.token}`).expect(200);
+    await t.sql(`alter role "${broken.dbName}" login`);
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${broken.token}`).expect(200);
+  });
+});
