@@ -53,14 +53,20 @@ export class TenantProvisioner {
     if (!tenant || tenant.status !== 'provisioning') return 'skipped';
     const started = Date.now();
     const server = tenant.dbServer.name;
+    const steps: string[] = [];
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      const t0 = Date.now();
+      await work();
+      steps.push(`${name} ${Date.now() - t0}`);
+    };
     try {
-      await this.admin.ensureRole(server, tenant.dbRole, this.secrets.open(tenant.dbPasswordEnc));
-      await this.templates.cloneInto(server, tenant.dbName, tenant.dbRole);
-      await this.migrator.migrate(server, tenant.dbName, tenant.pendingAdmin ?? undefined);
-      await this.admin.grantRuntimePrivileges(server, tenant.dbName, tenant.dbRole);
+      await step('role', () => this.admin.ensureRole(server, tenant.dbRole, this.secrets.open(tenant.dbPasswordEnc)));
+      await step('database', () => this.templates.cloneInto(server, tenant.dbName, tenant.dbRole));
+      await step('migrations', () => this.migrator.migrate(server, tenant.dbName, tenant.pendingAdmin ?? undefined));
+      await step('grants', () => this.admin.grantRuntimePrivileges(server, tenant.dbName, tenant.dbRole));
       em.assign(tenant, { status: 'active', activatedAt: new Date(), pendingAdmin: null, lastError: null });
-      await em.flush();
-      this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms`);
+      await step('active', () => em.flush());
+      this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${steps.join(', ')} ms)`);
       return 'active';
     } catch (error) {
       const reason = describeFailure(error);

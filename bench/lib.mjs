@@ -1,0 +1,103 @@
+// Shared helpers of the benchmark scripts: start the built API on a fresh catalog, talk to it, clean up.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+
+export const RUN = `bench${randomBytes(3).toString('hex')}`;
+export const ADMIN = { email: `root@${RUN}.test`, password: `bench-admin-${RUN}` };
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Starts dist/apps/api on `serverUrl` (a PostgreSQL admin URL) with its own catalog and prefix. */
+export async function startApi(serverUrl, env = {}) {
+  const port = await freePort();
+  const catalog = new URL(serverUrl);
+  catalog.pathname = `/cat_${RUN}`;
+  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: catalog.toString(),
+      TENANT_DB_PREFIX: `${RUN}_`,
+      PLATFORM_ADMIN_EMAIL: ADMIN.email,
+      PLATFORM_ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) break;
+    } catch {}
+    if (Date.now() - t0 > 60_000) throw new Error('the API did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    dropEverything(serverUrl);
+  };
+  return { base, stop, child };
+}
+
+export function psql(serverUrl, sql) {
+  return execFileSync('psql', [serverUrl, '-Atqc', sql], { encoding: 'utf8' }).trim();
+}
+
+function dropEverything(serverUrl) {
+  for (const db of psql(serverUrl, `select datname from pg_database where datname like '%${RUN}%'`).split('\n').filter(Boolean)) {
+    psql(serverUrl, `drop database if exists "${db}" with (force)`);
+  }
+  for (const role of psql(serverUrl, `select rolname from pg_roles where rolname like '${RUN}%'`).split('\n').filter(Boolean)) {
+    psql(serverUrl, `drop role if exists "${role}"`);
+  }
+}
+
+export async function api(base, method, path, { token, tenant, body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (tenant) headers['x-tenant-id'] = tenant;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+export async function platformToken(base) {
+  const r = await api(base, 'POST', '/platform/auth/login', { body: ADMIN });
+  if (r.status !== 200) throw new Error(`platform login: ${r.status}`);
+  return r.json.accessToken;
+}
+
+/** POST /platform/tenants, then poll every 5 ms until active; returns the milliseconds it took. */
+export async function onboard(base, token, slug) {
+  const t0 = performance.now();
+  const r = await api(base, 'POST', '/platform/tenants', {
+    token,
+    body: { slug, name: slug, adminEmail: `admin@${slug}.test`, adminName: 'Admin', adminPassword: `admin-${slug}-pass` },
+  });
+  if (r.status !== 202) throw new Error(`create ${slug}: ${r.status} ${JSON.stringify(r.json)}`);
+  for (;;) {
+    const s = await api(base, 'GET', `/platform/tenants/${slug}`, { token });
+    if (s.json.status === 'active') return performance.now() - t0;
+    if (s.json.status === 'failed') throw new Error(`${slug} failed: ${s.json.error}`);
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
