@@ -22,7 +22,7 @@ export async function openCatalogDatabase(config: AppConfig, log: (line: string)
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
     url = toPostgresUrl({ ...parsePostgresUrl(embedded.url), database: EMBEDDED_CATALOG_DB });
     const how = embedded.shared ? 'already running for another Tessera process' : `started in ${Date.now() - started} ms`;
-    log(`No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${embedded.dataDir} (${how})`);
+    log(`No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${embedded.port}, data in ${embedded.dataDir} (${how})`);
   }
   try {
     if (await ensureDatabase(url)) log(`created the catalog database ${parsePostgresUrl(url).database}`);

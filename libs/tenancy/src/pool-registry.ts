@@ -30,6 +30,8 @@ interface Entry<T> {
   value?: T;
   inUse: number;
   lastUsed: number;
+  /** Evicted while in use: out of the map, still in the budget, closed on its last release. */
+  doomed?: boolean;
 }
 
 export interface PoolRegistryStats {
@@ -51,6 +53,7 @@ export interface PoolRegistryStats {
 export class PoolRegistry<T extends Closable> {
   private readonly entries = new Map<string, Entry<T>>(); // iteration order = least recently used first
   private readonly closing = new Set<Promise<void>>();
+  private readonly doomed = new Set<Entry<T>>();
   private waiters: Array<() => void> = [];
   private evictions = 0;
   private created = 0;
@@ -65,7 +68,7 @@ export class PoolRegistry<T extends Closable> {
     for (;;) {
       const entry = this.entries.get(key);
       if (entry) return this.lease(entry);
-      if (this.entries.size + this.closing.size < this.options.maxPools) return this.lease(this.open(key, create));
+      if (this.occupied() < this.options.maxPools) return this.lease(this.open(key, create));
       const victim = this.leastRecentlyUsedIdle();
       if (victim) {
         this.evictions++;
@@ -73,7 +76,7 @@ export class PoolRegistry<T extends Closable> {
         continue;
       }
       if (this.closing.size > 0) {
-        await Promise.race(this.closing);
+        await this.raceDeadline(Promise.race(this.closing), deadline);
         continue;
       }
       await this.waitForRelease(deadline);
@@ -88,17 +91,22 @@ export class PoolRegistry<T extends Closable> {
     return idle.length;
   }
 
-  /** Closes one key's instance as soon as it is unused (e.g. its tenant was suspended). */
+  /**
+   * Closes one key's instance as soon as it is unused (e.g. its tenant was suspended). New
+   * acquires of the key open a fresh instance; the evicted one keeps its slot until closed.
+   */
   async evict(key: string): Promise<void> {
     const entry = this.entries.get(key);
     if (!entry) return;
-    if (entry.inUse === 0) await this.close(entry);
-    else entry.lastUsed = Number.NEGATIVE_INFINITY; // first in line for the next sweep or eviction
+    if (entry.inUse === 0) return this.close(entry);
+    this.entries.delete(key);
+    entry.doomed = true;
+    this.doomed.add(entry);
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
-    await Promise.all(all.map((e) => this.close(e)));
+    await Promise.all([...all, ...this.doomed].map((e) => this.close(e)));
     await Promise.all([...this.closing]);
   }
 
@@ -112,7 +120,7 @@ export class PoolRegistry<T extends Closable> {
     return {
       open: this.entries.size - opening,
       opening,
-      closing: this.closing.size,
+      closing: this.closing.size + this.doomed.size,
       inUse,
       waiting: this.waiters.length,
       evictions: this.evictions,
@@ -157,8 +165,17 @@ export class PoolRegistry<T extends Closable> {
         if (released) return;
         released = true;
         entry.inUse--;
-        entry.lastUsed = Math.max(entry.lastUsed, this.now());
-        if (entry.inUse === 0) this.wakeOne();
+        entry.lastUsed = this.now();
+        if (entry.inUse > 0) return;
+        if (entry.doomed) {
+          void this.close(entry);
+          return;
+        }
+        if (this.entries.get(entry.key) === entry) {
+          this.entries.delete(entry.key);
+          this.entries.set(entry.key, entry); // most recently used last, by release time
+        }
+        this.wakeOne();
       },
     };
   }
@@ -168,9 +185,17 @@ export class PoolRegistry<T extends Closable> {
     return undefined;
   }
 
+  private occupied(): number {
+    return this.entries.size + this.closing.size + this.doomed.size;
+  }
+
   private close(entry: Entry<T>): Promise<void> {
-    if (this.entries.get(entry.key) !== entry) return Promise.resolve();
-    this.entries.delete(entry.key);
+    if (entry.doomed) {
+      if (!this.doomed.delete(entry)) return Promise.resolve();
+    } else {
+      if (this.entries.get(entry.key) !== entry) return Promise.resolve();
+      this.entries.delete(entry.key);
+    }
     const closing: Promise<void> = entry.ready
       .then((value) => value.close())
       .catch(() => undefined)
@@ -180,6 +205,16 @@ export class PoolRegistry<T extends Closable> {
       });
     this.closing.add(closing);
     return closing;
+  }
+
+  private raceDeadline(promise: Promise<unknown>, deadline: number): Promise<unknown> {
+    const remaining = deadline - this.now();
+    if (remaining <= 0) return Promise.reject(new PoolBusyError());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PoolBusyError()), remaining);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   private waitForRelease(deadline: number): Promise<void> {

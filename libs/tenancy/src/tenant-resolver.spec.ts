@@ -1,3 +1,5 @@
+// @app/config decorates with class-transformer, which needs the Reflect metadata API the entry points load first.
+import 'reflect-metadata';
 import type { TenantStatus } from '@app/catalog';
 import { AppException } from '@app/common';
 import type { AppConfig } from '@app/config';
