@@ -45,7 +45,9 @@ export async function startApi(serverUrl, env = {}) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${base}/health/ready`)).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (Date.now() - t0 > 60_000) throw new Error('the API did not become ready in 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
