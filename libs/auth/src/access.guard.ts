@@ -2,25 +2,38 @@ import { TenantRequest, TenantResolver, WITHOUT_TENANT } from '@app/tenancy';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC, ROLES } from './auth.decorators';
+import type { FastifyRequest } from 'fastify';
+import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
+import { API_KEY_SCOPE, IS_PUBLIC, ROLES, TENANT_FROM } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
+import { LiveSessions } from './live-sessions';
 import type { Principal, Role } from './roles';
 
 type AccessRequest = TenantRequest & { user?: Principal };
 
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
  * The one global guard chain, deny by default:
- * 1. authenticate (passport-jwt) unless the route is @Public();
- * 2. authorise: the route's @Roles must include the caller's role — a route with neither
- *    @Public nor @Roles is refused for everyone;
- * 3. resolve the tenant (token `tid`, X-Tenant-ID, sub-domain); a token is only valid for
- *    its own tenant, and platform tokens never reach tenant routes.
+ * 1. authenticate — a bearer token (passport-jwt) or an `X-API-Key` — unless the route is @Public();
+ * 2. authorise — the route's @Roles must include the caller's role (API keys: the route's
+ *    @ApiKeyScope must be among the key's scopes); a route with neither @Public nor @Roles is
+ *    refused for everyone;
+ * 3. resolve the tenant (token `tid`, X-Tenant-ID, sub-domain): a credential is only valid for
+ *    its own tenant, platform tokens never reach tenant routes nor tenant tokens platform ones;
+ * 4. check the token is still current (user active, same role and token version, family not
+ *    signed out).
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly resolver: TenantResolver,
+    private readonly apiKeys: ApiKeysService,
+    private readonly sessions: LiveSessions,
   ) {
     super();
   }
@@ -28,25 +41,38 @@ export class AccessGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    const withoutTenant = this.reflector.getAllAndOverride<boolean>(WITHOUT_TENANT, targets) ?? false;
+    const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
+    const isPublic = meta<boolean>(IS_PUBLIC) ?? false;
+    const withoutTenant = meta<boolean>(WITHOUT_TENANT) ?? false;
     const request = context.switchToHttp().getRequest<AccessRequest>();
+    const hints = { header: request.headers['x-tenant-id'], host: request.headers.host };
+
+    const apiKey = header(request, 'x-api-key');
+    if (!isPublic && apiKey !== undefined && request.headers.authorization === undefined) {
+      if (withoutTenant) throw AuthErrors.wrongScope();
+      const tenantOfKey = apiKeyTenant(apiKey);
+      if (!tenantOfKey) throw AuthErrors.badApiKey();
+      const tenant = (await this.resolver.resolve({ ...hints, tokenTenant: tenantOfKey }))!;
+      const principal = await this.apiKeys.authenticate(tenant, apiKey);
+      const scope = meta<string>(API_KEY_SCOPE);
+      if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
+      request.tenant = tenant;
+      request.user = principal;
+      return true;
+    }
 
     if (!isPublic) {
       await super.canActivate(context);
       const principal = request.user!;
-      if (!roles?.includes(principal.role)) throw AuthErrors.forbidden();
+      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
       if (withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
     }
-    if (!withoutTenant) {
-      request.tenant = await this.resolver.resolve({
-        header: request.headers['x-tenant-id'],
-        host: request.headers.host,
-        tokenTenant: request.user?.tid,
-      });
-      if (!request.tenant) throw AuthErrors.tenantRequired();
-    }
+    if (withoutTenant) return true;
+
+    const fromRequest = isPublic ? meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request) : undefined;
+    request.tenant = await this.resolver.resolve({ ...hints, tokenTenant: request.user?.tid ?? fromRequest });
+    if (!request.tenant) throw AuthErrors.tenantRequired();
+    if (request.user) await this.sessions.assertCurrent(request.tenant, request.user);
     return true;
   }
 

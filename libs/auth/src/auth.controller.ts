@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public, Roles } from './auth.decorators';
-import { AuthService, Me } from './auth.service';
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Public, Roles, TenantFrom } from './auth.decorators';
+import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
 import type { Principal } from './roles';
 import { TokenPair } from './token.service';
 
@@ -14,10 +15,27 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto): Promise<TokenPair> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
+    return this.auth.login(dto, ip);
   }
 
+  @Public()
+  @TenantFrom((request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken))
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
+    return this.auth.rotate(dto.refreshToken);
+  }
+
+  @ApiBearerAuth()
+  @Roles('company_admin', 'manager', 'staff')
+  @Post('logout')
+  @HttpCode(204)
+  logout(@CurrentUser() principal: Principal): Promise<void> {
+    return this.auth.logout(principal);
+  }
+
+  @ApiBearerAuth()
   @Roles('company_admin', 'manager', 'staff')
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {

@@ -3,20 +3,37 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
 import { JwtStrategy } from './jwt.strategy';
 import { KeyStore } from './key-store';
+import { LiveSessions } from './live-sessions';
+import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PlatformAuthController } from './platform-auth.controller';
 import { PlatformAuthService } from './platform-auth.service';
+import { RefreshTokens } from './refresh-tokens';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [PassportModule, JwtModule.register({})],
-  controllers: [AuthController, PlatformAuthController, JwksController],
-  providers: [KeyStore, TokenService, PasswordHasher, JwtStrategy, AuthService, PlatformAuthService, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [PasswordHasher, TokenService, PlatformAuthService],
+  controllers: [AuthController, PlatformAuthController, JwksController, ApiKeysController],
+  providers: [
+    KeyStore,
+    TokenService,
+    PasswordHasher,
+    RefreshTokens,
+    LoginThrottle,
+    LiveSessions,
+    ApiKeysService,
+    JwtStrategy,
+    AuthService,
+    PlatformAuthService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [PasswordHasher, TokenService, PlatformAuthService, LiveSessions, RefreshTokens],
 })
 export class AuthModule {}

@@ -3,17 +3,25 @@ import 'reflect-metadata';
 import { toPrincipal } from './jwt.strategy';
 import { TENANT_ROLES } from './roles';
 
-const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1' };
+const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' };
 const platformClaims = { sub: 'root-1', role: 'super_admin', scope: 'platform', jti: 'jti-2' };
 
 describe('toPrincipal', () => {
   it.each(TENANT_ROLES)('accepts a tenant token with role %s', (role) => {
-    expect(toPrincipal({ ...tenantClaims, role })).toEqual({ sub: 'user-1', role, tid: 'acme', scope: 'tenant', jti: 'jti-1' });
+    expect(toPrincipal({ ...tenantClaims, role })).toEqual({ sub: 'user-1', role, tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' });
   });
 
   it('keeps only the claims a principal has', () => {
     const principal = toPrincipal({ ...tenantClaims, iat: 1, exp: 2, iss: 'tessera', aud: 'tessera-api' } as Parameters<typeof toPrincipal>[0]);
-    expect(principal).toEqual({ sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1' });
+    expect(principal).toEqual({ sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' });
+  });
+
+  it.each([undefined, '3', 1.5, null])('refuses a tenant token whose token version is %p', (ver) => {
+    expect(toPrincipal({ ...tenantClaims, ver })).toBeNull();
+  });
+
+  it.each([1, null, {}])('refuses a token whose family is %p', (fam) => {
+    expect(toPrincipal({ ...tenantClaims, fam })).toBeNull();
   });
 
   it('accepts a platform token, without a tenant', () => {

@@ -11,15 +11,19 @@ interface AccessClaims {
   tid?: unknown;
   scope?: unknown;
   jti?: unknown;
+  ver?: unknown;
+  fam?: unknown;
 }
 
 /** Checks the claims beyond the signature: a well-formed tenant or platform token, nothing else. */
 export function toPrincipal(claims: AccessClaims): Principal | null {
-  const { sub, role, tid, scope, jti } = claims;
+  const { sub, role, tid, scope, jti, ver, fam } = claims;
   if (typeof sub !== 'string' || typeof jti !== 'string') return null;
-  if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti };
-  if (scope === 'tenant' && typeof tid === 'string' && (TENANT_ROLES as readonly unknown[]).includes(role)) {
-    return { sub, role: role as Role, tid, scope, jti };
+  if (fam !== undefined && typeof fam !== 'string') return null;
+  const family = fam === undefined ? {} : { fam };
+  if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti, ...family };
+  if (scope === 'tenant' && typeof tid === 'string' && (TENANT_ROLES as readonly unknown[]).includes(role) && Number.isInteger(ver)) {
+    return { sub, role: role as Role, tid, scope, jti, ver: ver as number, ...family };
   }
   return null;
 }

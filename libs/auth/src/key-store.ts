@@ -16,8 +16,10 @@ function thumbprint(jwk: JsonWebKey): string {
 }
 
 /**
- * The access-token keys: one signs, every listed one verifies (by `kid`). In development
- * the signing key is generated once into the git-ignored keys folder.
+ * The access-token keys: one signs, every listed one verifies (by `kid`), so keys rotate
+ * without downtime: the new private key signs while JWT_PREVIOUS_PUBLIC_KEYS keeps the old
+ * one verifying. In development the signing key is generated once into the git-ignored
+ * keys folder.
  */
 @Injectable()
 export class KeyStore {
@@ -38,6 +40,14 @@ export class KeyStore {
     const kid = thumbprint(publicKey.export({ format: 'jwk' }));
     this.signing = { kid, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
     this.verifying.set(kid, publicKey);
+    // Keys retired by a rotation keep verifying the tokens they signed until those expire.
+    for (const pem of config.jwt.previousPublicKeysPem?.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? []) {
+      const previous = createPublicKey(pem);
+      if (previous.asymmetricKeyType !== 'ec' || previous.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+        throw new Error('JWT_PREVIOUS_PUBLIC_KEYS must hold EC P-256 public keys (ES256)');
+      }
+      this.verifying.set(thumbprint(previous.export({ format: 'jwk' })), previous);
+    }
   }
 
   /** PEM of the verification key with this id, or undefined for a key we never issued. */

@@ -1,9 +1,11 @@
 import { WithoutTenant } from '@app/tenancy';
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { Public } from './auth.decorators';
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Public, Roles } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
 import { PlatformAuthService } from './platform-auth.service';
+import type { Principal } from './roles';
 import { TokenPair } from './token.service';
 
 @ApiTags('platform')
@@ -15,7 +17,22 @@ export class PlatformAuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto): Promise<TokenPair> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
+    return this.auth.login(dto, ip);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
+    return this.auth.rotate(dto.refreshToken);
+  }
+
+  @ApiBearerAuth()
+  @Roles('super_admin')
+  @Post('logout')
+  @HttpCode(204)
+  logout(@CurrentUser() principal: Principal): Promise<void> {
+    return this.auth.logout(principal);
   }
 }

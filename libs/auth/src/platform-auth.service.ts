@@ -4,10 +4,15 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthErrors } from './auth.exception';
 import { LoginDto } from './dto/login.dto';
+import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokens } from './refresh-tokens';
+import type { Principal } from './roles';
 import { TokenPair, TokenService } from './token.service';
 
 export const DEV_PLATFORM_ADMIN = { email: 'admin@tessera.local', password: 'tessera-dev-admin' } as const;
+
+const TABLE = 'platform_refresh_tokens';
 
 /** Sign-in of platform users (super_admin), kept in the catalog. */
 @Injectable()
@@ -18,14 +23,37 @@ export class PlatformAuthService {
     private readonly orm: MikroORM,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
+    private readonly refresh: RefreshTokens,
+    private readonly throttle: LoginThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async login(dto: LoginDto): Promise<TokenPair> {
-    const user = await this.orm.em.fork().findOne(PlatformUser, { email: dto.email.toLowerCase() });
+  async login(dto: LoginDto, ip: string): Promise<TokenPair> {
+    const account = `platform:${dto.email.toLowerCase()}`;
+    this.throttle.assertAllowed(account, ip);
+    const em = this.orm.em.fork();
+    const user = await em.findOne(PlatformUser, { email: dto.email.toLowerCase() });
     const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyNobody(dto.password);
-    if (!user || !ok || !user.active) throw AuthErrors.badCredentials();
-    return this.tokens.issue({ sub: user.id, role: 'super_admin' });
+    if (!user || !ok || !user.active) {
+      this.throttle.recordFailure(account, ip);
+      throw AuthErrors.badCredentials();
+    }
+    this.throttle.recordSuccess(account);
+    const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt');
+    return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
+  }
+
+  async rotate(refreshToken: string): Promise<TokenPair> {
+    const em = this.orm.em.fork();
+    const grant = await this.refresh.spend(em, TABLE, refreshToken);
+    const user = await em.findOne(PlatformUser, { id: grant.subjectId, active: true });
+    if (!user) throw AuthErrors.badRefresh();
+    const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt', { id: grant.familyId, expiresAt: grant.familyExpiresAt });
+    return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.fam) await this.refresh.revokeFamily(this.orm.em.fork(), TABLE, principal.fam);
   }
 
   /** Creates the first super admin when the platform has none (PLATFORM_ADMIN_EMAIL/PASSWORD, else dev defaults). */

@@ -11,4 +11,10 @@ export interface Principal {
   tid?: string;
   scope: 'tenant' | 'platform';
   jti: string;
+  /** The user's token version when the token was issued (tenant tokens). */
+  ver?: number;
+  /** The refresh-token family of the sign-in (sign-out revokes it). */
+  fam?: string;
+  /** Set when the caller authenticated with an API key instead of a token. */
+  apiKey?: { id: string; scopes: readonly string[] };
 }

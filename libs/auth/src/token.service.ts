@@ -5,13 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { JWT_ALGORITHM, KeyStore } from './key-store';
 import type { Role } from './roles';
 
-export interface TokenPair {
+export interface AccessToken {
   accessToken: string;
   tokenType: 'Bearer';
   expiresIn: number;
 }
 
-/** Issues access tokens: `sub`, `tid` (tenant tokens), `role`, `scope`, `iss`, `aud`, `exp`, `jti`. */
+export interface TokenPair extends AccessToken {
+  refreshToken: string;
+}
+
+/** Issues access tokens: `sub`, `tid` (tenant tokens), `role`, `scope`, `ver`, `fam`, `iss`, `aud`, `exp`, `jti`. */
 @Injectable()
 export class TokenService {
   constructor(
@@ -20,11 +24,11 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  issue(subject: { sub: string; role: Role; tid?: string; ver?: number }): TokenPair {
+  issue(subject: { sub: string; role: Role; tid?: string; ver?: number; fam: string }): AccessToken {
     const ttl = this.config.jwt.accessTtlSeconds;
     const payload = subject.tid
-      ? { tid: subject.tid, role: subject.role, scope: 'tenant', ver: subject.ver ?? 0 }
-      : { role: subject.role, scope: 'platform' };
+      ? { tid: subject.tid, role: subject.role, scope: 'tenant', ver: subject.ver ?? 0, fam: subject.fam }
+      : { role: subject.role, scope: 'platform', fam: subject.fam };
     const accessToken = this.jwt.sign(payload, {
       algorithm: JWT_ALGORITHM,
       privateKey: this.keys.signing.privateKeyPem,

@@ -121,6 +121,45 @@ class EnvironmentVariables {
   @Min(60)
   @Max(86_400)
   ACCESS_TOKEN_TTL = 900;
+
+  /** PEM public keys (concatenated) that still verify tokens after a key rotation. */
+  @IsOptional()
+  @Matches(/^(\s*-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----\s*)+$/, { message: 'JWT_PREVIOUS_PUBLIC_KEYS must be PEM public keys' })
+  JWT_PREVIOUS_PUBLIC_KEYS?: string;
+
+  /** A refresh token unused this long expires (seconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  REFRESH_TOKEN_TTL = 1_209_600;
+
+  /** A refresh-token family ends this long after sign-in, whatever the rotations (seconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  REFRESH_FAMILY_TTL = 2_592_000;
+
+  /** Failed sign-ins allowed per tenant and email within LOGIN_WINDOW_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_MAX_FAILURES = 5;
+
+  /** Failed sign-ins allowed per client IP within LOGIN_WINDOW_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_WINDOW_SECONDS = 900;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -148,6 +187,12 @@ export const ENV_KEYS = [
   'JWT_ISSUER',
   'JWT_AUDIENCE',
   'ACCESS_TOKEN_TTL',
+  'JWT_PREVIOUS_PUBLIC_KEYS',
+  'REFRESH_TOKEN_TTL',
+  'REFRESH_FAMILY_TTL',
+  'LOGIN_MAX_FAILURES',
+  'LOGIN_MAX_FAILURES_PER_IP',
+  'LOGIN_WINDOW_SECONDS',
 ] as const;
 
 export interface AppConfig {
@@ -168,7 +213,16 @@ export interface AppConfig {
   keysDir: string;
   embeddedPgPort: number;
   tenantSecretsKey?: string;
-  jwt: { privateKeyPem?: string; issuer: string; audience: string; accessTtlSeconds: number };
+  jwt: {
+    privateKeyPem?: string;
+    previousPublicKeysPem?: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    refreshFamilyTtlSeconds: number;
+  };
+  login: { maxFailures: number; maxFailuresPerIp: number; windowSeconds: number };
   tenants: TenantsConfig;
 }
 
@@ -199,7 +253,16 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     keysDir: resolve(cwd, vars.KEYS_DIR),
     embeddedPgPort: vars.EMBEDDED_PG_PORT,
     tenantSecretsKey: vars.TENANT_SECRETS_KEY,
-    jwt: { privateKeyPem: vars.JWT_PRIVATE_KEY, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE, accessTtlSeconds: vars.ACCESS_TOKEN_TTL },
+    jwt: {
+      privateKeyPem: vars.JWT_PRIVATE_KEY,
+      previousPublicKeysPem: vars.JWT_PREVIOUS_PUBLIC_KEYS,
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+      accessTtlSeconds: vars.ACCESS_TOKEN_TTL,
+      refreshTtlSeconds: vars.REFRESH_TOKEN_TTL,
+      refreshFamilyTtlSeconds: vars.REFRESH_FAMILY_TTL,
+    },
+    login: { maxFailures: vars.LOGIN_MAX_FAILURES, maxFailuresPerIp: vars.LOGIN_MAX_FAILURES_PER_IP, windowSeconds: vars.LOGIN_WINDOW_SECONDS },
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

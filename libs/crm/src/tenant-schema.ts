@@ -1,11 +1,11 @@
-import { AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
+import { ApiKey, AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
 import type { TenantSchema } from '@app/tenancy';
 import { CRM_TENANT_MIGRATIONS } from './migrations';
 import { Lead } from './leads/lead.entity';
 
 /** Everything a tenant database holds, composed from the libs that own its tables. */
 export const CRM_TENANT_SCHEMA: TenantSchema = {
-  entities: [User, Lead],
+  entities: [User, ApiKey, Lead],
   migrations: [...AUTH_TENANT_MIGRATIONS, ...CRM_TENANT_MIGRATIONS].sort((a, b) => a.name.localeCompare(b.name)),
   seedCompanyAdmin,
 };

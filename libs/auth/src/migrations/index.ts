@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000100 } from './Migration20261126000100';
+import { Migration20261126000300 } from './Migration20261126000300';
 
 /** Tenant-database migrations owned by auth (merged with the other libs' by name). */
-export const AUTH_TENANT_MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261126000100', class: Migration20261126000100 }];
+export const AUTH_TENANT_MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261126000100', class: Migration20261126000100 },
+  { name: 'Migration20261126000300', class: Migration20261126000300 },
+];

@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000 } from './Migration20261126000000';
+import { Migration20261126000400 } from './Migration20261126000400';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
-export const CATALOG_MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261126000000', class: Migration20261126000000 }];
+export const CATALOG_MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261126000000', class: Migration20261126000000 },
+  { name: 'Migration20261126000400', class: Migration20261126000400 },
+];

@@ -1,7 +1,8 @@
-import { CurrentUser, Roles, type Principal } from '@app/auth';
+import { ApiKeyScope, CurrentUser, Roles, type Principal } from '@app/auth';
 import { Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AssignLeadDto } from './dto/assign-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { ListLeadsQuery } from './dto/list-leads.query';
 import { UpdateLeadDto } from './dto/update-lead.dto';
@@ -15,30 +16,43 @@ export class LeadsController {
   constructor(private readonly leads: LeadsService) {}
 
   @Roles('company_admin', 'manager', 'staff')
+  @ApiKeyScope('leads:write')
   @Post()
   create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
     return this.leads.create(user, dto);
   }
 
   @Roles('company_admin', 'manager', 'staff')
+  @ApiKeyScope('leads:read')
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
     return this.leads.list(user, query);
   }
 
   @Roles('company_admin', 'manager', 'staff')
+  @ApiKeyScope('leads:read')
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
     return this.leads.get(user, id);
   }
 
   @Roles('company_admin', 'manager', 'staff')
+  @ApiKeyScope('leads:write')
   @Patch(':id')
   update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
     return this.leads.update(user, id, dto);
   }
 
   @Roles('company_admin', 'manager')
+  @ApiKeyScope('leads:write')
+  @Post(':id/assign')
+  @HttpCode(200)
+  assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignLeadDto): Promise<LeadView> {
+    return this.leads.assign(user, id, dto);
+  }
+
+  @Roles('company_admin', 'manager')
+  @ApiKeyScope('leads:write')
   @Delete(':id')
   @HttpCode(204)
   remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {

@@ -1,7 +1,8 @@
-import type { Principal } from '@app/auth';
+import { type Principal, User } from '@app/auth';
 import { ConflictException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
+import { AssignLeadDto } from './dto/assign-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { LEAD_SORT_FIELDS, ListLeadsQuery } from './dto/list-leads.query';
 import { UpdateLeadDto } from './dto/update-lead.dto';
@@ -50,6 +51,17 @@ export class LeadsService {
     const lead = await this.visible(principal, id);
     if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
     this.leads.assign(lead, dto);
+    await this.tenancy.em.flush();
+    return toLeadView(lead);
+  }
+
+  /** Gives the lead to another active user of the tenant (managers and company admins). */
+  async assign(principal: Principal, id: string, dto: AssignLeadDto): Promise<LeadView> {
+    const lead = await this.visible(principal, id);
+    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
+    const owner = await this.tenancy.em.count(User, { id: dto.ownerId, active: true });
+    if (!owner) throw new ValidationException([{ field: 'ownerId', message: 'ownerId must be an active user of this tenant' }]);
+    lead.ownerId = dto.ownerId;
     await this.tenancy.em.flush();
     return toLeadView(lead);
   }

@@ -1,0 +1,31 @@
+import { UuidPipe } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../auth.decorators';
+import type { Principal } from '../roles';
+import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Roles('company_admin')
+@Controller('api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Get()
+  list(): Promise<{ data: ApiKeyView[] }> {
+    return this.keys.list();
+  }
+
+  @Post()
+  create(@CurrentUser() user: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
+    return this.keys.create(user, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  revoke(@Param('id', UuidPipe) id: string): Promise<void> {
+    return this.keys.revoke(id);
+  }
+}

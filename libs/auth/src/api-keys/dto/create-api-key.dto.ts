@@ -1,0 +1,23 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { API_SCOPES, type ApiScope } from '../api-key.entity';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'Zapier sync' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ enum: API_SCOPES, isArray: true, example: ['leads:read'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(API_SCOPES, { each: true, message: `each scope must be one of ${API_SCOPES.join(', ')}` })
+  scopes: ApiScope[];
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO-8601 date-time' })
+  expiresAt?: string;
+}

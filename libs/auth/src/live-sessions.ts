@@ -1,0 +1,59 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { ResolvedTenant, TenantContext, TenantOrmRegistry } from '@app/tenancy';
+import { Inject, Injectable } from '@nestjs/common';
+import { Cache, createCache } from 'cache-manager';
+import { AuthErrors } from './auth.exception';
+import type { Principal } from './roles';
+import { User } from './user.entity';
+
+interface UserState {
+  ver: number;
+  active: boolean;
+  role: string;
+}
+
+const USER_STATE_TTL_MS = 60_000;
+
+/**
+ * Makes access tokens answer to the user's current state: a deactivated user, a changed role
+ * or a signed-out token family stops working at once, not when the token expires. The user's
+ * token version is read through a cache keyed by tenant; changes write the cache through.
+ */
+@Injectable()
+export class LiveSessions {
+  private readonly cache: Cache = createCache({ ttl: USER_STATE_TTL_MS });
+
+  constructor(
+    private readonly registry: TenantOrmRegistry,
+    private readonly tenancy: TenantContext,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Throws 401 unless the token's user is active, at the token's version, in a live family. */
+  async assertCurrent(tenant: ResolvedTenant, principal: Principal): Promise<void> {
+    const state = await this.userState(tenant, principal.sub);
+    if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role) throw AuthErrors.badToken();
+    if (principal.fam && (await this.cache.get(`fam:${tenant.id}:${principal.fam}`))) throw AuthErrors.badToken();
+  }
+
+  /** Records a user's new state (after a role change, deactivation or password change). */
+  async userChanged(tenantId: string, user: Pick<User, 'id' | 'tokenVersion' | 'active' | 'role'>): Promise<void> {
+    await this.cache.set<UserState>(`user:${tenantId}:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role });
+  }
+
+  /** Access tokens of a signed-out family stop working for the rest of their lifetime. */
+  async familyRevoked(tenantId: string, familyId: string): Promise<void> {
+    await this.cache.set(`fam:${tenantId}:${familyId}`, true, this.config.jwt.accessTtlSeconds * 1000 + 60_000);
+  }
+
+  private async userState(tenant: ResolvedTenant, userId: string): Promise<UserState | null> {
+    const key = `user:${tenant.id}:${userId}`;
+    const cached = await this.cache.get<UserState>(key);
+    if (cached) return cached;
+    const user = await this.registry.run(tenant, () => this.tenancy.em.findOne(User, { id: userId }, { fields: ['tokenVersion', 'active', 'role'] }));
+    if (!user) return null;
+    const state = { ver: user.tokenVersion, active: user.active, role: user.role };
+    await this.cache.set(key, state);
+    return state;
+  }
+}

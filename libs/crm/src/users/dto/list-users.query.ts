@@ -1,0 +1,20 @@
+import { TENANT_ROLES, type TenantRole } from '@app/auth';
+import { PageQueryDto } from '@app/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+
+export const USER_SORT_FIELDS = ['name', 'email', 'role', 'createdAt'] as const;
+
+export class ListUsersQuery extends PageQueryDto {
+  @ApiPropertyOptional({ enum: TENANT_ROLES })
+  @IsOptional()
+  @IsIn(TENANT_ROLES)
+  role?: TenantRole;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'active must be true or false' })
+  active?: boolean;
+}
