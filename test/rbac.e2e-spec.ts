@@ -25,7 +25,7 @@ describe('roles and record-level rules (API.md roles table)', () => {
     return body === undefined ? req : req.send(body);
   };
 
-  async function addUser(tenant: TestTenant, role: 'manager' | 'staff' | 'company_admin', tag = role): Promise<Actor> {
+  async function addUser(tenant: TestTenant, role: 'manager' | 'staff' | 'company_admin', tag: string = role): Promise<Actor> {
     const email = `${tag}-${Math.random().toString(36).slice(2, 8)}@${tenant.slug}.test`;
     const password = `${tag}-long-passphrase`;
     const created = await t.http().post('/api/v1/users').set('authorization', `Bearer ${tenant.token}`).send({ email, name: `${tag} user`, password, role }).expect(201);

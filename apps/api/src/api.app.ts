@@ -27,7 +27,7 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   const adapter = new FastifyAdapter({
     bodyLimit: 1_048_576,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers['x-request-id']),
-    trustProxy: true,
+    trustProxy: config.trustProxy,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

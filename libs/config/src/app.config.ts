@@ -160,6 +160,11 @@ class EnvironmentVariables {
   @Min(1)
   @Max(86_400)
   LOGIN_WINDOW_SECONDS = 900;
+
+  /** Trust X-Forwarded-For (only behind a load balancer that sets it): client IPs drive login throttling. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'TRUST_PROXY must be true or false' })
+  TRUST_PROXY = false;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -193,6 +198,7 @@ export const ENV_KEYS = [
   'LOGIN_MAX_FAILURES',
   'LOGIN_MAX_FAILURES_PER_IP',
   'LOGIN_WINDOW_SECONDS',
+  'TRUST_PROXY',
 ] as const;
 
 export interface AppConfig {
@@ -223,6 +229,7 @@ export interface AppConfig {
     refreshFamilyTtlSeconds: number;
   };
   login: { maxFailures: number; maxFailuresPerIp: number; windowSeconds: number };
+  trustProxy: boolean;
   tenants: TenantsConfig;
 }
 
@@ -263,6 +270,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
       refreshFamilyTtlSeconds: vars.REFRESH_FAMILY_TTL,
     },
     login: { maxFailures: vars.LOGIN_MAX_FAILURES, maxFailuresPerIp: vars.LOGIN_MAX_FAILURES_PER_IP, windowSeconds: vars.LOGIN_WINDOW_SECONDS },
+    trustProxy: vars.TRUST_PROXY,
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }
