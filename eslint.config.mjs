@@ -10,7 +10,8 @@ const LAYERS = {
   catalog: ['config', 'common'],
   tenancy: ['config', 'common', 'catalog'],
   auth: ['config', 'common', 'catalog', 'tenancy'],
-  crm: ['config', 'common', 'tenancy', 'auth'],
+  audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
+  crm: ['config', 'common', 'tenancy', 'auth', 'audit'],
   platform: ['config', 'common', 'catalog', 'tenancy', 'auth'],
 };
 const ALL_LIBS = Object.keys(LAYERS);

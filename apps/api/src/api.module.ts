@@ -1,3 +1,4 @@
+import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
@@ -16,6 +17,7 @@ export class ApiModule {
         CatalogModule.forRoot(catalogUrl),
         TenancyModule.forRoot(CRM_TENANT_SCHEMA),
         AuthModule,
+        AuditModule,
         CrmModule,
         PlatformTenantsModule,
         HealthModule,

@@ -19,13 +19,14 @@ function header(request: FastifyRequest, name: string): string | undefined {
 /**
  * The one global guard chain, deny by default:
  * 1. authenticate — a bearer token (passport-jwt) or an `X-API-Key` — unless the route is @Public();
- * 2. authorise — the route's @Roles must include the caller's role (API keys: the route's
+ * 2. resolve the tenant (token `tid`, X-Tenant-ID, sub-domain): a credential is only valid for
+ *    its own tenant;
+ * 3. check a tenant token is still current (user active, same role and token version, family
+ *    not signed out);
+ * 4. authorise — the route's @Roles must include the caller's role (API keys: the route's
  *    @ApiKeyScope must be among the key's scopes); a route with neither @Public nor @Roles is
- *    refused for everyone;
- * 3. resolve the tenant (token `tid`, X-Tenant-ID, sub-domain): a credential is only valid for
- *    its own tenant, platform tokens never reach tenant routes nor tenant tokens platform ones;
- * 4. check the token is still current (user active, same role and token version, family not
- *    signed out).
+ *    refused for everyone; platform tokens never reach tenant routes nor tenant tokens
+ *    platform ones.
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
@@ -54,25 +55,27 @@ export class AccessGuard extends AuthGuard('jwt') {
       if (!tenantOfKey) throw AuthErrors.badApiKey();
       const tenant = (await this.resolver.resolve({ ...hints, tokenTenant: tenantOfKey }))!;
       const principal = await this.apiKeys.authenticate(tenant, apiKey);
-      const scope = meta<string>(API_KEY_SCOPE);
-      if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
       request.tenant = tenant;
       request.user = principal;
+      const scope = meta<string>(API_KEY_SCOPE);
+      if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
       return true;
     }
 
-    if (!isPublic) {
-      await super.canActivate(context);
-      const principal = request.user!;
+    if (!isPublic) await super.canActivate(context);
+    const principal = request.user;
+    if (!withoutTenant) {
+      // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
+      const fromRequest = isPublic ? meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request) : undefined;
+      request.tenant = await this.resolver.resolve({ ...hints, tokenTenant: principal?.tid ?? fromRequest });
+      if (request.tenant && principal?.scope === 'tenant') await this.sessions.assertCurrent(request.tenant, principal);
+    }
+    if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
+    if (principal) {
       if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
       if (withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
     }
-    if (withoutTenant) return true;
-
-    const fromRequest = isPublic ? meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request) : undefined;
-    request.tenant = await this.resolver.resolve({ ...hints, tokenTenant: request.user?.tid ?? fromRequest });
-    if (!request.tenant) throw AuthErrors.tenantRequired();
-    if (request.user) await this.sessions.assertCurrent(request.tenant, request.user);
+    if (!withoutTenant && !request.tenant) throw AuthErrors.tenantRequired();
     return true;
   }
 

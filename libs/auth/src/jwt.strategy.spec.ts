@@ -3,8 +3,8 @@ import 'reflect-metadata';
 import { toPrincipal } from './jwt.strategy';
 import { TENANT_ROLES } from './roles';
 
-const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' };
-const platformClaims = { sub: 'root-1', role: 'super_admin', scope: 'platform', jti: 'jti-2' };
+const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1', exp: 2_000_000_000 };
+const platformClaims = { sub: 'root-1', role: 'super_admin', scope: 'platform', jti: 'jti-2', exp: 2_000_000_000 };
 
 describe('toPrincipal', () => {
   it.each(TENANT_ROLES)('accepts a tenant token with role %s', (role) => {
@@ -22,6 +22,10 @@ describe('toPrincipal', () => {
 
   it.each([1, null, {}])('refuses a token whose family is %p', (fam) => {
     expect(toPrincipal({ ...tenantClaims, fam })).toBeNull();
+  });
+
+  it.each([undefined, '2000000000', 1.5])('refuses a token whose exp is %p (it would never expire)', (exp) => {
+    expect(toPrincipal({ ...tenantClaims, exp })).toBeNull();
   });
 
   it('accepts a platform token, without a tenant', () => {

@@ -13,12 +13,14 @@ interface AccessClaims {
   jti?: unknown;
   ver?: unknown;
   fam?: unknown;
+  exp?: unknown;
 }
 
 /** Checks the claims beyond the signature: a well-formed tenant or platform token, nothing else. */
 export function toPrincipal(claims: AccessClaims): Principal | null {
-  const { sub, role, tid, scope, jti, ver, fam } = claims;
-  if (typeof sub !== 'string' || typeof jti !== 'string') return null;
+  const { sub, role, tid, scope, jti, ver, fam, exp } = claims;
+  // jsonwebtoken checks `exp` only when present: a token without one would never expire.
+  if (typeof sub !== 'string' || typeof jti !== 'string' || !Number.isInteger(exp)) return null;
   if (fam !== undefined && typeof fam !== 'string') return null;
   const family = fam === undefined ? {} : { fam };
   if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti, ...family };

@@ -36,12 +36,22 @@ export class LiveSessions {
     if (principal.fam && (await this.cache.get(`fam:${tenant.id}:${principal.fam}`))) throw AuthErrors.badToken();
   }
 
+  /** Throws 401 when a platform token's sign-in was signed out (or its refresh token reused). */
+  async assertPlatformCurrent(principal: Principal): Promise<void> {
+    if (principal.fam && (await this.cache.get(`fam:platform:${principal.fam}`))) throw AuthErrors.badToken();
+  }
+
+  /** Whether a tenant user exists and is active (API keys die with their creator's account). */
+  async isActive(tenant: ResolvedTenant, userId: string): Promise<boolean> {
+    return (await this.userState(tenant, userId))?.active ?? false;
+  }
+
   /** Records a user's new state (after a role change, deactivation or password change). */
   async userChanged(tenantId: string, user: Pick<User, 'id' | 'tokenVersion' | 'active' | 'role'>): Promise<void> {
     await this.cache.set<UserState>(`user:${tenantId}:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role });
   }
 
-  /** Access tokens of a signed-out family stop working for the rest of their lifetime. */
+  /** Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId` 'platform' for platform sign-ins). */
   async familyRevoked(tenantId: string, familyId: string): Promise<void> {
     await this.cache.set(`fam:${tenantId}:${familyId}`, true, this.config.jwt.accessTtlSeconds * 1000 + 60_000);
   }

@@ -4,6 +4,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthErrors } from './auth.exception';
 import { LoginDto } from './dto/login.dto';
+import { LiveSessions } from './live-sessions';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokens } from './refresh-tokens';
@@ -25,6 +26,7 @@ export class PlatformAuthService {
     private readonly tokens: TokenService,
     private readonly refresh: RefreshTokens,
     private readonly throttle: LoginThrottle,
+    private readonly sessions: LiveSessions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,7 +47,7 @@ export class PlatformAuthService {
 
   async rotate(refreshToken: string): Promise<TokenPair> {
     const em = this.orm.em.fork();
-    const grant = await this.refresh.spend(em, TABLE, refreshToken);
+    const grant = await this.refresh.spend(em, TABLE, refreshToken, (familyId) => this.sessions.familyRevoked('platform', familyId));
     const user = await em.findOne(PlatformUser, { id: grant.subjectId, active: true });
     if (!user) throw AuthErrors.badRefresh();
     const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt', { id: grant.familyId, expiresAt: grant.familyExpiresAt });
@@ -53,7 +55,9 @@ export class PlatformAuthService {
   }
 
   async logout(principal: Principal): Promise<void> {
-    if (principal.fam) await this.refresh.revokeFamily(this.orm.em.fork(), TABLE, principal.fam);
+    if (!principal.fam) return;
+    await this.refresh.revokeFamily(this.orm.em.fork(), TABLE, principal.fam);
+    await this.sessions.familyRevoked('platform', principal.fam);
   }
 
   /** Creates the first super admin when the platform has none (PLATFORM_ADMIN_EMAIL/PASSWORD, else dev defaults). */

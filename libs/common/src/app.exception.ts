@@ -35,6 +35,14 @@ export class NotFoundException extends AppException {
   }
 }
 
+/**
+ * A record that exists but the caller may not see: answered exactly like a missing one (404),
+ * but recorded in the audit trail as a denied attempt.
+ */
+export class HiddenRecordException extends NotFoundException {
+  readonly hidden = true;
+}
+
 export class ForbiddenException extends AppException {
   constructor(detail = 'You may not do this.', code = 'forbidden') {
     super(403, code, 'Forbidden', detail);

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppException, FieldError, PROBLEM_TYPE_BASE } from './app.exception';
+import { AppException, FieldError, HiddenRecordException, PROBLEM_TYPE_BASE } from './app.exception';
 
 export interface ProblemDetails {
   type: string;
@@ -71,6 +71,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { problem, headers } = toProblem(exception);
+    // The audit recorder tells a hidden record (denied) from a missing one (failed).
+    if (exception instanceof HiddenRecordException) (request as FastifyRequest & { hiddenRecord?: boolean }).hiddenRecord = true;
     if (problem.status >= 500 && !(exception instanceof AppException)) {
       this.logger.error(
         { requestId: request.id, method: request.method, url: request.url, err: describe(exception) },

@@ -1,7 +1,8 @@
 import { PgTarget, quoteIdent } from '@app/catalog';
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseServers } from './database-servers';
+import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -19,7 +20,10 @@ function literal(value: string): string {
 export class DatabaseAdmin implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly servers: DatabaseServers) {}
+  constructor(
+    private readonly servers: DatabaseServers,
+    @Inject(TENANT_SCHEMA) private readonly schema: TenantSchema,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.end().catch(() => undefined)));
@@ -113,7 +117,7 @@ export class DatabaseAdmin implements OnApplicationShutdown {
     });
   }
 
-  /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only. */
+  /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only, append-only tables append-only. */
   async grantRuntimePrivileges(server: string, database: string, role: string): Promise<void> {
     await this.withDatabase(server, database, async (c) => {
       await c.query('BEGIN');
@@ -122,6 +126,9 @@ export class DatabaseAdmin implements OnApplicationShutdown {
       await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${ident(role)}`);
       await c.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${ident(role)}`);
       await c.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE mikro_orm_migrations FROM ${ident(role)}`);
+      for (const table of this.schema.appendOnlyTables) {
+        await c.query(`REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${ident(table)} FROM ${ident(role)}`);
+      }
       await c.query('COMMIT');
     });
   }

@@ -32,6 +32,8 @@ class SpecNote {
 const schema: TenantSchema = {
   entities: [SpecAccount, SpecNote],
   migrations: [],
+  subscribers: [],
+  appendOnlyTables: [],
   seedCompanyAdmin: async () => undefined,
 };
 

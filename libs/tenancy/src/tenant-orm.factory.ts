@@ -22,6 +22,7 @@ export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget):
     password: target.password,
     dbName: target.dbName,
     entities: schema.entities,
+    subscribers: schema.subscribers,
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],

@@ -1,4 +1,4 @@
-import type { EntityClass, MigrationObject } from '@mikro-orm/core';
+import type { EntityClass, EventSubscriber, MigrationObject } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface CompanyAdminSeed {
@@ -12,6 +12,10 @@ export interface TenantSchema {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- MikroORM's own entity list type
   entities: EntityClass<any>[];
   migrations: MigrationObject[];
+  /** Flush subscribers of every tenant ORM (the audit trail). */
+  subscribers: EventSubscriber[];
+  /** Tables the runtime role may only read and append to (no UPDATE, DELETE, TRUNCATE). */
+  appendOnlyTables: string[];
   /** Creates the first company admin; must be idempotent (provisioning may run again). */
   seedCompanyAdmin(em: EntityManager, admin: CompanyAdminSeed): Promise<void>;
 }

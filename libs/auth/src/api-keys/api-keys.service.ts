@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { Cache, createCache } from 'cache-manager';
 import { randomBytes } from 'node:crypto';
 import { AuthErrors } from '../auth.exception';
+import { LiveSessions } from '../live-sessions';
 import { hashToken } from '../refresh-tokens';
 import type { Principal } from '../roles';
 import { ApiKey, type ApiScope } from './api-key.entity';
@@ -70,6 +71,7 @@ export class ApiKeysService {
   constructor(
     private readonly tenancy: TenantContext,
     private readonly registry: TenantOrmRegistry,
+    private readonly sessions: LiveSessions,
   ) {}
 
   async list(): Promise<{ data: ApiKeyView[] }> {
@@ -115,6 +117,8 @@ export class ApiKeysService {
       await this.cache.set(cacheKey, key);
     }
     if (key.revoked || (key.expiresAt !== null && key.expiresAt <= Date.now())) throw AuthErrors.badApiKey();
+    // A key dies with its creator's account: a departed admin's integrations stop too.
+    if (!(await this.sessions.isActive(tenant, key.createdBy))) throw AuthErrors.badApiKey();
     this.touch(tenant, key.id);
     // A key acts for its tenant with manager reach (all records), limited to its scopes.
     return { sub: key.createdBy, role: 'manager', tid: tenant.slug, scope: 'tenant', jti: key.id, apiKey: { id: key.id, scopes: key.scopes } };

@@ -1,5 +1,5 @@
 import { type Principal, User } from '@app/auth';
-import { ConflictException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { ConflictException, HiddenRecordException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { AssignLeadDto } from './dto/assign-lead.dto';
@@ -72,8 +72,11 @@ export class LeadsService {
   }
 
   private async visible(principal: Principal, id: string): Promise<Lead> {
-    const lead = await this.leads.findVisible(id, ownerScope(principal));
-    if (!lead) throw new NotFoundException('No such lead.');
-    return lead;
+    const scope = ownerScope(principal);
+    const lead = await this.leads.findVisible(id, scope);
+    if (lead) return lead;
+    // Same answer either way; only the audit trail learns that the record exists.
+    if (scope && (await this.leads.count({ id }))) throw new HiddenRecordException('No such lead.');
+    throw new NotFoundException('No such lead.');
   }
 }

@@ -1,0 +1,19 @@
+import { Roles } from '@app/auth';
+import { Page } from '@app/common';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuditLogsService, AuditLogView } from './audit-logs.service';
+import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('company_admin')
+@Controller('audit-logs')
+export class AuditLogsController {
+  constructor(private readonly logs: AuditLogsService) {}
+
+  @Get()
+  list(@Query() query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
+    return this.logs.list(query);
+  }
+}

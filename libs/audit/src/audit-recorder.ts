@@ -1,0 +1,102 @@
+import type { Principal } from '@app/auth';
+import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { auditAction, MUTATING_METHODS } from './audit-action';
+import { AuditLog, AuditOutcome } from './audit-log.entity';
+import { draftFor } from './audit.interceptor';
+
+type AuditedRequest = TenantRequest & { user?: Principal; hiddenRecord?: boolean; body?: unknown; params?: unknown };
+
+function outcomeOf(status: number, request: AuditedRequest): AuditOutcome {
+  return status === 403 || (status === 404 && request.hiddenRecord) ? 'denied' : 'failed';
+}
+
+function resourceOf(action: string): string {
+  return action.replace(/^platform\./, '').split('.')[0];
+}
+
+function idParam(request: AuditedRequest): string | null {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const id = params.id ?? params.slug;
+  return typeof id === 'string' ? id.slice(0, 100) : null;
+}
+
+/**
+ * Records what the flush subscriber cannot see: refused and failed mutating requests (in the
+ * tenant's own trail) and platform actions (in the catalog). Runs before the answer is sent,
+ * so a client never sees an answer whose audit entry is still to be written.
+ */
+@Injectable()
+export class AuditRecorder {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    private readonly registry: TenantOrmRegistry,
+    private readonly tenancy: TenantContext,
+    private readonly catalog: MikroORM,
+  ) {}
+
+  async onSend(request: AuditedRequest, reply: FastifyReply): Promise<void> {
+    if (!MUTATING_METHODS.has(request.method)) return;
+    const status = reply.statusCode;
+    const url = request.routeOptions.url ?? request.url;
+    try {
+      if (url.startsWith('/api/v1/platform/')) await this.platform(request, status, url);
+      else if (request.tenant && status >= 400 && status !== 401) await this.tenantAttempt(request, status);
+    } catch (error) {
+      this.logger.error(`could not write an audit entry for request ${request.id}: ${(error as Error).message}`);
+    }
+  }
+
+  private async tenantAttempt(request: AuditedRequest, status: number): Promise<void> {
+    const draft = draftFor(request);
+    const tenant = request.tenant!;
+    await this.registry.run(tenant, async () => {
+      const em = this.tenancy.em;
+      em.create(AuditLog, {
+        tenant: draft.tenant,
+        actorId: draft.actorId,
+        actorRole: draft.actorRole,
+        action: draft.action,
+        entity: resourceOf(draft.action),
+        entityId: idParam(request),
+        changes: { status },
+        outcome: outcomeOf(status, request),
+        ip: draft.ip,
+        userAgent: draft.userAgent,
+        requestId: draft.requestId,
+      });
+      await em.flush();
+    });
+  }
+
+  private async platform(request: AuditedRequest, status: number, url: string): Promise<void> {
+    const action = auditAction(request.method, url);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const slug = idParam(request) ?? (typeof body.slug === 'string' ? body.slug.slice(0, 40) : null);
+    const email = typeof body.email === 'string' ? body.email.slice(0, 254).toLowerCase() : null;
+    const actor = request.user?.sub ?? (email ? `email:${email}` : null);
+    const outcome: AuditOutcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failed';
+    const userAgent = request.headers['user-agent'];
+    await this.catalog.em.getConnection().execute(
+      `insert into platform_audit_logs (id, actor_id, actor_role, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        randomUUID(),
+        actor,
+        request.user?.role ?? null,
+        action,
+        action.startsWith('platform.tenants') ? 'tenant' : resourceOf(action),
+        action.startsWith('platform.tenants') ? slug : null,
+        JSON.stringify({ status }),
+        outcome,
+        request.ip ?? null,
+        typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,
+        String(request.id),
+      ],
+    );
+  }
+}

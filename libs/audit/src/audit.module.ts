@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditLogsController } from './audit-logs.controller';
+import { AuditLogsService } from './audit-logs.service';
+import { AuditRecorder } from './audit-recorder';
+import { AuditInterceptor } from './audit.interceptor';
+
+/** The audit trail: entries in each tenant's own database, platform actions in the catalog. */
+@Module({
+  controllers: [AuditLogsController],
+  providers: [AuditLogsService, AuditRecorder, AuditInterceptor],
+  exports: [AuditRecorder, AuditInterceptor],
+})
+export class AuditModule {}

@@ -1,0 +1,41 @@
+import { PageQueryDto } from '@app/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDateString, IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { AUDIT_OUTCOMES, type AuditOutcome } from '../audit-log.entity';
+
+export class ListAuditLogsQuery extends PageQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @MaxLength(100)
+  actorId?: string;
+
+  @ApiPropertyOptional({ example: 'leads.update' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9.-]{0,80}$/, { message: 'action must look like leads.update' })
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'lead' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]{0,40}$/, { message: 'entity must be an entity name' })
+  entity?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @MaxLength(100)
+  entityId?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
+  to?: string;
+}

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import type { Response } from 'supertest';
+import { TestApp, TestTenant } from './support/test-app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface CreatedKey {
+  id: string;
+  name: string;
+  scopes: string[];
+  key: string;
+  expiresAt: string | null;
+}
+
+function expectProblem(res: Response, status: number, type?: RegExp): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.body.status).toBe(status);
+  if (type) expect(res.body.type).toMatch(type);
+}
+
+describe('API keys for REST consumers (two tenants)', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+  let globex: TestTenant;
+  let managerToken: string;
+  let staffToken: string;
+
+  /** Requests as a signed-in user (bearer) of a tenant. */
+  const as = (token: string, slug?: string) => {
+    const auth = (req: ReturnType<ReturnType<TestApp['http']>['get']>) => {
+      req.set('authorization', `Bearer ${token}`);
+      if (slug) req.set('x-tenant-id', slug);
+      return req;
+    };
+    return {
+      get: (path: string) => auth(t.http().get(`/api/v1${path}`)),
+      post: (path: string, body: object) => auth(t.http().post(`/api/v1${path}`)).send(body),
+      delete: (path: string) => auth(t.http().delete(`/api/v1${path}`)),
+    };
+  };
+  /** Requests with an API key only: no bearer, no tenant header unless given. */
+  const withKey = (key: string, headers: Record<string, string> = {}) => ({
+    get: (path: string) => t.http().get(`/api/v1${path}`).set('x-api-key', key).set(headers),
+    post: (path: string, body: object) => t.http().post(`/api/v1${path}`).set('x-api-key', key).set(headers).send(body),
+    delete: (path: string) => t.http().delete(`/api/v1${path}`).set('x-api-key', key).set(headers),
+  });
+  const createKey = async (body: object, tenant: TestTenant = acme): Promise<CreatedKey> =>
+    (await as(tenant.token).post('/api-keys', body).expect(201)).body as CreatedKey;
+  const listKeys = async (tenant: TestTenant = acme) => (await as(tenant.token).get('/api-keys').expect(200)).body.data as Record<string, unknown>[];
+  const signIn = async (tenant: TestTenant, email: string, role: string): Promise<string> => {
+    const password = `${role}-passphrase-xyz`;
+    await as(tenant.token).post('/users', { email, name: `A ${role}`, password, role }).expect(201);
+    const res = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email, password }).expect(200);
+    return res.body.accessToken as string;
+  };
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    const platformToken = await t.platformToken();
+    [acme, globex] = await Promise.all([t.createTenant('acme', platformToken), t.createTenant('globex', platformToken)]);
+    [managerToken, staffToken] = await Promise.all([signIn(acme, 'manager@acme.test', 'manager'), signIn(acme, 'staff@acme.test', 'staff')]);
+    await as(acme.token).post('/leads', { name: 'Road Runner', company: 'Acme' }).expect(201);
+    await as(globex.token).post('/leads', { name: 'Hank Scorpio', company: 'Globex' }).expect(201);
+  });
+  afterAll(() => t?.stop());
+
+  it('creates a key that is shown once and stored only as a hash', async () => {
+    const created = await as(acme.token).post('/api-keys', { name: 'Zapier sync', scopes: ['leads:read'] }).expect(201);
+    expect(created.body).toEqual({ id: expect.stringMatching(UUID), name: 'Zapier sync', scopes: ['leads:read'], key: expect.any(String), expiresAt: null });
+    const { id, key } = created.body as CreatedKey;
+    expect(key).toMatch(new RegExp(`^tsk\\.${acme.slug}\\.[A-Za-z0-9_-]{43}$`));
+    const secret = key.split('.').pop()!;
+
+    const list = await listKeys();
+    const item = list.find((k) => k.id === id)!;
+    expect(item).toMatchObject({ id, name: 'Zapier sync', scopes: ['leads:read'], expiresAt: null, revokedAt: null, lastUsedAt: null });
+    expect(typeof item.keyPrefix).toBe('string');
+    expect(key.startsWith(item.keyPrefix as string)).toBe(true);
+    expect((item.keyPrefix as string).length).toBeLessThanOrEqual(key.length - 32); // at most a few characters of the secret
+    for (const k of list) {
+      expect(k).not.toHaveProperty('key');
+      expect(k).not.toHaveProperty('keyHash');
+      expect(k).not.toHaveProperty('key_hash');
+    }
+    const listText = JSON.stringify(list);
+    expect(listText).not.toContain(key);
+    expect(listText).not.toContain(secret.slice(8));
+
+    const rows = await t.sql<{ key_hash: string; row: string }>('select key_hash, row_to_json(k)::text as row from api_keys k where id = $1', [id], acme.dbName);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].key_hash).not.toBe(key);
+    expect(rows[0].key_hash).not.toContain(secret);
+    expect(rows[0].key_hash).toBe(createHash('sha256').update(key).digest('base64url'));
+    expect(rows[0].row).not.toContain(secret.slice(8)); // no column holds the secret
+    expect(await t.sql('select id from api_keys', [], globex.dbName)).toEqual([]);
+  });
+
+  it("authenticates with X-API-Key alone, the tenant taken from the key, and sees that tenant's data only", async () => {
+    const { key } = await createKey({ name: 'reader', scopes: ['leads:read'] });
+    const res = await withKey(key).get('/leads').expect(200);
+    expect(res.body.data.map((l: { name: string }) => l.name)).toEqual(['Road Runner']);
+    const withHeader = await withKey(key, { 'x-tenant-id': acme.slug }).get('/leads').expect(200);
+    expect(withHeader.body.meta.total).toBe(1);
+    await withKey(key).get(`/leads/${res.body.data[0].id}`).expect(200);
+    await withKey(key, { host: `${acme.slug}.tessera.test` }).get('/leads').expect(200);
+  });
+
+  it('allows only the scopes of the key (403 otherwise)', async () => {
+    const reader = await createKey({ name: 'reader', scopes: ['leads:read'] });
+    expectProblem(await withKey(reader.key).post('/leads', { name: 'From a reader' }), 403, /\/forbidden$/);
+    expectProblem(await withKey(reader.key).get('/users'), 403, /\/forbidden$/);
+
+    const writer = await createKey({ name: 'writer', scopes: ['leads:read', 'leads:write'] });
+    const lead = await withKey(writer.key).post('/leads', { name: 'From a writer' }).expect(201);
+    expect(lead.body).toMatchObject({ name: 'From a writer', status: 'new' });
+    expect(await t.sql('select name from leads where id = $1', [lead.body.id], acme.dbName)).toEqual([{ name: 'From a writer' }]);
+
+    const writeOnly = await createKey({ name: 'write only', scopes: ['leads:write'] });
+    await withKey(writeOnly.key).get('/leads').expect(403);
+
+    const users = await createKey({ name: 'directory', scopes: ['users:read'] });
+    const list = await withKey(users.key).get('/users').expect(200);
+    expect(list.body.data.map((u: { email: string }) => u.email)).toContain(acme.admin.email);
+    for (const u of list.body.data) expect(u).not.toHaveProperty('passwordHash');
+    await withKey(users.key).post('/users', { email: 'sneaky@acme.test', name: 'Sneaky', password: 'sneaky-passphrase', role: 'company_admin' }).expect(403);
+    await withKey(users.key).get('/leads').expect(403);
+  });
+
+  it('never opens key management, platform routes or session routes to a key, whatever its scopes', async () => {
+    const all = await createKey({ name: 'everything', scopes: ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'] });
+    expectProblem(await withKey(all.key).get('/api-keys'), 403);
+    expectProblem(await withKey(all.key).post('/api-keys', { name: 'child', scopes: ['leads:read'] }), 403);
+    expectProblem(await withKey(all.key).delete(`/api-keys/${all.id}`), 403);
+    expectProblem(await withKey(all.key).get('/platform/tenants'), 403);
+    expectProblem(await withKey(all.key).get(`/platform/tenants/${acme.slug}`), 403);
+    await withKey(all.key).get('/auth/me').expect(403);
+    await withKey(all.key).post('/auth/logout', {}).expect(403);
+    await withKey(all.key).get('/leads').expect(200); // the key itself is fine
+  });
+
+  it('binds the key to its tenant: another tenant by header or sub-domain is a 403', async () => {
+    const { key } = await createKey({ name: 'bound', scopes: ['leads:read'] });
+    const byHeader = await withKey(key, { 'x-tenant-id': globex.slug }).get('/leads');
+    expectProblem(byHeader, 403);
+    expect(JSON.stringify(byHeader.body)).not.toContain('Hank Scorpio');
+    expectProblem(await withKey(key, { host: `${globex.slug}.tessera.test` }).get('/leads'), 403);
+  });
+
+  it('refuses tampered, foreign, unknown-tenant and garbage keys with 401 (404 for a tenant that does not exist)', async () => {
+    const { key } = await createKey({ name: 'original', scopes: ['leads:read'] });
+    const [prefix, slug, secret] = key.split('.');
+    const flipped = `${secret[0] === 'A' ? 'B' : 'A'}${secret.slice(1)}`;
+    expectProblem(await withKey(`${prefix}.${slug}.${flipped}`).get('/leads'), 401, /\/invalid-api-key$/);
+    const lastFlipped = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    expectProblem(await withKey(`${prefix}.${slug}.${lastFlipped}`).get('/leads'), 401);
+    // acme's secret relabelled as globex's: globex has no such key.
+    expectProblem(await withKey(`tsk.${globex.slug}.${secret}`).get('/leads'), 401);
+    expectProblem(await withKey(`tsk.${globex.slug}.${secret}`, { 'x-tenant-id': globex.slug }).get('/leads'), 401);
+    const ghost = await withKey(`tsk.ghost-${t.id}.${secret}`).get('/leads');
+    expect([401, 404]).toContain(ghost.status);
+    expect(ghost.headers['content-type']).toContain('application/problem+json');
+    for (const garbage of ['garbage', 'tsk', `tsk.${slug}`, `tsk.${slug}.short`, `tsk..${secret}`, `TSK.${slug}.${secret}`, `tsk.${slug.toUpperCase()}.${secret}`, `${key}x`, `x${key}`, `tsk.${slug}.${secret}.more`]) {
+      expectProblem(await withKey(garbage).get('/leads'), 401);
+    }
+    await withKey(key).get('/leads').expect(200);
+  });
+
+  it('revokes a key at once (204, then 401), only through its own tenant', async () => {
+    const { id, key } = await createKey({ name: 'to revoke', scopes: ['leads:read'] });
+    await withKey(key).get('/leads').expect(200); // used (and cached) before the revocation
+    await as(globex.token).delete(`/api-keys/${id}`).expect(404); // another tenant's admin cannot touch it
+    await withKey(key).get('/leads').expect(200);
+    await as(acme.token).delete(`/api-keys/${id}`).expect(204);
+    expectProblem(await withKey(key).get('/leads'), 401, /\/invalid-api-key$/);
+    const item = (await listKeys()).find((k) => k.id === id)!;
+    expect(item.revokedAt).toEqual(expect.any(String));
+    await as(acme.token).delete('/api-keys/00000000-0000-4000-8000-000000000000').expect(404);
+    await as(acme.token).delete('/api-keys/not-a-uuid').expect(400);
+  });
+
+  it('expires a key at its expiresAt (works before, 401 after)', async () => {
+    const expiresAt = new Date(Date.now() + 2000).toISOString();
+    const created = await createKey({ name: 'short-lived', scopes: ['leads:read'], expiresAt });
+    expect(created.expiresAt).toBe(expiresAt);
+    await withKey(created.key).get('/leads').expect(200);
+    await sleep(Math.max(0, Date.parse(expiresAt) - Date.now()) + 300);
+    expectProblem(await withKey(created.key).get('/leads'), 401, /\/invalid-api-key$/);
+  });
+
+  it.each([
+    ['expiresAt in the past', { name: 'old', scopes: ['leads:read'], expiresAt: new Date(Date.now() - 60_000).toISOString() }, 'expiresAt'],
+    ['expiresAt not a date', { name: 'bad date', scopes: ['leads:read'], expiresAt: 'tomorrow' }, 'expiresAt'],
+    ['an unknown scope', { name: 'admin', scopes: ['leads:read', 'admin:all'] }, 'scopes'],
+    ['no scopes', { name: 'none', scopes: [] }, 'scopes'],
+    ['a repeated scope', { name: 'twice', scopes: ['leads:read', 'leads:read'] }, 'scopes'],
+    ['scopes not an array', { name: 'string', scopes: 'leads:read' }, 'scopes'],
+    ['no name', { scopes: ['leads:read'] }, 'name'],
+    ['an unknown body field', { name: 'extra', scopes: ['leads:read'], role: 'company_admin' }, 'role'],
+    ['a client-chosen key', { name: 'chosen', scopes: ['leads:read'], key: `tsk.x.${'a'.repeat(43)}` }, 'key'],
+  ])('rejects %s (400 with a field error)', async (_label, body, field) => {
+    const before = (await t.sql<{ n: number }>('select count(*)::int as n from api_keys', [], acme.dbName))[0].n;
+    const res = await as(acme.token).post('/api-keys', body);
+    expectProblem(res, 400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect((await t.sql<{ n: number }>('select count(*)::int as n from api_keys', [], acme.dbName))[0].n).toBe(before);
+  });
+
+  it('lets only company_admin manage keys (manager and staff: 403), each tenant its own', async () => {
+    const { id } = await createKey({ name: 'admin made', scopes: ['leads:read'] });
+    for (const token of [managerToken, staffToken]) {
+      expectProblem(await as(token).post('/api-keys', { name: 'mine', scopes: ['leads:read'] }), 403, /\/forbidden$/);
+      expectProblem(await as(token).get('/api-keys'), 403);
+      expectProblem(await as(token).delete(`/api-keys/${id}`), 403);
+    }
+    await as(managerToken).get('/leads').expect(200); // the roles themselves work
+    const globexKeys = await listKeys(globex);
+    expect(globexKeys.map((k) => k.id)).not.toContain(id);
+    await as(acme.token, globex.slug).get('/api-keys').expect(403);
+  });
+
+  it("stops a key when its creator's account is deactivated", async () => {
+    const admin2Token = await signIn(acme, 'second-admin@acme.test', 'company_admin');
+    const created = (await as(admin2Token).post('/api-keys', { name: 'second admin key', scopes: ['leads:read'] }).expect(201)).body as CreatedKey;
+    await withKey(created.key).get('/leads').expect(200);
+    const me = await as(admin2Token).get('/auth/me').expect(200);
+    await as(acme.token).delete(`/users/${me.body.id}`).expect(204);
+    expectProblem(await withKey(created.key).get('/leads'), 401, /\/invalid-api-key$/);
+  });
+
+  it('lets a bearer token win over a key sent with it (no privilege mixing)', async () => {
+    const { key } = await createKey({ name: 'directory', scopes: ['users:read'] });
+    await withKey(key).get('/users').expect(200);
+    await t.http().get('/api/v1/users').set('authorization', `Bearer ${staffToken}`).set('x-api-key', key).expect(403);
+    await t.http().get('/api/v1/users').set('authorization', 'Bearer garbage').set('x-api-key', key).expect(401);
+  });
+
+  it('records lastUsedAt once the key is used', async () => {
+    const { id, key } = await createKey({ name: 'tracked', scopes: ['leads:read'] });
+    expect((await listKeys()).find((k) => k.id === id)!.lastUsedAt).toBeNull();
+    const before = Date.now();
+    await withKey(key).get('/leads').expect(200);
+    let lastUsedAt: unknown = null;
+    for (const deadline = Date.now() + 3000; lastUsedAt === null && Date.now() < deadline; ) {
+      await sleep(50);
+      lastUsedAt = (await listKeys()).find((k) => k.id === id)!.lastUsedAt;
+    }
+    expect(lastUsedAt).toEqual(expect.any(String));
+    expect(Date.parse(lastUsedAt as string)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(lastUsedAt as string)).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+});
