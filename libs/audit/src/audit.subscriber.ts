@@ -16,7 +16,12 @@ function plain(value: unknown): unknown {
 /** Field-level before/after of one change set, without secrets or timestamps. */
 export function diffOf(cs: ChangeSet<object>): Diff {
   const diff: Diff = {};
-  const before = (cs.originalEntity ?? {}) as Record<string, unknown>;
+  const entity = cs.entity as Record<string, unknown>;
+  // A delete change set carries no original data: the entity being removed holds the last values.
+  const before =
+    cs.type === ChangeSetType.DELETE
+      ? Object.fromEntries(cs.meta.props.filter((p) => p.persist !== false && p.kind === 'scalar').map((p) => [p.name, entity[p.name]]))
+      : ((cs.originalEntity ?? {}) as Record<string, unknown>);
   const after = (cs.type === ChangeSetType.DELETE ? {} : cs.payload) as Record<string, unknown>;
   const fields = cs.type === ChangeSetType.DELETE ? Object.keys(before) : Object.keys(after);
   for (const field of fields) {
