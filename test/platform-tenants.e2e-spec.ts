@@ -73,6 +73,29 @@ describe('platform tenants API', () => {
     expect(roles).toEqual([]);
   });
 
+  it('records platform actions and sign-ins in the catalog, without secrets', async () => {
+    const slug = `audited-${t.id}`;
+    await post(valid(slug)).expect(202);
+    await t.waitForStatus(slug, 'active', pt);
+    await t.http().post('/api/v1/platform/auth/login').send({ email: 'root@platform.test', password: 'a-wrong-password-canary' }).expect(401);
+    const rows = await t.sql<{ action: string; entity: string; entity_id: string; outcome: string; actor_id: string }>(
+      'select action, entity, entity_id, outcome, actor_id from platform_audit_logs order by seq',
+      [],
+      `tessera_test_${t.id}`,
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'platform.tenants.create', entity: 'tenant', entity_id: slug, outcome: 'success' }),
+        expect.objectContaining({ action: 'platform.auth.login', outcome: 'success' }),
+        expect.objectContaining({ action: 'platform.auth.login', outcome: 'denied', actor_id: 'email:root@platform.test' }),
+      ]),
+    );
+    const dump = JSON.stringify(await t.sql('select * from platform_audit_logs', [], `tessera_test_${t.id}`));
+    expect(dump).not.toContain('a-wrong-password-canary');
+    expect(dump).not.toContain('initech-admin-pass');
+    await expect(t.sql('delete from platform_audit_logs', [], `tessera_test_${t.id}`)).rejects.toThrow(/append-only/);
+  });
+
   it('answers unknown and malformed slugs, and guards the routes', async () => {
     await t.http().get(`/api/v1/platform/tenants/none-${t.id}`).set('authorization', `Bearer ${pt}`).expect(404);
     await t.http().get('/api/v1/platform/tenants/NOPE').set('authorization', `Bearer ${pt}`).expect(400);

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
+import { verifyAuditChain } from '@app/audit';
 import { DbServerSync, migrateCatalog, openCatalogDatabase } from '@app/catalog';
 import { AppException, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { CreateTenantDto, PlatformTenantsService } from '@app/platform';
-import { TenantFleet, TenantOnboarding } from '@app/tenancy';
+import { isTenantSlug, TenantContext, TenantDirectory, TenantFleet, TenantOnboarding, TenantOrmRegistry } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,7 +20,8 @@ const USAGE = `usage: npm run tenants -- <command>
                                          onboard a tenant and wait until it is active
   migrate <slug>                         apply pending migrations to one tenant
   migrate --all [--concurrency N]        every active tenant; non-zero exit if any failed
-  catalog migrate                        apply pending catalog migrations`;
+  catalog migrate                        apply pending catalog migrations
+  audit verify <slug>                    check the tenant's audit hash chain; exit 1 at the first broken link`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -94,6 +96,25 @@ async function catalogMigrate(): Promise<number> {
   });
 }
 
+async function auditVerify(slug: string | undefined): Promise<number> {
+  if (!slug || !isTenantSlug(slug)) throw new UsageError('audit verify needs a tenant slug');
+  return withApp(async (app) => {
+    const tenant = await app.get(TenantDirectory).find(slug);
+    if (!tenant) {
+      process.stderr.write(`tenants: no tenant "${slug}"\n`);
+      return 1;
+    }
+    const report = await app.get(TenantOrmRegistry).run(tenant, () => verifyAuditChain(app.get(TenantContext).em));
+    if (report.ok) {
+      out(`${slug}\t${report.entries} entries\tchain intact`);
+      return 0;
+    }
+    const broken = report.firstBroken!;
+    out(`${slug}\t${report.entries} entries\tBROKEN at seq ${broken.seq} (entry ${broken.id}): ${broken.reason}`);
+    return 1;
+  });
+}
+
 async function run(argv: string[]): Promise<number> {
   const { words, flags } = parseArgs(argv, ['name', 'admin-email', 'admin-password', 'admin-name', 'plan', 'db-server', 'concurrency'], ['all', 'help']);
   const [command, arg, extra] = words;
@@ -114,6 +135,9 @@ async function run(argv: string[]): Promise<number> {
     case 'migrate':
       noExtra(2);
       return migrate(arg, flags);
+    case 'audit':
+      if (arg !== 'verify' || words.length !== 3) throw new UsageError('the audit command is: audit verify <slug>');
+      return auditVerify(words[2]);
     case 'catalog':
       if (arg !== 'migrate' || extra !== undefined) throw new UsageError('the catalog command is: catalog migrate');
       return catalogMigrate();
