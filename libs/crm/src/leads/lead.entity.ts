@@ -1,9 +1,26 @@
 import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { ConflictException } from '@app/common';
 import { randomUUID } from 'node:crypto';
 import { LeadRepository } from './lead.repository';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'lost', 'converted'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+/** Where a lead may go next; `converted` only through /convert, and it is final. */
+export const LEAD_TRANSITIONS: Record<LeadStatus, readonly LeadStatus[]> = {
+  new: ['contacted', 'qualified', 'lost', 'converted'],
+  contacted: ['qualified', 'lost', 'converted'],
+  qualified: ['contacted', 'lost', 'converted'],
+  lost: ['new', 'contacted'],
+  converted: [],
+};
+
+export function assertTransition(from: LeadStatus, to: LeadStatus): void {
+  if (from === to && to !== 'converted') return;
+  if (!LEAD_TRANSITIONS[from].includes(to)) {
+    throw new ConflictException(`A lead cannot go from ${from} to ${to}.`, 'invalid-status-transition');
+  }
+}
 
 @Entity({ tableName: 'leads', repository: () => LeadRepository })
 export class Lead {

@@ -29,14 +29,10 @@ export class LeadRepository extends EntityRepository<Lead> {
       where.$or = [{ name: { $ilike: like } }, { email: { $ilike: like } }, { company: { $ilike: like } }];
     }
     return this.findAndCount(where, {
-      orderBy: [{ [search.sort.field]: search.sort.direction }, { id: 'asc' }],
+      // The id tie-breaker follows the sort so one index serves both directions.
+      orderBy: [{ [search.sort.field]: search.sort.direction }, { id: search.sort.direction }],
       limit: search.limit,
       offset: (search.page - 1) * search.limit,
     });
-  }
-
-  /** The lead, only if the caller may see it (owner scope for staff). */
-  findVisible(id: string, ownerScope?: string): Promise<Lead | null> {
-    return this.findOne(ownerScope ? { id, ownerId: ownerScope } : { id });
   }
 }

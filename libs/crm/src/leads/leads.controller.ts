@@ -2,7 +2,9 @@ import { ApiKeyScope, CurrentUser, Roles, type Principal } from '@app/auth';
 import { Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AssignLeadDto } from './dto/assign-lead.dto';
+import { AssignOwnerDto } from '../assign-owner.dto';
+import { DealView } from '../deals/deal.entity';
+import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { ListLeadsQuery } from './dto/list-leads.query';
 import { UpdateLeadDto } from './dto/update-lead.dto';
@@ -47,8 +49,15 @@ export class LeadsController {
   @ApiKeyScope('leads:write')
   @Post(':id/assign')
   @HttpCode(200)
-  assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignLeadDto): Promise<LeadView> {
+  assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
     return this.leads.assign(user, id, dto);
+  }
+
+  @Roles('company_admin', 'manager', 'staff')
+  @ApiKeyScope('leads:write')
+  @Post(':id/convert')
+  convert(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
+    return this.leads.convert(user, id, dto);
   }
 
   @Roles('company_admin', 'manager')

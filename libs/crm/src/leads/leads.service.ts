@@ -1,18 +1,17 @@
-import { type Principal, User } from '@app/auth';
-import { ConflictException, HiddenRecordException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import type { Principal } from '@app/auth';
+import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
-import { AssignLeadDto } from './dto/assign-lead.dto';
+import { AssignOwnerDto } from '../assign-owner.dto';
+import { Deal, DealView, toDealView } from '../deals/deal.entity';
+import { normalizeAmount } from '../money';
+import { assertActiveUser, findVisible, ownerScope } from '../record-access';
+import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { LEAD_SORT_FIELDS, ListLeadsQuery } from './dto/list-leads.query';
 import { UpdateLeadDto } from './dto/update-lead.dto';
-import { Lead, LeadView, toLeadView } from './lead.entity';
+import { assertTransition, Lead, LeadView, toLeadView } from './lead.entity';
 import { LeadRepository } from './lead.repository';
-
-/** Staff see and change only the leads they own; managers and company admins see all. */
-function ownerScope(principal: Principal): string | undefined {
-  return principal.role === 'staff' ? principal.sub : undefined;
-}
 
 @Injectable()
 export class LeadsService {
@@ -44,39 +43,51 @@ export class LeadsService {
   }
 
   async get(principal: Principal, id: string): Promise<LeadView> {
-    return toLeadView(await this.visible(principal, id));
+    return toLeadView(await findVisible(this.tenancy.em, Lead, principal, id, 'lead'));
   }
 
   async update(principal: Principal, id: string, dto: UpdateLeadDto): Promise<LeadView> {
-    const lead = await this.visible(principal, id);
-    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
+    const lead = await this.open(principal, id);
+    if (dto.status !== undefined) assertTransition(lead.status, dto.status);
     this.leads.assign(lead, dto);
     await this.tenancy.em.flush();
     return toLeadView(lead);
   }
 
   /** Gives the lead to another active user of the tenant (managers and company admins). */
-  async assign(principal: Principal, id: string, dto: AssignLeadDto): Promise<LeadView> {
-    const lead = await this.visible(principal, id);
-    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
-    const owner = await this.tenancy.em.count(User, { id: dto.ownerId, active: true });
-    if (!owner) throw new ValidationException([{ field: 'ownerId', message: 'ownerId must be an active user of this tenant' }]);
+  async assign(principal: Principal, id: string, dto: AssignOwnerDto): Promise<LeadView> {
+    const lead = await this.open(principal, id);
+    await assertActiveUser(this.tenancy.em, dto.ownerId);
     lead.ownerId = dto.ownerId;
     await this.tenancy.em.flush();
     return toLeadView(lead);
   }
 
+  /** Turns the lead into a deal in one transaction; a converted lead is final. */
+  async convert(principal: Principal, id: string, dto: ConvertLeadDto): Promise<DealView> {
+    const lead = await this.open(principal, id);
+    assertTransition(lead.status, 'converted');
+    lead.status = 'converted';
+    const deal = this.tenancy.em.create(Deal, {
+      title: dto.title ?? lead.company ?? lead.name,
+      amount: normalizeAmount(dto.amount),
+      currency: dto.currency,
+      leadId: lead.id,
+      ownerId: lead.ownerId,
+    });
+    await this.tenancy.em.flush();
+    return toDealView(deal);
+  }
+
   async remove(principal: Principal, id: string): Promise<void> {
-    const lead = await this.visible(principal, id);
+    const lead = await findVisible(this.tenancy.em, Lead, principal, id, 'lead');
     await this.tenancy.em.remove(lead).flush();
   }
 
-  private async visible(principal: Principal, id: string): Promise<Lead> {
-    const scope = ownerScope(principal);
-    const lead = await this.leads.findVisible(id, scope);
-    if (lead) return lead;
-    // Same answer either way; only the audit trail learns that the record exists.
-    if (scope && (await this.leads.count({ id }))) throw new HiddenRecordException('No such lead.');
-    throw new NotFoundException('No such lead.');
+  /** A visible lead that may still change (a converted lead is final). */
+  private async open(principal: Principal, id: string): Promise<Lead> {
+    const lead = await findVisible(this.tenancy.em, Lead, principal, id, 'lead');
+    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
+    return lead;
   }
 }

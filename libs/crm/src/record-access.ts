@@ -1,0 +1,33 @@
+import { type Principal, User } from '@app/auth';
+import { HiddenRecordException, NotFoundException, ValidationException } from '@app/common';
+import type { EntityClass, EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+
+/** Staff see and change only the records they own; managers, company admins and API keys see all. */
+export function ownerScope(principal: Principal): string | undefined {
+  return principal.role === 'staff' ? principal.sub : undefined;
+}
+
+/**
+ * The record if the caller may see it, else 404 — the same answer whether it is missing or
+ * someone else's, but a hidden one is marked so the audit trail records a denied attempt.
+ */
+export async function findVisible<T extends { id: string; ownerId: string }>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  principal: Principal,
+  id: string,
+  label: string,
+): Promise<T> {
+  const scope = ownerScope(principal);
+  const record = await em.findOne(entity, (scope ? { id, ownerId: scope } : { id }) as unknown as FilterQuery<T>);
+  if (record) return record;
+  if (scope && (await em.count(entity, { id } as unknown as FilterQuery<T>))) throw new HiddenRecordException(`No such ${label}.`);
+  throw new NotFoundException(`No such ${label}.`);
+}
+
+/** A new owner must be an active user of the tenant. */
+export async function assertActiveUser(em: EntityManager, id: string, field = 'ownerId'): Promise<void> {
+  if (!(await em.count(User, { id, active: true }))) {
+    throw new ValidationException([{ field, message: `${field} must be an active user of this tenant` }]);
+  }
+}
