@@ -1,4 +1,4 @@
-import { AuditInterceptor, AuditRecorder } from '@app/audit';
+import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
 import { PlatformAuthService } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
 import { acceptJsonBodiesOnly, createValidationPipe, ProblemDetailsFilter, requestIdFrom } from '@app/common';
@@ -44,6 +44,7 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
+  auditContext.enabled = config.auditTrail;
   // Order matters: the audit interceptor runs inside the tenant context.
   app.useGlobalInterceptors(app.get(TenantContextInterceptor), app.get(AuditInterceptor));
   const recorder = app.get(AuditRecorder);

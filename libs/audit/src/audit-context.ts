@@ -16,6 +16,8 @@ export interface AuditDraft {
 /** Carries the audit draft of the current request across awaits, down to the flush subscriber. */
 export class AuditContext {
   private readonly storage = new AsyncLocalStorage<AuditDraft>();
+  /** Off only when AUDIT_TRAIL=off, to measure the trail's cost; never in production. */
+  enabled = true;
 
   run<T>(draft: AuditDraft, fn: () => T): T {
     return this.storage.run(draft, fn);

@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { auditAction, MUTATING_METHODS } from './audit-action';
+import { auditContext } from './audit-context';
 import { AuditLog, AuditOutcome } from './audit-log.entity';
 import { draftFor } from './audit.interceptor';
 
@@ -40,7 +41,7 @@ export class AuditRecorder {
   ) {}
 
   async onSend(request: AuditedRequest, reply: FastifyReply): Promise<void> {
-    if (!MUTATING_METHODS.has(request.method)) return;
+    if (!MUTATING_METHODS.has(request.method) || !auditContext.enabled) return;
     const status = reply.statusCode;
     const url = request.routeOptions.url ?? request.url;
     try {

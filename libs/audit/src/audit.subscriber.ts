@@ -47,6 +47,7 @@ export class AuditSubscriber implements EventSubscriber {
   constructor(private readonly context: AuditContext) {}
 
   async onFlush(args: FlushEventArgs): Promise<void> {
+    if (!this.context.enabled) return;
     const changeSets = args.uow.getChangeSets().filter((cs) => cs.meta.class !== AuditLog && !cs.meta.embeddable);
     if (!changeSets.length) return;
     const draft = this.context.current();

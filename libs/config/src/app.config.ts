@@ -165,6 +165,10 @@ class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean({ message: 'TRUST_PROXY must be true or false' })
   TRUST_PROXY = false;
+
+  /** `off` exists only to measure the audit trail's cost (npm run bench); refused in production. */
+  @IsIn(['on', 'off'], { message: 'AUDIT_TRAIL must be on or off' })
+  AUDIT_TRAIL: 'on' | 'off' = 'on';
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -199,6 +203,7 @@ export const ENV_KEYS = [
   'LOGIN_MAX_FAILURES_PER_IP',
   'LOGIN_WINDOW_SECONDS',
   'TRUST_PROXY',
+  'AUDIT_TRAIL',
 ] as const;
 
 export interface AppConfig {
@@ -230,6 +235,7 @@ export interface AppConfig {
   };
   login: { maxFailures: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
+  auditTrail: boolean;
   tenants: TenantsConfig;
 }
 
@@ -241,6 +247,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     for (const key of ['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL'] as const) {
       if (!vars[key]) throw new ConfigError(`environment: ${key} must be set when NODE_ENV=production`);
     }
+    if (vars.AUDIT_TRAIL === 'off') throw new ConfigError('environment: AUDIT_TRAIL cannot be off when NODE_ENV=production');
   }
   return {
     env: vars.NODE_ENV,
@@ -271,6 +278,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     login: { maxFailures: vars.LOGIN_MAX_FAILURES, maxFailuresPerIp: vars.LOGIN_MAX_FAILURES_PER_IP, windowSeconds: vars.LOGIN_WINDOW_SECONDS },
     trustProxy: vars.TRUST_PROXY,
+    auditTrail: vars.AUDIT_TRAIL === 'on',
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

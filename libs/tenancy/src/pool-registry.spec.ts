@@ -357,3 +357,25 @@ describe('PoolRegistry', () => {
     await pools.closeAll();
   });
 });
+
+describe('PoolRegistry.drain', () => {
+  it('waits for leases in use before returning, and gives up at its deadline', async () => {
+    const closed: string[] = [];
+    const pools = new PoolRegistry<{ close(): Promise<void> }>({ maxPools: 2, idleMs: 1000, acquireTimeoutMs: 100 });
+    const lease = await pools.acquire('a', async () => ({ close: async () => void closed.push('a') }));
+    let drained = false;
+    const draining = pools.drain(2_000).then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(drained).toBe(false);
+    lease.release();
+    await draining;
+    expect(drained).toBe(true);
+    const stuck = await pools.acquire('b', async () => ({ close: async () => void closed.push('b') }));
+    const started = Date.now();
+    await pools.drain(80);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(70);
+    stuck.release();
+    await pools.closeAll();
+    expect(closed.sort()).toEqual(['a', 'b']);
+  });
+});

@@ -104,6 +104,13 @@ export class PoolRegistry<T extends Closable> {
     this.doomed.add(entry);
   }
 
+  /** Waits (up to timeoutMs) for every lease to be released: in-flight work finishes before pools close. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    const busy = () => [...this.entries.values(), ...this.doomed].some((e) => e.inUse > 0);
+    while (busy() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
     await Promise.all([...all, ...this.doomed].map((e) => this.close(e)));

@@ -42,8 +42,10 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
     this.sweeper.unref();
   }
 
+  /** Graceful shutdown: requests and jobs still holding a tenant pool finish first (up to 10 s). */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
+    await this.pools.drain(10_000);
     await this.pools.closeAll();
   }
 
