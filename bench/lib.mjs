@@ -22,16 +22,17 @@ export function percentile(values, p) {
 }
 
 /** Starts dist/apps/api on `serverUrl` (a PostgreSQL admin URL) with its own catalog and prefix. */
-export async function startApi(serverUrl, env = {}) {
+export async function startApi(serverUrl, env = {}, tag = '') {
   const port = await freePort();
   const catalog = new URL(serverUrl);
-  catalog.pathname = `/cat_${RUN}`;
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  catalog.pathname = `/cat_${RUN}${tag}`;
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),
       DATABASE_URL: catalog.toString(),
-      TENANT_DB_PREFIX: `${RUN}_`,
+      TENANT_DB_PREFIX: `${RUN}${tag}_`,
       PLATFORM_ADMIN_EMAIL: ADMIN.email,
       PLATFORM_ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -54,7 +55,7 @@ export async function startApi(serverUrl, env = {}) {
   const stop = async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    dropEverything(serverUrl);
+    dropEverything(serverUrl, tag);
   };
   return { base, stop, child };
 }
@@ -63,11 +64,11 @@ export function psql(serverUrl, sql) {
   return execFileSync('psql', [serverUrl, '-Atqc', sql], { encoding: 'utf8' }).trim();
 }
 
-function dropEverything(serverUrl) {
-  for (const db of psql(serverUrl, `select datname from pg_database where datname like '%${RUN}%'`).split('\n').filter(Boolean)) {
+function dropEverything(serverUrl, tag) {
+  for (const db of psql(serverUrl, `select datname from pg_database where datname like '%${RUN}${tag}%'`).split('\n').filter(Boolean)) {
     psql(serverUrl, `drop database if exists "${db}" with (force)`);
   }
-  for (const role of psql(serverUrl, `select rolname from pg_roles where rolname like '${RUN}%'`).split('\n').filter(Boolean)) {
+  for (const role of psql(serverUrl, `select rolname from pg_roles where rolname like '${RUN}${tag}%'`).split('\n').filter(Boolean)) {
     psql(serverUrl, `drop role if exists "${role}"`);
   }
 }

@@ -16,7 +16,7 @@ export class AuditLog {
   @Property({ type: 'bigint', nullable: true })
   seq?: string;
 
-  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  @Property({ type: 'timestamptz' })
   at: Date = new Date();
 
   @Property({ type: 'text' })

@@ -1,4 +1,5 @@
-import { ChangeSet, ChangeSetType, EventSubscriber, FlushEventArgs } from '@mikro-orm/core';
+import { ChangeSet, ChangeSetType, EntityManager, EventSubscriber, FlushEventArgs, TransactionEventArgs } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import { AuditContext } from './audit-context';
 import { AuditLog } from './audit-log.entity';
 import { isNoise, isSecretField, REDACTED, redact } from './redaction';
@@ -38,12 +39,32 @@ export function diffOf(cs: ChangeSet<object>): Diff {
   return diff;
 }
 
+interface PendingEntry {
+  id: string;
+  at: Date;
+  tenant: string;
+  actorId: string;
+  actorRole: string;
+  action: string;
+  entity: string;
+  entityId: string;
+  changes: Diff;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+const COLUMNS = ['id', 'at', 'tenant', 'actor_id', 'actor_role', 'action', 'entity', 'entity_id', 'changes', 'outcome', 'ip', 'user_agent', 'request_id'];
+
 /**
- * Writes one audit entry per changed entity into the same flush, hence the same transaction,
- * as the change: a change never lands without its entry, and an entry never outlives a rolled
- * back change. Outside a request (provisioning, jobs) the actor is `system`.
+ * Writes one audit entry per changed entity into the transaction of the change: a change never
+ * lands without its entry, and an entry never outlives a rolled-back change. The entries are
+ * computed at flush and inserted just before COMMIT, so the hash chain's per-tenant lock is held
+ * only for the commit itself. Outside a request (provisioning, jobs) the actor is `system`.
  */
 export class AuditSubscriber implements EventSubscriber {
+  private readonly pending = new WeakMap<EntityManager, PendingEntry[]>();
+
   constructor(private readonly context: AuditContext) {}
 
   async onFlush(args: FlushEventArgs): Promise<void> {
@@ -52,11 +73,14 @@ export class AuditSubscriber implements EventSubscriber {
     if (!changeSets.length) return;
     const draft = this.context.current();
     if (draft) draft.written = true;
+    const entries = this.pending.get(args.em) ?? [];
     for (const cs of changeSets) {
       const entity = snake(cs.meta.className);
       const diff = diffOf(cs as ChangeSet<object>);
       if (cs.type === ChangeSetType.UPDATE && !Object.keys(diff).length) continue;
-      const entry = args.em.create(AuditLog, {
+      entries.push({
+        id: randomUUID(),
+        at: new Date(),
         tenant: draft?.tenant ?? String(args.em.config.get('dbName')),
         actorId: draft?.actorId ?? 'system',
         actorRole: draft?.actorRole ?? 'system',
@@ -64,12 +88,40 @@ export class AuditSubscriber implements EventSubscriber {
         entity,
         entityId: String(cs.getPrimaryKey() ?? ''),
         changes: diff,
-        outcome: 'success',
         ip: draft?.ip ?? null,
         userAgent: draft?.userAgent ?? null,
         requestId: draft?.requestId ?? null,
       });
-      args.uow.computeChangeSet(entry);
     }
+    if (entries.length) this.pending.set(args.em, entries);
+  }
+
+  async beforeTransactionCommit(args: TransactionEventArgs): Promise<void> {
+    const entries = this.pending.get(args.em);
+    if (!entries?.length) return;
+    this.pending.delete(args.em);
+    const row = `(${COLUMNS.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')})`;
+    const params = entries.flatMap((e) => [
+      e.id,
+      e.at,
+      e.tenant,
+      e.actorId,
+      e.actorRole,
+      e.action,
+      e.entity,
+      e.entityId,
+      JSON.stringify(e.changes),
+      'success',
+      e.ip,
+      e.userAgent,
+      e.requestId,
+    ]);
+    await args.em
+      .getConnection()
+      .execute(`insert into audit_logs (${COLUMNS.join(', ')}) values ${entries.map(() => row).join(', ')}`, params, 'run', args.transaction);
+  }
+
+  afterTransactionRollback(args: TransactionEventArgs): void {
+    this.pending.delete(args.em);
   }
 }

@@ -45,7 +45,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         const header = decodeHeader(rawJwt);
         const key = header?.alg === JWT_ALGORITHM ? keys.verificationKey(header.kid) : undefined;
         if (!key) done(new Error('unknown signing key'));
-        else done(null, key);
+        // jsonwebtoken takes a KeyObject as it is; the type says string only.
+        else done(null, key as unknown as string);
       },
     });
   }

@@ -26,6 +26,7 @@ export class KeyStore {
   readonly signing: SigningKey;
   private readonly verifying = new Map<string, KeyObject>();
 
+
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const pem =
       config.jwt.privateKeyPem ??
@@ -50,10 +51,9 @@ export class KeyStore {
     }
   }
 
-  /** PEM of the verification key with this id, or undefined for a key we never issued. */
-  verificationKey(kid: unknown): string | undefined {
-    if (typeof kid !== 'string') return undefined;
-    return this.verifying.get(kid)?.export({ type: 'spki', format: 'pem' }).toString();
+  /** The verification key with this id (a KeyObject: no PEM parsing per request), or undefined for a key we never issued. */
+  verificationKey(kid: unknown): KeyObject | undefined {
+    return typeof kid === 'string' ? this.verifying.get(kid) : undefined;
   }
 
   jwks(): { keys: JsonWebKey[] } {

@@ -21,6 +21,8 @@ export function catalogOrmOptions(clientUrl: string): Options<PostgreSqlDriver> 
     pool: { min: 0, max: 5, idleTimeoutMillis: 30_000 },
     driverOptions: { connection: { application_name: 'tessera-catalog', connectionTimeoutMillis: 5000 } },
     allowGlobalContext: false,
+    // The database exists (provisioning or openCatalogDatabase made it): no check query per instance.
+    ensureDatabase: false,
     debug: false,
   };
 }

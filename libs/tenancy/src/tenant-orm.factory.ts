@@ -32,6 +32,8 @@ export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget):
       connection: { application_name: target.applicationName, connectionTimeoutMillis: 3000, statement_timeout: 30_000 },
     },
     allowGlobalContext: false,
+    // The database exists (provisioning or openCatalogDatabase made it): no check query per instance.
+    ensureDatabase: false,
     debug: false,
   };
 }
