@@ -8,11 +8,12 @@ const LAYERS = {
   config: [],
   common: [],
   catalog: ['config', 'common'],
-  tenancy: ['config', 'common', 'catalog'],
+  jobs: ['config', 'common'],
+  tenancy: ['config', 'common', 'catalog', 'jobs'],
   auth: ['config', 'common', 'catalog', 'tenancy'],
   audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
   crm: ['config', 'common', 'tenancy', 'auth', 'audit'],
-  platform: ['config', 'common', 'catalog', 'tenancy', 'auth'],
+  platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'auth'],
 };
 const ALL_LIBS = Object.keys(LAYERS);
 

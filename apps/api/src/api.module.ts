@@ -3,6 +3,7 @@ import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CRM_TENANT_SCHEMA, CrmModule } from '@app/crm';
+import { JobsModule } from '@app/jobs';
 import { HealthModule, PlatformTenantsModule } from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -15,6 +16,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         CatalogModule.forRoot(catalogUrl),
+        JobsModule.forRoot(config),
         TenancyModule.forRoot(CRM_TENANT_SCHEMA),
         AuthModule,
         AuditModule,

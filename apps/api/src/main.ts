@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { onShutdownSignal, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { TenantOnboarding } from '@app/tenancy';
+import { TenantFleet, TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
 import { createApiApp, prepareCatalog } from './api.app';
 
@@ -15,7 +15,14 @@ runMain('tessera', async () => {
   await prepareCatalog(app, config, catalog.url, (line) => logger.log(line));
   await app.listen({ port: config.port, host: '0.0.0.0' });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
-  if (resumed) logger.log(`resumed provisioning of ${resumed} tenant(s)`);
+  if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
+  if (config.migrateOnStart) {
+    // Tenants behind this code's schema answer 503 tenant-migrating until their migration job ran.
+    void app
+      .get(TenantFleet)
+      .migrateAll(4, (r) => logger.log(`tenant ${r.slug} migrated ${r.from ?? 'none'} → ${r.to ?? '?'}: ${r.ok ? 'ok' : r.error}`), true)
+      .catch((error: Error) => logger.error(`migrating tenants behind failed: ${error.message}`));
+  }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
   onShutdownSignal(async (signal) => {
     logger.log(`${signal}: shutting down`);

@@ -1,6 +1,7 @@
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CRM_TENANT_SCHEMA } from '@app/crm';
+import { JobsModule } from '@app/jobs';
 import { PlatformTenantsModule } from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -10,7 +11,7 @@ export class CliModule {
   static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), TenancyModule.forRoot(CRM_TENANT_SCHEMA), PlatformTenantsModule],
+      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(CRM_TENANT_SCHEMA), PlatformTenantsModule],
     };
   }
 }

@@ -7,28 +7,21 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module';
 
-const SWEEP_EVERY_MS = 10_000;
-
 /**
- * Until the Bull queues land (issue 5) the worker finishes onboarding that an API process
- * left unfinished (it stopped mid-way): every few seconds it provisions tenants still in
- * `provisioning`. A per-tenant advisory lock keeps it from racing a live API process.
+ * The job process: runs the provisioning, migration and offboarding processors alone, for
+ * scale-out (then the API runs with API_WORKERS=false). With Redis, every worker shares the
+ * queues and a stalled job of a killed worker goes to the next one.
  */
 runMain('tessera-worker', async () => {
-  const config = loadAppConfig();
+  const config = { ...loadAppConfig(), workers: true };
   const logger = new Logger('Worker');
+  if (!config.redisUrl) logger.warn('no REDIS_URL: this worker only runs jobs it queues itself; the API runs its own in-process');
   const catalog = await openCatalogDatabase(config, (line) => logger.log(line));
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, catalog.url), { logger: ['fatal', 'error', 'warn', 'log'] });
-  const onboarding = app.get(TenantOnboarding);
-  const sweep = async () => {
-    const resumed = await onboarding.resumeUnfinished().catch((error: Error) => logger.error(`sweep failed: ${error.message}`));
-    if (resumed) logger.log(`provisioning ${resumed} unfinished tenant(s)`);
-  };
-  await sweep();
-  const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
-  logger.log('Tessera worker running');
+  const resumed = await app.get(TenantOnboarding).resumeUnfinished();
+  if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
+  logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);
   onShutdownSignal(async () => {
-    clearInterval(timer);
     await app.close();
     await catalog.embedded?.stop();
   });

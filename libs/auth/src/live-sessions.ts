@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { ResolvedTenant, TenantContext, TenantOrmRegistry } from '@app/tenancy';
+import { ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Inject, Injectable } from '@nestjs/common';
 import { Cache, createCache } from 'cache-manager';
 import { AuthErrors } from './auth.exception';
@@ -21,9 +21,11 @@ const USER_STATE_TTL_MS = 60_000;
  */
 @Injectable()
 export class LiveSessions {
-  private readonly cache: Cache = createCache({ ttl: USER_STATE_TTL_MS });
+  /** Platform sign-outs (no tenant). */
+  private readonly platform: Cache = createCache({ ttl: USER_STATE_TTL_MS });
 
   constructor(
+    private readonly cache: TenantCache,
     private readonly registry: TenantOrmRegistry,
     private readonly tenancy: TenantContext,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,12 +35,12 @@ export class LiveSessions {
   async assertCurrent(tenant: ResolvedTenant, principal: Principal): Promise<void> {
     const state = await this.userState(tenant, principal.sub);
     if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role) throw AuthErrors.badToken();
-    if (principal.fam && (await this.cache.get(`fam:${tenant.id}:${principal.fam}`))) throw AuthErrors.badToken();
+    if (principal.fam && (await this.cache.get(tenant.id, `fam:${principal.fam}`))) throw AuthErrors.badToken();
   }
 
   /** Throws 401 when a platform token's sign-in was signed out (or its refresh token reused). */
   async assertPlatformCurrent(principal: Principal): Promise<void> {
-    if (principal.fam && (await this.cache.get(`fam:platform:${principal.fam}`))) throw AuthErrors.badToken();
+    if (principal.fam && (await this.platform.get(`fam:${principal.fam}`))) throw AuthErrors.badToken();
   }
 
   /** Whether a tenant user exists and is active (API keys die with their creator's account). */
@@ -48,22 +50,24 @@ export class LiveSessions {
 
   /** Records a user's new state (after a role change, deactivation or password change). */
   async userChanged(tenantId: string, user: Pick<User, 'id' | 'tokenVersion' | 'active' | 'role'>): Promise<void> {
-    await this.cache.set<UserState>(`user:${tenantId}:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role });
+    await this.cache.set<UserState>(tenantId, `user:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role }, USER_STATE_TTL_MS);
   }
 
   /** Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId` 'platform' for platform sign-ins). */
   async familyRevoked(tenantId: string, familyId: string): Promise<void> {
-    await this.cache.set(`fam:${tenantId}:${familyId}`, true, this.config.jwt.accessTtlSeconds * 1000 + 60_000);
+    const ttl = this.config.jwt.accessTtlSeconds * 1000 + 60_000;
+    if (tenantId === 'platform') await this.platform.set(`fam:${familyId}`, true, ttl);
+    else await this.cache.set(tenantId, `fam:${familyId}`, true, ttl);
   }
 
   private async userState(tenant: ResolvedTenant, userId: string): Promise<UserState | null> {
-    const key = `user:${tenant.id}:${userId}`;
-    const cached = await this.cache.get<UserState>(key);
+    const key = `user:${userId}`;
+    const cached = await this.cache.get<UserState>(tenant.id, key);
     if (cached) return cached;
     const user = await this.registry.run(tenant, () => this.tenancy.em.findOne(User, { id: userId }, { fields: ['tokenVersion', 'active', 'role'] }));
     if (!user) return null;
     const state = { ver: user.tokenVersion, active: user.active, role: user.role };
-    await this.cache.set(key, state);
+    await this.cache.set(tenant.id, key, state, USER_STATE_TTL_MS);
     return state;
   }
 }

@@ -7,6 +7,13 @@ export const TENANT_STATUSES = ['provisioning', 'active', 'suspended', 'failed',
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 /** The company admin to seed, kept (hashed) only until provisioning has created it. */
+/** One completed step of the provisioning saga. */
+export interface ProvisioningStep {
+  step: string;
+  at: string;
+  ms: number;
+}
+
 export interface PendingAdmin {
   email: string;
   name: string;
@@ -16,7 +23,7 @@ export interface PendingAdmin {
 @Entity({ tableName: 'tenants', repository: () => TenantRepository })
 export class Tenant {
   [EntityRepositoryType]?: TenantRepository;
-  [OptionalProps]?: 'plan' | 'status' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'plan' | 'status' | 'steps' | 'attempts' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -61,4 +68,26 @@ export class Tenant {
 
   @Property({ type: 'timestamptz', nullable: true })
   activatedAt?: Date | null;
+
+  /** Name of the newest tenant migration applied to its database. */
+  @Property({ type: 'text', nullable: true })
+  schemaVersion?: string | null;
+
+  /** Completed steps of the provisioning saga (a retry skips none: every step is idempotent). */
+  @Property({ type: 'json' })
+  steps: ProvisioningStep[] = [];
+
+  /** Provisioning attempts so far. */
+  @Property({ type: 'integer' })
+  attempts: number = 0;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  suspendedAt?: Date | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  offboardedAt?: Date | null;
+
+  /** The verified pg_dump taken at offboarding. */
+  @Property({ type: 'text', nullable: true })
+  backupPath?: string | null;
 }

@@ -169,6 +169,35 @@ class EnvironmentVariables {
   /** `off` exists only to measure the audit trail's cost (npm run bench); refused in production. */
   @IsIn(['on', 'off'], { message: 'AUDIT_TRAIL must be on or off' })
   AUDIT_TRAIL: 'on' | 'off' = 'on';
+
+  /** Run the job processors inside the API process; false when apps/worker runs them (needs REDIS_URL). */
+  @Transform(toBool)
+  @IsBoolean({ message: 'API_WORKERS must be true or false' })
+  API_WORKERS = true;
+
+  /** Where offboarding writes each tenant's final backup (pg_dump custom format). */
+  @IsString()
+  BACKUP_DIR = '.data/backups';
+
+  /** pg_dump and pg_restore binaries for offboarding backups. */
+  @IsString()
+  PG_DUMP = 'pg_dump';
+
+  @IsString()
+  PG_RESTORE = 'pg_restore';
+
+  /** Provisioning attempts before a tenant is marked failed, and the first retry delay (ms, doubling). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  PROVISION_ATTEMPTS = 4;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  PROVISION_BACKOFF_MS = 500;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -204,6 +233,12 @@ export const ENV_KEYS = [
   'LOGIN_WINDOW_SECONDS',
   'TRUST_PROXY',
   'AUDIT_TRAIL',
+  'API_WORKERS',
+  'BACKUP_DIR',
+  'PG_DUMP',
+  'PG_RESTORE',
+  'PROVISION_ATTEMPTS',
+  'PROVISION_BACKOFF_MS',
 ] as const;
 
 export interface AppConfig {
@@ -236,6 +271,12 @@ export interface AppConfig {
   login: { maxFailures: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
   auditTrail: boolean;
+  /** Job processors run in this process (the API by default, always the worker). */
+  workers: boolean;
+  backupDir: string;
+  pgDump: string;
+  pgRestore: string;
+  provisioning: { attempts: number; backoffMs: number };
   tenants: TenantsConfig;
 }
 
@@ -279,6 +320,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     login: { maxFailures: vars.LOGIN_MAX_FAILURES, maxFailuresPerIp: vars.LOGIN_MAX_FAILURES_PER_IP, windowSeconds: vars.LOGIN_WINDOW_SECONDS },
     trustProxy: vars.TRUST_PROXY,
     auditTrail: vars.AUDIT_TRAIL === 'on',
+    // Without Redis the in-process driver is the only worker there is.
+    workers: vars.API_WORKERS || !vars.REDIS_URL,
+    backupDir: resolve(cwd, vars.BACKUP_DIR),
+    pgDump: vars.PG_DUMP,
+    pgRestore: vars.PG_RESTORE,
+    provisioning: { attempts: vars.PROVISION_ATTEMPTS, backoffMs: vars.PROVISION_BACKOFF_MS },
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

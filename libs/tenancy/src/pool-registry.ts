@@ -83,6 +83,10 @@ export class PoolRegistry<T extends Closable> {
     }
   }
 
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** Closes instances unused for longer than idleMs; returns how many. */
   async sweepIdle(): Promise<number> {
     const cutoff = this.now() - this.options.idleMs;

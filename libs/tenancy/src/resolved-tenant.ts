@@ -10,4 +10,6 @@ export interface ResolvedTenant {
   dbName: string;
   dbRole: string;
   dbPasswordEnc: string;
+  /** Newest tenant migration applied to its database (null: unknown, i.e. behind). */
+  schemaVersion: string | null;
 }

@@ -19,6 +19,10 @@ export const TenancyErrors = {
     new TenancyException(503, 'tenant-unavailable', 'Service Unavailable', "The tenant's database cannot be reached right now.", undefined, { 'Retry-After': '2' }),
   busy: () =>
     new TenancyException(503, 'tenant-pools-busy', 'Service Unavailable', 'All tenant connections are busy; try again shortly.', undefined, { 'Retry-After': '1' }),
+  migrating: () =>
+    new TenancyException(503, 'tenant-migrating', 'Service Unavailable', "This tenant's database is being upgraded; try again shortly.", undefined, {
+      'Retry-After': '5',
+    }),
   catalogUnavailable: () =>
     new TenancyException(503, 'catalog-unavailable', 'Service Unavailable', 'The tenant directory cannot be reached right now.', undefined, { 'Retry-After': '2' }),
   noContext: () => new Error('No tenant context: tenant data may only be reached inside a tenant request or job'),

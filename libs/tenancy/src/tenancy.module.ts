@@ -1,12 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { DatabaseServers } from './database-servers';
 import { Placement } from './placement';
 import { TemplateDatabases } from './template-databases';
+import { TenantCache } from './tenant-cache';
 import { TenantContext } from './tenant-context';
 import { TenantContextInterceptor } from './tenant-context.interceptor';
 import { TenantDirectory } from './tenant-directory.service';
 import { TenantFleet } from './tenant-fleet.service';
+import { TenantLifecycle } from './tenant-lifecycle.service';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantOrmFactory } from './tenant-orm.factory';
@@ -16,6 +19,9 @@ import { TenantResolver } from './tenant-resolver';
 import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
 const exported = [
+  CatalogEvents,
+  TenantCache,
+  TenantLifecycle,
   TenantContext,
   TenantContextInterceptor,
   TenantDirectory,

@@ -11,6 +11,7 @@ const tenant = (slug: string): ResolvedTenant => ({
   dbName: `tenant_${slug}`,
   dbRole: `tenant_${slug}`,
   dbPasswordEnc: 'v1:x:y:z',
+  schemaVersion: null,
 });
 
 function fakeOrm(label: string): { orm: MikroORM; forks: number } {

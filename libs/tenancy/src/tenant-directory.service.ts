@@ -2,6 +2,7 @@ import { Tenant } from '@app/catalog';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { Cache, createCache } from 'cache-manager';
+import { CatalogEvents } from './catalog-events';
 import { ResolvedTenant } from './resolved-tenant';
 import { TenancyErrors } from './tenancy.exception';
 
@@ -20,6 +21,7 @@ export function toResolvedTenant(tenant: Tenant): ResolvedTenant {
     dbName: tenant.dbName,
     dbRole: tenant.dbRole,
     dbPasswordEnc: tenant.dbPasswordEnc,
+    schemaVersion: tenant.schemaVersion ?? null,
   };
 }
 
@@ -29,7 +31,12 @@ export class TenantDirectory {
   private readonly logger = new Logger(TenantDirectory.name);
   private readonly cache: Cache = createCache({ ttl: FOUND_TTL_MS });
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    events: CatalogEvents,
+  ) {
+    events.on((change) => this.invalidate(change.slug));
+  }
 
   async find(slug: string): Promise<ResolvedTenant | null> {
     const key = `tenant:${slug}`;

@@ -1,7 +1,11 @@
 import { Tenant } from '@app/catalog';
 import { NotFoundException } from '@app/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { describeFailure } from './tenant-provisioner';
 import { TenantMigrator } from './tenant-migrator';
@@ -9,50 +13,110 @@ import { TenantMigrator } from './tenant-migrator';
 export interface MigrationResult {
   slug: string;
   ok: boolean;
+  from: string | null;
+  to: string | null;
   applied: string[];
   ms: number;
   error?: string;
 }
 
-/** Schema migrations across tenant databases: one tenant, or every active one with bounded concurrency. */
+interface MigrationJob {
+  /** Most tenants of one database server migrated at once by this process. */
+  perServer: number;
+}
+
+/** A counting semaphore: at most `limit` holders at once. */
+class Semaphore {
+  private active = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(public limit: number) {}
+
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiters.shift()?.();
+    }
+  }
+}
+
+/**
+ * Schema migrations across the fleet: one job per tenant, a per-server concurrency limit,
+ * past a failing tenant. Each tenant's schema version is kept in the catalog, so a second run
+ * resumes: tenants already at the latest version are done in a moment.
+ */
 @Injectable()
-export class TenantFleet {
+export class TenantFleet implements OnModuleInit {
+  private readonly perServer = new Map<string, Semaphore>();
+
   constructor(
     private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly migrator: TenantMigrator,
     private readonly admin: DatabaseAdmin,
+    private readonly events: CatalogEvents,
+    private readonly jobs: JobQueue,
   ) {}
+
+  onModuleInit(): void {
+    if (this.config.workers) this.jobs.handle<MigrationJob>('migrations', 32, (job, context) => this.run(job, context));
+  }
 
   async migrateOne(slug: string): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug }, { populate: ['dbServer'] });
-    if (!tenant || tenant.status === 'offboarded') throw new NotFoundException(`No tenant "${slug}".`);
+    if (!tenant || !['active', 'suspended'].includes(tenant.status)) throw new NotFoundException(`No active or suspended tenant "${slug}".`);
     return this.migrate(tenant);
   }
 
-  /** Migrates every active or suspended tenant; a failing tenant does not stop the others. */
-  async migrateAll(concurrency: number, onResult: (result: MigrationResult) => void): Promise<MigrationResult[]> {
-    const tenants = await this.orm.em.fork().find(Tenant, { status: { $in: ['active', 'suspended'] } }, { populate: ['dbServer'], orderBy: { slug: 'asc' } });
-    const results: MigrationResult[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < tenants.length) {
-        const result = await this.migrate(tenants[next++]);
-        results.push(result);
+  /** Queues every active or suspended tenant; reports each result as it lands. */
+  async migrateAll(concurrency: number, onResult: (result: MigrationResult) => void, onlyBehind = false): Promise<MigrationResult[]> {
+    const latest = this.migrator.latestVersion();
+    const tenants = await this.orm.em.fork().find(Tenant, { status: { $in: ['active', 'suspended'] } }, { orderBy: { slug: 'asc' } });
+    const chosen = onlyBehind ? tenants.filter((t) => (t.schemaVersion ?? '') < latest) : tenants;
+    const runId = randomUUID();
+    const results = await Promise.all(
+      chosen.map(async (tenant) => {
+        const jobId = `migrate:${runId}:${tenant.id}`;
+        await this.jobs.enqueue<MigrationJob>('migrations', { tenant: tenant.slug, tenantId: tenant.id, correlationId: runId, data: { perServer: concurrency } }, { jobId });
+        const result = await this.jobs.wait('migrations', jobId).then(
+          (value) => value as MigrationResult,
+          (error: Error): MigrationResult => ({ slug: tenant.slug, ok: false, from: tenant.schemaVersion ?? null, to: null, applied: [], ms: 0, error: error.message }),
+        );
         onResult(result);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, tenants.length)) }, lane));
+        return result;
+      }),
+    );
     return results;
+  }
+
+  private async run(job: JobEnvelope<MigrationJob>, _context: JobContext): Promise<MigrationResult> {
+    const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
+    if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
+    const server = tenant.dbServer.name;
+    let gate = this.perServer.get(server);
+    if (!gate) this.perServer.set(server, (gate = new Semaphore(job.data.perServer)));
+    gate.limit = Math.max(1, job.data.perServer);
+    return gate.use(() => this.migrate(tenant));
   }
 
   private async migrate(tenant: Tenant): Promise<MigrationResult> {
     const started = Date.now();
+    const from = tenant.schemaVersion ?? null;
     try {
       const applied = await this.migrator.migrate(tenant.dbServer.name, tenant.dbName);
       await this.admin.grantRuntimePrivileges(tenant.dbServer.name, tenant.dbName, tenant.dbRole);
-      return { slug: tenant.slug, ok: true, applied, ms: Date.now() - started };
+      const to = this.migrator.latestVersion();
+      if (to !== from) {
+        await this.orm.em.fork().nativeUpdate(Tenant, { id: tenant.id }, { schemaVersion: to });
+        await this.events.publish({ slug: tenant.slug, tenantId: tenant.id, kind: 'changed' });
+      }
+      return { slug: tenant.slug, ok: true, from, to, applied, ms: Date.now() - started };
     } catch (error) {
-      return { slug: tenant.slug, ok: false, applied: [], ms: Date.now() - started, error: describeFailure(error) };
+      return { slug: tenant.slug, ok: false, from, to: from, applied: [], ms: Date.now() - started, error: describeFailure(error) };
     }
   }
 }

@@ -4,6 +4,7 @@ import { DatabaseAdmin } from './database-admin';
 import { TenantOrmFactory } from './tenant-orm.factory';
 import { CompanyAdminSeed, TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 import { Inject } from '@nestjs/common';
+import { latestMigration } from './tenant-resolver';
 
 /** Applies the tenant schema's migrations to one database with the server's admin credentials. */
 @Injectable()
@@ -16,15 +17,17 @@ export class TenantMigrator {
 
   /** Name of the newest migration: the schema version a migrated database is at. */
   latestVersion(): string {
-    return this.schema.migrations.map((m) => m.name).sort().at(-1) ?? 'none';
+    return latestMigration(this.schema);
   }
 
-  async migrate(server: string, database: string, seed?: CompanyAdminSeed): Promise<string[]> {
-    return this.withAdminOrm(server, database, async (orm) => {
-      const applied = await orm.getMigrator().up();
-      if (seed) await this.schema.seedCompanyAdmin(orm.em.fork(), seed);
-      return applied.map((m) => m.name);
-    });
+  async migrate(server: string, database: string): Promise<string[]> {
+    return this.withAdminOrm(server, database, async (orm) => (await orm.getMigrator().up()).map((m) => m.name));
+  }
+
+  /** Creates the company admin (idempotent); nothing to do without a pending admin. */
+  async seed(server: string, database: string, admin?: CompanyAdminSeed): Promise<void> {
+    if (!admin) return;
+    await this.withAdminOrm(server, database, (orm) => this.schema.seedCompanyAdmin(orm.em.fork(), admin));
   }
 
   async pending(server: string, database: string): Promise<string[]> {

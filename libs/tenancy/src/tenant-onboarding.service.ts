@@ -2,12 +2,12 @@ import { SecretBox, Tenant } from '@app/catalog';
 import { ConflictException, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { JobQueue } from '@app/jobs';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { Placement } from './placement';
-import { TenantDirectory } from './tenant-directory.service';
-import { TenantProvisioner } from './tenant-provisioner';
 import { CompanyAdminSeed } from './tenant-schema';
 import { tenantDbName } from './tenant-slug';
 
@@ -19,10 +19,7 @@ export interface NewTenant {
   admin: CompanyAdminSeed;
 }
 
-/**
- * Registers tenants in the catalog and provisions them in the background of this process.
- * (Issue 5 moves the background work onto Bull; the provisioner stays the same.)
- */
+/** Registers tenants in the catalog and queues their provisioning (see TenantProvisioner). */
 @Injectable()
 export class TenantOnboarding implements OnApplicationShutdown {
   private readonly logger = new Logger(TenantOnboarding.name);
@@ -33,16 +30,16 @@ export class TenantOnboarding implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretBox,
     private readonly placement: Placement,
-    private readonly provisioner: TenantProvisioner,
-    private readonly directory: TenantDirectory,
+    private readonly events: CatalogEvents,
     private readonly admin: DatabaseAdmin,
+    private readonly jobs: JobQueue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  async register(input: NewTenant): Promise<Tenant> {
+  async register(input: NewTenant, correlationId: string = randomUUID()): Promise<Tenant> {
     const em = this.orm.em.fork();
     if (await em.count(Tenant, { slug: input.slug })) throw duplicate(input.slug);
     const server = await this.placement.choose(em, input.dbServer);
@@ -68,8 +65,8 @@ export class TenantOnboarding implements OnApplicationShutdown {
       if (error instanceof UniqueConstraintViolationException) throw duplicate(input.slug);
       throw error;
     }
-    await this.directory.invalidate(input.slug);
-    this.startProvisioning(input.slug);
+    await this.events.publish({ slug: tenant.slug, tenantId: tenant.id, kind: 'changed' });
+    await this.enqueue(tenant, correlationId);
     return tenant;
   }
 
@@ -83,25 +80,32 @@ export class TenantOnboarding implements OnApplicationShutdown {
     return tenant;
   }
 
-  /** Picks up tenants a stopped process left in `provisioning`. */
+  /** Queues tenants left in `provisioning` (a stopped process, a lost job); duplicates are harmless. */
   async resumeUnfinished(): Promise<number> {
-    const pending = await this.orm.em.fork().find(Tenant, { status: 'provisioning' }, { fields: ['slug'] });
-    for (const tenant of pending) this.startProvisioning(tenant.slug);
+    const pending = await this.orm.em.fork().find(Tenant, { status: 'provisioning' });
+    for (const tenant of pending) await this.enqueue(tenant, randomUUID());
     return pending.length;
   }
 
-  /** Resolves when every provisioning started by this process has ended. */
-  async idle(): Promise<void> {
-    while (this.running.size) await Promise.allSettled([...this.running.values()]);
+  /** Queues the provisioning saga; a tenant's job id changes with its state, so a retry is a new job. */
+  async enqueue(tenant: Tenant, correlationId: string): Promise<void> {
+    const jobId = `provision:${tenant.id}:${tenant.updatedAt.getTime()}`;
+    await this.jobs.enqueue(
+      'provisioning',
+      { tenant: tenant.slug, tenantId: tenant.id, correlationId, data: {} },
+      { jobId, attempts: this.config.provisioning.attempts, backoffMs: this.config.provisioning.backoffMs },
+    );
+    if (this.running.has(jobId)) return;
+    const done = this.jobs
+      .wait('provisioning', jobId)
+      .catch((error: unknown) => this.logger.warn(`tenant ${tenant.slug}: provisioning job ended: ${(error as Error).message}`))
+      .finally(() => this.running.delete(jobId));
+    this.running.set(jobId, done);
   }
 
-  private startProvisioning(slug: string): void {
-    if (this.running.has(slug)) return;
-    const run = this.provisioner
-      .provision(slug)
-      .catch((error: unknown) => this.logger.error(`tenant ${slug}: provisioning stopped: ${(error as Error).message}`))
-      .finally(() => this.running.delete(slug));
-    this.running.set(slug, run);
+  /** Resolves when every provisioning job queued by this process has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
   }
 }
 

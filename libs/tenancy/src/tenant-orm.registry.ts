@@ -2,6 +2,7 @@ import { SecretBox } from '@app/catalog';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CatalogEvents } from './catalog-events';
 import { DatabaseServers } from './database-servers';
 import { Lease, PoolBusyError, PoolRegistry, PoolRegistryStats } from './pool-registry';
 import { ResolvedTenant } from './resolved-tenant';
@@ -28,7 +29,9 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
     private readonly servers: DatabaseServers,
     private readonly secrets: SecretBox,
     private readonly context: TenantContext,
+    events: CatalogEvents,
   ) {
+    events.on((change) => (change.kind === 'changed' ? undefined : this.evictTenant(change.tenantId)));
     this.pools = new PoolRegistry<MikroORM>({
       maxPools: config.tenantPoolsMax,
       idleMs: config.tenantPoolIdleMs,
@@ -72,6 +75,11 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Closes the tenant's pool once unused (suspension, offboarding, credential change). */
   evict(tenant: Pick<ResolvedTenant, 'id' | 'dbServer' | 'dbName'>): Promise<void> {
     return this.pools.evict(this.key(tenant));
+  }
+
+  /** Closes every pool of a tenant (by id) once unused. */
+  async evictTenant(tenantId: string): Promise<void> {
+    await Promise.all(this.pools.keys().filter((key) => key.endsWith(`/${tenantId}`)).map((key) => this.pools.evict(key)));
   }
 
   stats(): PoolRegistryStats & { maxPools: number; poolSize: number } {

@@ -1,12 +1,14 @@
-import { CATALOG_URL, parsePostgresUrl, SecretBox, Tenant, withClient } from '@app/catalog';
+import { CATALOG_URL, parsePostgresUrl, ProvisioningStep, SecretBox, Tenant, withClient } from '@app/catalog';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { TemplateDatabases } from './template-databases';
-import { TenantDirectory } from './tenant-directory.service';
 import { TenantMigrator } from './tenant-migrator';
 
-export type ProvisionOutcome = 'active' | 'failed' | 'skipped';
+export type ProvisionOutcome = 'active' | 'failed' | 'retrying' | 'skipped';
 
 /** Keeps what reaches the catalog's `last_error` (and the platform API) short and free of secrets. */
 export function describeFailure(error: unknown): string {
@@ -16,66 +18,86 @@ export function describeFailure(error: unknown): string {
 }
 
 /**
- * Brings a tenant from `provisioning` to `active`: its role, its database cloned from the
- * migrated template, CONNECT for its role alone, migrations, runtime grants, the company
- * admin. Every step is idempotent, so running it again finishes what a crash left.
+ * The provisioning saga, run as a job: role → database cloned from the template (CONNECT for
+ * that role only) → migrations → runtime grants → company admin → active. Each step is
+ * idempotent and recorded in the catalog; a failed attempt is retried with backoff, the last
+ * one leaves the tenant `failed` with the reason. A worker killed mid-way leaves the job to the
+ * next worker, which finishes the same steps — nothing orphaned.
  */
 @Injectable()
-export class TenantProvisioner {
+export class TenantProvisioner implements OnModuleInit {
   private readonly logger = new Logger(TenantProvisioner.name);
 
   constructor(
     private readonly orm: MikroORM,
     @Inject(CATALOG_URL) private readonly catalogUrl: string,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretBox,
     private readonly admin: DatabaseAdmin,
     private readonly templates: TemplateDatabases,
     private readonly migrator: TenantMigrator,
-    private readonly directory: TenantDirectory,
+    private readonly events: CatalogEvents,
+    private readonly jobs: JobQueue,
   ) {}
 
-  async provision(slug: string): Promise<ProvisionOutcome> {
+  onModuleInit(): void {
+    if (this.config.workers) this.jobs.handle<Record<string, unknown>>('provisioning', 4, (job, context) => this.run(job, context));
+  }
+
+  /** The job: fails closed unless the payload names a tenant of the catalog, by slug and id. */
+  async run(job: JobEnvelope, context: JobContext): Promise<ProvisionOutcome> {
+    const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant });
+    if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
+    return this.provision(job.tenant, context);
+  }
+
+  async provision(slug: string, context: Pick<JobContext, 'final'> = { final: true }): Promise<ProvisionOutcome> {
     // One provisioner per tenant across every process: a session advisory lock on the catalog.
     return withClient(parsePostgresUrl(this.catalogUrl), async (lock) => {
       const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext('provision:' || $1)) as ok", [slug]);
       if (!got.rows[0]?.ok) return 'skipped';
       try {
-        return await this.provisionLocked(slug);
+        return await this.provisionLocked(slug, context.final);
       } finally {
         await lock.query("select pg_advisory_unlock(hashtext('provision:' || $1))", [slug]);
       }
     });
   }
 
-  private async provisionLocked(slug: string): Promise<ProvisionOutcome> {
+  private async provisionLocked(slug: string, final: boolean): Promise<ProvisionOutcome> {
     const em = this.orm.em.fork();
     const tenant = await em.findOne(Tenant, { slug }, { populate: ['dbServer'] });
     if (!tenant || tenant.status !== 'provisioning') return 'skipped';
     const started = Date.now();
     const server = tenant.dbServer.name;
-    const steps: string[] = [];
+    tenant.attempts++;
+    await em.flush();
     const step = async (name: string, work: () => Promise<unknown>) => {
       const t0 = Date.now();
       await work();
-      steps.push(`${name} ${Date.now() - t0}`);
+      const record: ProvisioningStep = { step: name, at: new Date().toISOString(), ms: Date.now() - t0 };
+      tenant.steps = [...tenant.steps.filter((s) => s.step !== name), record];
+      await em.flush();
     };
     try {
       await step('role', () => this.admin.ensureRole(server, tenant.dbRole, this.secrets.open(tenant.dbPasswordEnc)));
       await step('database', () => this.templates.cloneInto(server, tenant.dbName, tenant.dbRole));
-      await step('migrations', () => this.migrator.migrate(server, tenant.dbName, tenant.pendingAdmin ?? undefined));
+      await step('migrations', () => this.migrator.migrate(server, tenant.dbName));
       await step('grants', () => this.admin.grantRuntimePrivileges(server, tenant.dbName, tenant.dbRole));
-      em.assign(tenant, { status: 'active', activatedAt: new Date(), pendingAdmin: null, lastError: null });
+      await step('company-admin', () => this.migrator.seed(server, tenant.dbName, tenant.pendingAdmin ?? undefined));
+      em.assign(tenant, { status: 'active', activatedAt: new Date(), pendingAdmin: null, lastError: null, schemaVersion: this.migrator.latestVersion() });
       await step('active', () => em.flush());
-      this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${steps.join(', ')} ms)`);
+      this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${tenant.steps.map((s) => `${s.step} ${s.ms}`).join(', ')} ms)`);
       return 'active';
     } catch (error) {
       const reason = describeFailure(error);
-      this.logger.error(`tenant ${slug} provisioning failed: ${reason}`);
-      em.assign(tenant, { status: 'failed', lastError: reason });
+      this.logger.error(`tenant ${slug} provisioning attempt ${tenant.attempts} failed: ${reason}`);
+      em.assign(tenant, { lastError: reason, ...(final && { status: 'failed' as const }) });
       await em.flush();
+      if (!final) throw error; // the queue retries with backoff
       return 'failed';
     } finally {
-      await this.directory.invalidate(slug);
+      await this.events.publish({ slug, tenantId: tenant.id, kind: 'changed' });
     }
   }
 }

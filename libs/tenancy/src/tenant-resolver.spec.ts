@@ -5,6 +5,7 @@ import { AppException } from '@app/common';
 import type { AppConfig } from '@app/config';
 import type { ResolvedTenant } from './resolved-tenant';
 import type { TenantDirectory } from './tenant-directory.service';
+import type { TenantSchema } from './tenant-schema';
 import { assertServable, requestedSlug, TenantResolver } from './tenant-resolver';
 
 const BASE = 'tessera.test';
@@ -19,6 +20,7 @@ function tenant(slug: string, status: TenantStatus = 'active'): ResolvedTenant {
     dbName: `tenant_${slug.replace(/-/g, '_')}`,
     dbRole: `tenant_${slug.replace(/-/g, '_')}`,
     dbPasswordEnc: 'v1:iv:tag:body',
+    schemaVersion: 'Migration2',
   };
 }
 
@@ -94,6 +96,24 @@ describe('requestedSlug', () => {
   );
 });
 
+describe('schema version', () => {
+  it('refuses an active tenant whose database is behind the code (503 tenant-migrating)', () => {
+    for (const behind of [null, 'Migration1']) {
+      const error = (() => {
+        try {
+          assertServable({ ...tenant('acme'), schemaVersion: behind }, 'Migration2');
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toMatchObject({ status: 503, code: 'tenant-migrating' });
+    }
+    expect(() => assertServable(tenant('acme'), 'Migration2')).not.toThrow();
+    expect(() => assertServable({ ...tenant('acme'), schemaVersion: 'Migration3' }, 'Migration2')).not.toThrow();
+  });
+});
+
 describe('TenantResolver.resolve', () => {
   let find: jest.Mock<Promise<ResolvedTenant | null>, [string]>;
   let resolver: TenantResolver;
@@ -102,7 +122,8 @@ describe('TenantResolver.resolve', () => {
     find = jest.fn<Promise<ResolvedTenant | null>, [string]>(async (slug) => tenant(slug));
     const directory = { find } as unknown as TenantDirectory;
     const config = { baseDomain: BASE } as unknown as AppConfig;
-    resolver = new TenantResolver(directory, config);
+    const schema = { migrations: [{ name: 'Migration1' }, { name: 'Migration2' }] } as unknown as TenantSchema;
+    resolver = new TenantResolver(directory, config, schema);
   });
 
   it('looks up the token tenant when the request names none', async () => {

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ResolvedTenant } from './resolved-tenant';
 import { TenancyErrors } from './tenancy.exception';
 import { TenantDirectory } from './tenant-directory.service';
+import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 import { isTenantSlug } from './tenant-slug';
 
 export interface TenantHints {
@@ -33,10 +34,15 @@ export function requestedSlug(hints: Pick<TenantHints, 'header' | 'host'>, baseD
 /** Decides which tenant a request is for and whether it may be served. */
 @Injectable()
 export class TenantResolver {
+  private readonly schemaVersion: string;
+
   constructor(
     private readonly directory: TenantDirectory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(TENANT_SCHEMA) schema: TenantSchema,
+  ) {
+    this.schemaVersion = latestMigration(schema);
+  }
 
   /** Returns the tenant, or undefined when the request names none. */
   async resolve(hints: TenantHints): Promise<ResolvedTenant | undefined> {
@@ -47,14 +53,21 @@ export class TenantResolver {
     if (!slug) return undefined;
     const tenant = await this.directory.find(slug);
     if (!tenant) throw TenancyErrors.unknown();
-    assertServable(tenant);
+    assertServable(tenant, this.schemaVersion);
     return tenant;
   }
 }
 
-export function assertServable(tenant: ResolvedTenant): void {
+/** The schema version this code needs: the name of its newest tenant migration. */
+export function latestMigration(schema: Pick<TenantSchema, 'migrations'>): string {
+  return schema.migrations.map((m) => m.name).sort().at(-1) ?? '';
+}
+
+/** Refuses a tenant that is not active, or whose database is behind the code's schema (never served against the wrong schema). */
+export function assertServable(tenant: ResolvedTenant, requiredVersion = ''): void {
   switch (tenant.status) {
     case 'active':
+      if ((tenant.schemaVersion ?? '') < requiredVersion) throw TenancyErrors.migrating();
       return;
     case 'suspended':
       throw TenancyErrors.suspended();

@@ -1,7 +1,6 @@
 import { NotFoundException, ValidationException } from '@app/common';
-import { isTenantSlug, ResolvedTenant, TenantContext, TenantOrmRegistry } from '@app/tenancy';
+import { isTenantSlug, ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
-import { Cache, createCache } from 'cache-manager';
 import { randomBytes } from 'node:crypto';
 import { AuthErrors } from '../auth.exception';
 import { LiveSessions } from '../live-sessions';
@@ -65,13 +64,13 @@ function toView(key: ApiKey): ApiKeyView {
 /** API keys of REST consumers: hashed at rest, shown once, scoped, tenant-bound, revocable, expiring. */
 @Injectable()
 export class ApiKeysService {
-  private readonly cache: Cache = createCache({ ttl: CACHE_TTL_MS });
   private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly tenancy: TenantContext,
     private readonly registry: TenantOrmRegistry,
     private readonly sessions: LiveSessions,
+    private readonly cache: TenantCache,
   ) {}
 
   async list(): Promise<{ data: ApiKeyView[] }> {
@@ -101,20 +100,20 @@ export class ApiKeysService {
     if (!row) throw new NotFoundException('No such API key.');
     row.revokedAt ??= new Date();
     await this.tenancy.em.flush();
-    await this.cache.del(`key:${this.tenancy.tenant.id}:${row.keyHash}`);
+    await this.cache.del(this.tenancy.tenant.id, `key:${row.keyHash}`);
   }
 
   /** The principal of a request made with this key on this tenant; 401 for an unknown, expired or revoked key. */
   async authenticate(tenant: ResolvedTenant, raw: string): Promise<Principal> {
     if (apiKeyTenant(raw) !== tenant.slug) throw AuthErrors.badApiKey();
     const hash = hashToken(raw);
-    const cacheKey = `key:${tenant.id}:${hash}`;
-    let key = await this.cache.get<CachedKey>(cacheKey);
+    const cacheKey = `key:${hash}`;
+    let key = await this.cache.get<CachedKey>(tenant.id, cacheKey);
     if (!key) {
       const row = await this.registry.run(tenant, () => this.tenancy.em.findOne(ApiKey, { keyHash: hash }));
       if (!row) throw AuthErrors.badApiKey();
       key = { id: row.id, scopes: row.scopes, createdBy: row.createdBy, expiresAt: row.expiresAt?.getTime() ?? null, revoked: !!row.revokedAt };
-      await this.cache.set(cacheKey, key);
+      await this.cache.set(tenant.id, cacheKey, key, CACHE_TTL_MS);
     }
     if (key.revoked || (key.expiresAt !== null && key.expiresAt <= Date.now())) throw AuthErrors.badApiKey();
     // A key dies with its creator's account: a departed admin's integrations stop too.

@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000 } from './Migration20261126000000';
 import { Migration20261126000400 } from './Migration20261126000400';
 import { Migration20261126000600 } from './Migration20261126000600';
+import { Migration20261126000800 } from './Migration20261126000800';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
 export const CATALOG_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000000', class: Migration20261126000000 },
   { name: 'Migration20261126000400', class: Migration20261126000400 },
   { name: 'Migration20261126000600', class: Migration20261126000600 },
+  { name: 'Migration20261126000800', class: Migration20261126000800 },
 ];

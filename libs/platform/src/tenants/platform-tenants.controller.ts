@@ -1,8 +1,8 @@
 import { Roles } from '@app/auth';
 import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
-import { Body, Controller, Get, HttpCode, Param, PipeTransform, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { PlatformTenantsService } from './platform-tenants.service';
 import { TenantView } from './tenant.view';
@@ -24,8 +24,8 @@ export class PlatformTenantsController {
 
   @Post()
   @HttpCode(202)
-  async create(@Body() dto: CreateTenantDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TenantView> {
-    const tenant = await this.tenants.create(dto);
+  async create(@Body() dto: CreateTenantDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TenantView> {
+    const tenant = await this.tenants.create(dto, String(request.id));
     void reply.header('Location', `/api/v1/platform/tenants/${tenant.slug}`);
     return tenant;
   }
@@ -38,5 +38,31 @@ export class PlatformTenantsController {
   @Get(':slug')
   get(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
     return this.tenants.get(slug);
+  }
+
+  @Post(':slug/suspend')
+  @HttpCode(200)
+  suspend(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+    return this.tenants.suspend(slug);
+  }
+
+  @Post(':slug/resume')
+  @HttpCode(200)
+  resume(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+    return this.tenants.resume(slug);
+  }
+
+  /** A failed onboarding goes back to the queue (202: provisioning again). */
+  @Post(':slug/retry')
+  @HttpCode(202)
+  retry(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+    return this.tenants.retry(slug, String(request.id));
+  }
+
+  /** Offboarding: traffic refused at once; a job backs the database up (verified), then drops it and its role. */
+  @Delete(':slug')
+  @HttpCode(202)
+  offboard(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+    return this.tenants.offboard(slug, String(request.id));
   }
 }

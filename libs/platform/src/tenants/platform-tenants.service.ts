@@ -1,5 +1,5 @@
 import { PasswordHasher } from '@app/auth';
-import { TenantOnboarding } from '@app/tenancy';
+import { TenantLifecycle, TenantOnboarding } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { TenantView, toTenantView } from './tenant.view';
@@ -8,10 +8,11 @@ import { TenantView, toTenantView } from './tenant.view';
 export class PlatformTenantsService {
   constructor(
     private readonly onboarding: TenantOnboarding,
+    private readonly lifecycle: TenantLifecycle,
     private readonly hasher: PasswordHasher,
   ) {}
 
-  async create(dto: CreateTenantDto): Promise<TenantView> {
+  async create(dto: CreateTenantDto, correlationId?: string): Promise<TenantView> {
     // Only the hash is kept (until the company admin exists); the password itself is never stored.
     const passwordHash = await this.hasher.hash(dto.adminPassword);
     const tenant = await this.onboarding.register({
@@ -20,7 +21,7 @@ export class PlatformTenantsService {
       plan: dto.plan,
       dbServer: dto.dbServer,
       admin: { email: dto.adminEmail.toLowerCase(), name: dto.adminName, passwordHash },
-    });
+    }, correlationId);
     return toTenantView(tenant);
   }
 
@@ -30,5 +31,21 @@ export class PlatformTenantsService {
 
   async get(slug: string): Promise<TenantView> {
     return toTenantView(await this.onboarding.get(slug));
+  }
+
+  async suspend(slug: string): Promise<TenantView> {
+    return toTenantView(await this.lifecycle.suspend(slug));
+  }
+
+  async resume(slug: string): Promise<TenantView> {
+    return toTenantView(await this.lifecycle.resume(slug));
+  }
+
+  async retry(slug: string, correlationId?: string): Promise<TenantView> {
+    return toTenantView(await this.lifecycle.retry(slug, correlationId));
+  }
+
+  async offboard(slug: string, correlationId?: string): Promise<TenantView> {
+    return toTenantView(await this.lifecycle.offboard(slug, correlationId));
   }
 }

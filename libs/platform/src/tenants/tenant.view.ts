@@ -9,6 +9,11 @@ export interface TenantView {
   dbServer: string;
   createdAt: string;
   activatedAt: string | null;
+  schemaVersion: string | null;
+  /** Completed steps of the provisioning saga (and `offboarding` once requested). */
+  steps: { step: string; at: string; ms: number }[];
+  suspendedAt: string | null;
+  offboardedAt: string | null;
   error?: string;
 }
 
@@ -22,7 +27,11 @@ export function toTenantView(tenant: Tenant): TenantView {
     dbServer: tenant.dbServer.name,
     createdAt: tenant.createdAt.toISOString(),
     activatedAt: tenant.activatedAt?.toISOString() ?? null,
+    schemaVersion: tenant.schemaVersion ?? null,
+    steps: tenant.steps,
+    suspendedAt: tenant.suspendedAt?.toISOString() ?? null,
+    offboardedAt: tenant.offboardedAt?.toISOString() ?? null,
   };
-  if (tenant.status === 'failed' && tenant.lastError) view.error = tenant.lastError;
+  if (tenant.lastError && tenant.status !== 'active') view.error = tenant.lastError;
   return view;
 }

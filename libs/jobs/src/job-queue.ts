@@ -1,0 +1,60 @@
+export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Every job names its tenant (slug and id) and carries the correlation id of what caused it. */
+export interface JobEnvelope<T = Record<string, unknown>> {
+  tenant: string;
+  tenantId: string;
+  correlationId: string;
+  data: T;
+}
+
+export interface JobContext {
+  id: string;
+  /** 1 on the first run. */
+  attempt: number;
+  attempts: number;
+  /** No retry follows if this run fails. */
+  final: boolean;
+}
+
+export type JobHandler<T = Record<string, unknown>> = (job: JobEnvelope<T>, context: JobContext) => Promise<unknown>;
+
+export interface EnqueueOptions {
+  /** A job with the same id waiting or running is not added twice. */
+  jobId?: string;
+  attempts?: number;
+  /** First retry delay; doubles on each retry. */
+  backoffMs?: number;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+/** A failure no retry can fix (unknown or mismatched tenant): the job ends at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+/**
+ * The queues of Tessera: Bull on Redis when REDIS_URL is set, else an in-process driver with
+ * the same semantics (attempts, exponential backoff, job-id dedupe), like a `sync` driver.
+ */
+export abstract class JobQueue {
+  abstract readonly driver: 'bull' | 'in-process';
+  abstract enqueue<T>(queue: QueueName, job: JobEnvelope<T>, options?: EnqueueOptions): Promise<string>;
+  /** Starts processing a queue in this process (only where workers run). */
+  abstract handle<T>(queue: QueueName, concurrency: number, handler: JobHandler<T>): void;
+  /** Resolves with the job's result once it completed, rejects once it failed for good. */
+  abstract wait(queue: QueueName, jobId: string): Promise<unknown>;
+  abstract counts(): Promise<Record<QueueName, QueueCounts>>;
+  /** Stops taking jobs and lets running ones finish. */
+  abstract close(): Promise<void>;
+}
