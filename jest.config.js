@@ -3,6 +3,8 @@ const moduleNameMapper = { '^@app/(config|common|catalog|jobs|tenancy|auth|audit
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] };
 
 module.exports = {
+  // Per-test limit (applies to every project; e2e suites onboard tenants and start workers).
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -21,7 +23,6 @@ module.exports = {
       transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { createApiApp, prepareCatalog } from '../../apps/api/src/api.app';
 
@@ -20,36 +21,46 @@ export interface TestTenant {
 
 /** One suite's own Tessera: its own catalog database and tenant prefix, so suites run in parallel. */
 export class TestApp {
-  readonly id = randomBytes(4).toString('hex');
-  readonly prefix = `t${this.id}_`;
+  readonly id: string;
+  readonly prefix: string;
   readonly adminUrl = process.env.TESSERA_TEST_PG!;
-  readonly catalogUrl = toPostgresUrl({ ...parsePostgresUrl(this.adminUrl), database: `tessera_test_${this.id}` });
-  private readonly keysDir = mkdtempSync(join(tmpdir(), 'tessera-keys-'));
+  readonly catalogUrl: string;
+  readonly keysDir: string;
+  private readonly owner: boolean;
   app!: NestFastifyApplication;
   config!: AppConfig;
+  env!: Record<string, string>;
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
-    const t = new TestApp();
+  /** `joining` shares another TestApp's catalog, prefix and keys: a second API instance of the same deployment. */
+  private constructor(joining?: TestApp) {
+    this.id = joining?.id ?? randomBytes(4).toString('hex');
+    this.prefix = `t${this.id}_`;
+    this.catalogUrl = toPostgresUrl({ ...parsePostgresUrl(this.adminUrl), database: `tessera_test_${this.id}` });
+    this.keysDir = joining?.keysDir ?? mkdtempSync(join(tmpdir(), 'tessera-keys-'));
+    this.owner = !joining;
+  }
+
+  static async start(env: Record<string, string> = {}, joining?: TestApp): Promise<TestApp> {
+    const t = new TestApp(joining);
     await t.boot(env);
     return t;
   }
 
   private async boot(env: Record<string, string>): Promise<void> {
     if (!this.adminUrl) throw new Error('TESSERA_TEST_PG is not set: run the suites through jest (global setup)');
-    this.config = loadAppConfig(
-      {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: this.catalogUrl,
-        TENANT_DB_PREFIX: this.prefix,
-        PLATFORM_ADMIN_EMAIL: PLATFORM_ADMIN.email,
-        PLATFORM_ADMIN_PASSWORD: PLATFORM_ADMIN.password,
-        KEYS_DIR: this.keysDir,
-        APP_BASE_DOMAIN: 'tessera.test',
-        ...env,
-      },
-      resolve(__dirname, '../..'),
-    );
+    this.env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: this.catalogUrl,
+      TENANT_DB_PREFIX: this.prefix,
+      PLATFORM_ADMIN_EMAIL: PLATFORM_ADMIN.email,
+      PLATFORM_ADMIN_PASSWORD: PLATFORM_ADMIN.password,
+      KEYS_DIR: this.keysDir,
+      APP_BASE_DOMAIN: 'tessera.test',
+      BACKUP_DIR: join(this.keysDir, 'backups'),
+      ...env,
+    };
+    this.config = loadAppConfig(this.env, resolve(__dirname, '../..'));
     await ensureDatabase(this.catalogUrl);
     this.app = await createApiApp(this.config, this.catalogUrl);
     await prepareCatalog(this.app, this.config, this.catalogUrl, () => undefined);
@@ -103,9 +114,10 @@ export class TestApp {
     await this.app.get(TenantDirectory).invalidate(slug);
   }
 
-  /** Closes the app and drops every database and role this suite made. */
+  /** Closes the app and drops every database and role this suite made (the owner of a shared deployment does). */
   async stop(): Promise<void> {
     await this.app?.close();
+    if (!this.owner) return;
     const dbs = await this.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) or datname = $2', [
       this.prefix,
       parsePostgresUrl(this.catalogUrl).database,
@@ -114,5 +126,21 @@ export class TestApp {
     const roles = await this.sql<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [this.prefix]);
     for (const { rolname } of roles) await this.sql(`drop role if exists ${quoteIdent(rolname)}`);
     rmSync(this.keysDir, { recursive: true, force: true });
+    if (this.env.REDIS_URL) await dropRedisKeys(this.env.REDIS_URL, `tessera:${this.prefix}*`);
+  }
+}
+
+/** Removes the Bull queues and channels of one test deployment. */
+async function dropRedisKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }

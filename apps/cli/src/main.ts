@@ -4,7 +4,7 @@ import { DbServerSync, migrateCatalog, openCatalogDatabase } from '@app/catalog'
 import { AppException, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { CreateTenantDto, PlatformTenantsService } from '@app/platform';
-import { isTenantSlug, TenantContext, TenantDirectory, TenantFleet, TenantOnboarding, TenantOrmRegistry } from '@app/tenancy';
+import { isTenantSlug, MigrationResult, TenantContext, TenantDirectory, TenantFleet, TenantLifecycle, TenantOnboarding, TenantOrmRegistry } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,14 +19,17 @@ const USAGE = `usage: npm run tenants -- <command>
          [--admin-name <name>] [--plan <plan>] [--db-server <server>]
                                          onboard a tenant and wait until it is active
   migrate <slug>                         apply pending migrations to one tenant
-  migrate --all [--concurrency N]        every active tenant; non-zero exit if any failed
+  migrate --all [--concurrency N]        every active or suspended tenant, as jobs, at most N per
+                                         database server; one line per tenant; exit 1 if any failed
+  suspend <slug> | resume <slug>         refuse or serve the tenant's traffic (every instance at once)
+  offboard <slug>                        back the database up (pg_dump, verified), drop it and its role
   catalog migrate                        apply pending catalog migrations
   audit verify <slug>                    check the tenant's audit hash chain; exit 1 at the first broken link`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function withApp<T>(fn: (app: INestApplicationContext, catalogUrl: string) => Promise<T>): Promise<T> {
-  const config = loadAppConfig();
+  const config = { ...loadAppConfig(), workers: true };
   const catalog = await openCatalogDatabase(config, () => undefined);
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, catalog.url), { logger: ['fatal', 'error'] });
   try {
@@ -74,11 +77,12 @@ async function migrate(slug: string | undefined, flags: Map<string, string | tru
   const concurrencyFlag = flags.get('concurrency');
   if (concurrencyFlag !== undefined && !all) throw new UsageError('--concurrency goes with --all');
   const concurrency = concurrencyFlag === undefined ? 4 : Number(concurrencyFlag);
+  // The CLI takes part in the work: with Redis it shares the queue with running workers.
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   return withApp(async (app) => {
     const fleet = app.get(TenantFleet);
-    const print = (r: { slug: string; ok: boolean; applied: string[]; ms: number; error?: string }) =>
-      out(`${r.slug}\t${r.ok ? 'ok' : 'failed'}\t${r.ms} ms\t${r.ok ? `${r.applied.length} applied` : r.error}`);
+    const print = (r: MigrationResult) =>
+      out(`${r.slug}\t${r.from ?? 'none'} → ${r.to ?? 'none'}\t${r.ms} ms\t${r.ok ? `ok (${r.applied.length} applied)` : `failed: ${r.error}`}`);
     const results = all ? await fleet.migrateAll(concurrency, print) : [await fleet.migrateOne(slug!)];
     if (!all) print(results[0]);
     const failed = results.filter((r) => !r.ok).length;
@@ -115,6 +119,22 @@ async function auditVerify(slug: string | undefined): Promise<number> {
   });
 }
 
+async function lifecycle(command: 'suspend' | 'resume' | 'offboard', slug: string | undefined): Promise<number> {
+  if (!slug || !isTenantSlug(slug)) throw new UsageError(`${command} needs a tenant slug`);
+  return withApp(async (app) => {
+    const tenants = app.get(TenantLifecycle);
+    const tenant = await tenants[command](slug);
+    if (command === 'offboard') {
+      await tenants.waitForOffboarding(tenant.id);
+      const done = await app.get(PlatformTenantsService).get(slug);
+      out(`${slug}\t${done.status}`);
+      return done.status === 'offboarded' ? 0 : 1;
+    }
+    out(`${slug}\t${tenant.status}`);
+    return 0;
+  });
+}
+
 async function run(argv: string[]): Promise<number> {
   const { words, flags } = parseArgs(argv, ['name', 'admin-email', 'admin-password', 'admin-name', 'plan', 'db-server', 'concurrency'], ['all', 'help']);
   const [command, arg, extra] = words;
@@ -135,6 +155,11 @@ async function run(argv: string[]): Promise<number> {
     case 'migrate':
       noExtra(2);
       return migrate(arg, flags);
+    case 'suspend':
+    case 'resume':
+    case 'offboard':
+      noExtra(2);
+      return lifecycle(command, arg);
     case 'audit':
       if (arg !== 'verify' || words.length !== 3) throw new UsageError('the audit command is: audit verify <slug>');
       return auditVerify(words[2]);

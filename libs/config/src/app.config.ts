@@ -198,6 +198,13 @@ class EnvironmentVariables {
   @Min(10)
   @Max(600_000)
   PROVISION_BACKOFF_MS = 500;
+
+  /** How long a worker's lock on a running job lasts; a killed worker's job is retried after it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  JOBS_LOCK_MS = 30_000;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -239,6 +246,7 @@ export const ENV_KEYS = [
   'PG_RESTORE',
   'PROVISION_ATTEMPTS',
   'PROVISION_BACKOFF_MS',
+  'JOBS_LOCK_MS',
 ] as const;
 
 export interface AppConfig {
@@ -277,6 +285,7 @@ export interface AppConfig {
   pgDump: string;
   pgRestore: string;
   provisioning: { attempts: number; backoffMs: number };
+  jobsLockMs: number;
   tenants: TenantsConfig;
 }
 
@@ -326,6 +335,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     pgDump: vars.PG_DUMP,
     pgRestore: vars.PG_RESTORE,
     provisioning: { attempts: vars.PROVISION_ATTEMPTS, backoffMs: vars.PROVISION_BACKOFF_MS },
+    jobsLockMs: vars.JOBS_LOCK_MS,
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

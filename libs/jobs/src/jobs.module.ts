@@ -36,7 +36,12 @@ export class JobsModule {
       module: JobsModule,
       global: true,
       imports: [
-        BullModule.forRoot({ url: config.redisUrl, prefix: `tessera:${config.tenantDbPrefix}` }),
+        BullModule.forRoot({
+          url: config.redisUrl,
+          prefix: `tessera:${config.tenantDbPrefix}`,
+          // A killed worker's job is moved back to waiting once its lock lapses.
+          settings: { lockDuration: config.jobsLockMs, stalledInterval: config.jobsLockMs, maxStalledCount: 3 },
+        }),
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
       providers: [provider, JobQueueCloser],

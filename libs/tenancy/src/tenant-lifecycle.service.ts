@@ -5,7 +5,7 @@ import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs'
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -109,6 +109,7 @@ export class TenantLifecycle implements OnModuleInit {
     const connection = ['-h', target.host, '-p', String(target.port), '-U', target.user];
     try {
       await run(this.config.pgDump, [...connection, '-d', database, '-Fc', '--no-owner', '--no-privileges', '-f', path], { env, timeout: 10 * 60_000 });
+      await chmod(path, 0o600); // a tenant's whole data: readable by this service's user only
       const { stdout } = await run(this.config.pgRestore, ['--list', path], { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
       if (!/TABLE DATA public audit_logs/.test(stdout) || (await stat(path)).size === 0) throw new Error('the backup does not list the expected tables');
       return path;

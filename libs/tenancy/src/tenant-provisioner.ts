@@ -13,8 +13,10 @@ export type ProvisionOutcome = 'active' | 'failed' | 'retrying' | 'skipped';
 /** Keeps what reaches the catalog's `last_error` (and the platform API) short and free of secrets. */
 export function describeFailure(error: unknown): string {
   const e = error as { code?: string; message?: string };
-  const message = (e.message ?? String(error)).replace(/PASSWORD\s+'[^']*'/gi, "PASSWORD '…'").split('\n')[0];
-  return (e.code ? `${e.code}: ` : '') + message.slice(0, 500);
+  const message = (e.message ?? String(error)).replace(/PASSWORD\s+'[^']*'/gi, "PASSWORD '…'").replace(/\s+/g, ' ').trim();
+  // The database's own reason comes last in driver errors ("… - relation "x" already exists"): keep it.
+  const reason = message.length > 500 ? `${message.slice(0, 200)} … ${message.slice(-290)}` : message;
+  return (e.code ? `${e.code}: ` : '') + reason;
 }
 
 /**
@@ -85,8 +87,17 @@ export class TenantProvisioner implements OnModuleInit {
       await step('migrations', () => this.migrator.migrate(server, tenant.dbName));
       await step('grants', () => this.admin.grantRuntimePrivileges(server, tenant.dbName, tenant.dbRole));
       await step('company-admin', () => this.migrator.seed(server, tenant.dbName, tenant.pendingAdmin ?? undefined));
-      em.assign(tenant, { status: 'active', activatedAt: new Date(), pendingAdmin: null, lastError: null, schemaVersion: this.migrator.latestVersion() });
-      await step('active', () => em.flush());
+      // The last step and its record land in one write: whoever sees `active` sees every step.
+      const activeStep: ProvisioningStep = { step: 'active', at: new Date().toISOString(), ms: 0 };
+      em.assign(tenant, {
+        status: 'active',
+        activatedAt: new Date(),
+        pendingAdmin: null,
+        lastError: null,
+        schemaVersion: this.migrator.latestVersion(),
+        steps: [...tenant.steps.filter((s) => s.step !== 'active'), activeStep],
+      });
+      await em.flush();
       this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${tenant.steps.map((s) => `${s.step} ${s.ms}`).join(', ')} ms)`);
       return 'active';
     } catch (error) {

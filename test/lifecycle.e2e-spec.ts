@@ -1,0 +1,196 @@
+import { JobQueue } from '@app/jobs';
+import { TenantCache, TenantFleet, TenantLifecycle } from '@app/tenancy';
+import { spawn, ChildProcess, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { parsePostgresUrl } from '@app/catalog';
+import { TestApp, TestTenant } from './support/test-app';
+
+const ROOT = resolve(__dirname, '..');
+const REDIS = () => process.env.TESSERA_TEST_REDIS!;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () => {
+  let t: TestApp;
+  let pt: string;
+  const catalogDb = () => `tessera_test_${t.id}`;
+  const post = (body: object) => t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).send(body);
+  const tenantBody = (name: string) => ({ slug: `${name}-${t.id}`, name, adminEmail: `admin@${name}.test`, adminName: 'Admin', adminPassword: `admin-${name}-passphrase` });
+
+  beforeAll(async () => {
+    t = await TestApp.start({ REDIS_URL: REDIS(), PROVISION_ATTEMPTS: '3', PROVISION_BACKOFF_MS: '200', JOBS_LOCK_MS: '2000' });
+    pt = await t.platformToken();
+  });
+  afterAll(() => t?.stop());
+
+  it('runs on Bull when REDIS_URL is set', () => {
+    expect(t.app.get(JobQueue).driver).toBe('bull');
+  });
+
+  it('onboards ten tenants at once, each into its own database, with every saga step recorded', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `bulk${i}`);
+    const started = Date.now();
+    const answers = await Promise.all(names.map((n) => post(tenantBody(n))));
+    expect(answers.map((a) => a.status)).toEqual(names.map(() => 202));
+    const dupes = await Promise.all([post(tenantBody('bulk0')), post(tenantBody('bulk1'))]);
+    expect(dupes.map((d) => d.status)).toEqual([409, 409]);
+    const tenants = await Promise.all(names.map((n) => t.waitForStatus(`${n}-${t.id}`, 'active', pt, 60_000)));
+    const elapsed = Date.now() - started;
+    for (const tenant of tenants) {
+      expect((tenant.steps as { step: string }[]).map((s) => s.step)).toEqual(['role', 'database', 'migrations', 'grants', 'company-admin', 'active']);
+      expect(tenant.schemaVersion).toMatch(/^Migration\d+$/);
+    }
+    const dbs = await t.sql<{ n: string }>("select count(*) as n from pg_database where starts_with(datname, $1) and datname like '%bulk%'", [t.prefix]);
+    expect(Number(dbs[0].n)).toBe(10);
+    expect(elapsed).toBeLessThan(60_000);
+    const counts = await t.app.get(JobQueue).counts();
+    expect(counts.provisioning).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  it('retries a failing step with backoff, then marks the tenant failed; POST /retry finishes it', async () => {
+    // A session on the template makes CREATE DATABASE … TEMPLATE fail ("being accessed by other users").
+    const blocker = new Client({ ...parsePostgresUrl(t.adminUrl), database: `${t.prefix}_template` });
+    await blocker.connect();
+    const body = tenantBody('flaky');
+    await post(body).expect(202);
+    const failed = await t.waitForStatus(body.slug, 'failed', pt, 60_000);
+    expect(failed.error).toMatch(/accessed by other users/);
+    expect((failed.steps as { step: string }[]).map((s) => s.step)).toEqual(['role']);
+    const [row] = await t.sql<{ attempts: number }>('select attempts from tenants where slug = $1', [body.slug], catalogDb());
+    expect(row.attempts).toBe(3);
+    await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(409);
+    await blocker.end();
+    await t.http().post(`/api/v1/platform/tenants/${body.slug}/retry`).set('authorization', `Bearer ${pt}`).expect(202);
+    await t.waitForStatus(body.slug, 'active', pt);
+    await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(200);
+    await t.http().post(`/api/v1/platform/tenants/${body.slug}/retry`).set('authorization', `Bearer ${pt}`).expect(409);
+  });
+
+  it('a worker killed mid-way leaves the job to the next worker: one database, one role, active', async () => {
+    expect(existsSync(resolve(ROOT, 'dist/apps/worker/src/main.js'))).toBe(true);
+    const api = await TestApp.start({ ...t.env, API_WORKERS: 'false' }, t);
+    const workerEnv = { ...process.env, ...t.env, LOG_LEVEL: 'error' };
+    const startWorker = (): ChildProcess => spawn(process.execPath, ['dist/apps/worker/src/main.js'], { cwd: ROOT, env: workerEnv, stdio: 'ignore' });
+    try {
+      const blocker = new Client({ ...parsePostgresUrl(t.adminUrl), database: `${t.prefix}_template` });
+      await blocker.connect();
+      const body = tenantBody('phoenix');
+      await api.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).send(body).expect(202);
+      const first = startWorker();
+      // The first worker has done the role step and waits on the blocked template: kill it there.
+      await until('the first worker to start the saga', async () => {
+        const [row] = await t.sql<{ steps: { step: string }[] }>('select steps from tenants where slug = $1', [body.slug], catalogDb());
+        return row?.steps.some((s) => s.step === 'role');
+      });
+      first.kill('SIGKILL');
+      await blocker.end();
+      const second = startWorker();
+      try {
+        await t.waitForStatus(body.slug, 'active', pt, 60_000);
+      } finally {
+        second.kill('SIGTERM');
+      }
+      const dbName = `${t.prefix}phoenix_${t.id}`;
+      expect(await t.sql('select 1 from pg_database where datname = $1', [dbName])).toHaveLength(1);
+      expect(await t.sql('select 1 from pg_roles where rolname = $1', [dbName])).toHaveLength(1);
+      await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(200);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('suspension and resumption are seen at once by a second API instance (Redis pub/sub)', async () => {
+    const tenant = await t.createTenant('switch', pt);
+    const other = await TestApp.start(t.env, t);
+    try {
+      const read = (app: TestApp) => app.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
+      await read(other).expect(200); // the second instance has the tenant cached as active now
+      await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/suspend`).set('authorization', `Bearer ${pt}`).expect(200);
+      const refused = await until('the second instance to refuse', async () => {
+        const res = await read(other);
+        return res.status === 403 ? res : undefined;
+      }, 3_000);
+      expect(refused.body.type).toMatch(/\/tenant-suspended$/);
+      await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(200);
+      await until('the second instance to serve again', async () => (await read(other)).status === 200, 3_000);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses a tenant whose schema is behind (503 tenant-migrating) until its migration ran', async () => {
+    const tenant = await t.createTenant('behind', pt);
+    await t.sql("update tenants set schema_version = 'Migration20261126000100' where slug = $1", [tenant.slug], catalogDb());
+    await t.app.get(TenantFleet).migrateOne(tenant.slug).catch(() => undefined);
+    await t.sql("update tenants set schema_version = 'Migration20261126000100' where slug = $1", [tenant.slug], catalogDb());
+    await t.setTenantStatus(tenant.slug, 'active');
+    const res = await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(503);
+    expect(res.body.type).toMatch(/\/tenant-migrating$/);
+    expect(res.headers['retry-after']).toBeDefined();
+    const result = await t.app.get(TenantFleet).migrateOne(tenant.slug);
+    expect(result).toMatchObject({ ok: true, from: 'Migration20261126000100' });
+    await until('the tenant to be served', async () => (await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`)).status === 200, 3_000);
+  });
+
+  it('migrates the whole fleet past a broken tenant, one result per tenant, and a rerun resumes', async () => {
+    const broken = await t.createTenant('broken', pt);
+    // Losing its migration history makes its migrations run again, and fail on existing tables.
+    await t.sql('drop table mikro_orm_migrations', [], broken.dbName);
+    await t.sql("update tenants set schema_version = null where slug = $1", [broken.slug], catalogDb());
+    const lines: string[] = [];
+    const results = await t.app.get(TenantFleet).migrateAll(2, (r) => lines.push(`${r.slug} ${r.ok}`));
+    const active = await t.sql<{ n: string }>("select count(*) as n from tenants where status in ('active', 'suspended')", [], catalogDb());
+    expect(results).toHaveLength(Number(active[0].n));
+    expect(lines).toHaveLength(results.length);
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.slug)).toEqual([broken.slug]);
+    expect(failed[0].error).toMatch(/already exists/);
+    const rerun = await t.app.get(TenantFleet).migrateAll(4, () => undefined);
+    expect(rerun.filter((r) => r.ok && r.applied.length === 0)).toHaveLength(results.length - 1);
+    // The CLI says the same, with a non-zero exit.
+    const cli = (() => {
+      try {
+        return { code: 0, out: execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate', '--all', '--concurrency', '3'], { cwd: ROOT, env: { ...process.env, ...t.env }, encoding: 'utf8' }) };
+      } catch (error) {
+        const e = error as { status: number; stdout: string };
+        return { code: e.status, out: e.stdout };
+      }
+    })();
+    expect(cli.code).toBe(1);
+    expect(cli.out).toMatch(new RegExp(`${broken.slug}\\t.*failed`));
+    expect(cli.out).toMatch(/tenant\(s\), 1 failed/);
+  });
+
+  it('offboards: verified backup, then no database, role, cached key or job left; tokens dead', async () => {
+    const tenant: TestTenant = await t.createTenant('leaving', pt);
+    await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: 'last lead' }).expect(201);
+    const [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
+    expect(t.app.get(TenantCache).tenants()).toContain(id);
+    await t.http().delete(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(202);
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(403);
+    await t.app.get(TenantLifecycle).waitForOffboarding(id);
+    const shown = await t.http().get(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(200);
+    expect(shown.body.status).toBe('offboarded');
+    expect(await t.sql('select 1 from pg_database where datname = $1', [tenant.dbName])).toEqual([]);
+    expect(await t.sql('select 1 from pg_roles where rolname = $1', [tenant.dbName])).toEqual([]);
+    const [{ backup_path }] = await t.sql<{ backup_path: string }>('select backup_path from tenants where slug = $1', [tenant.slug], catalogDb());
+    const listing = execFileSync('pg_restore', ['--list', backup_path], { encoding: 'utf8' });
+    expect(listing).toMatch(/TABLE DATA public leads/);
+    expect(t.app.get(TenantCache).tenants()).not.toContain(id);
+    const counts = await t.app.get(JobQueue).counts();
+    expect(counts.offboarding).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(404);
+    await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(404);
+    await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(404);
+  });
+});
