@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 
 const steps = [
-  ['onboarding: POST /platform/tenants → active, 10 tenants', ['bench/onboarding.mjs', '10']],
+  ['onboarding 50 tenants, then 200 in all, then a fleet migration of 200', ['bench/fleet.mjs', '50', '200']],
   ['leads list and search on 100k leads (plans and API timings)', ['bench/explain.mjs', '100000']],
-  ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '10', '16']],
-  ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '10', '4']],
+  ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
+  ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],
 ];
 let failed = 0;
 for (const [title, args] of steps) {

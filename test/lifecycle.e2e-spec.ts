@@ -37,6 +37,22 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(t.app.get(JobQueue).driver).toBe('bull');
   });
 
+  it('serves Bull Board at /platform/queues to super admins only', async () => {
+    await t.http().get('/platform/queues').expect(401);
+    await t.http().get('/platform/queues').set('authorization', 'Bearer forged.token.here').expect(401);
+    const tenant = await t.createTenant('board', pt);
+    await t.http().get('/platform/queues').set('authorization', `Bearer ${tenant.token}`).expect(403);
+    const page = await t.http().get('/platform/queues').set('authorization', `Bearer ${pt}`).expect(200);
+    expect(page.text).toMatch(/<html/i);
+    const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['migrations', 'offboarding', 'provisioning']);
+    const handoff = await t.http().get(`/platform/queues?token=${pt}`).expect(303);
+    expect(handoff.headers.location).toBe('/platform/queues');
+    const cookie = String(handoff.headers['set-cookie']).split(';')[0];
+    expect(String(handoff.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    await t.http().get('/platform/queues').set('cookie', cookie).expect(200);
+  });
+
   it('onboards ten tenants at once, each into its own database, with every saga step recorded', async () => {
     const names = Array.from({ length: 10 }, (_, i) => `bulk${i}`);
     const started = Date.now();

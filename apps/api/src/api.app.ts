@@ -1,8 +1,10 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
-import { PlatformAuthService } from '@app/auth';
+import { PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
 import { acceptJsonBodiesOnly, createValidationPipe, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
+import { JobQueue } from '@app/jobs';
+import { mountQueuesBoard } from '@app/platform';
 import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
@@ -64,6 +66,7 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
   return app;
 }
 

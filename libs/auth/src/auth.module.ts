@@ -17,6 +17,7 @@ import { PlatformAuthController } from './platform-auth.controller';
 import { PlatformAuthService } from './platform-auth.service';
 import { RefreshTokens } from './refresh-tokens';
 import { TokenService } from './token.service';
+import { TokenVerifier } from './token-verifier';
 
 @Module({
   imports: [PassportModule, JwtModule.register({})],
@@ -24,6 +25,7 @@ import { TokenService } from './token.service';
   providers: [
     KeyStore,
     TokenService,
+    TokenVerifier,
     PasswordHasher,
     RefreshTokens,
     LoginThrottle,
@@ -34,6 +36,6 @@ import { TokenService } from './token.service';
     PlatformAuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [PasswordHasher, TokenService, PlatformAuthService, LiveSessions, RefreshTokens],
+  exports: [PasswordHasher, TokenService, TokenVerifier, PlatformAuthService, LiveSessions, RefreshTokens],
 })
 export class AuthModule {}

@@ -11,5 +11,6 @@ export * from './platform-auth.service';
 export * from './refresh-tokens';
 export * from './roles';
 export * from './token.service';
+export * from './token-verifier';
 export * from './user.entity';
 export * from './user.repository';

@@ -12,6 +12,11 @@ export class BullJobQueue extends JobQueue {
     super();
   }
 
+  /** The Bull queues themselves (for the queues board). */
+  bullQueues(): Queue[] {
+    return Object.values(this.queues);
+  }
+
   async enqueue<T>(queue: QueueName, envelope: JobEnvelope<T>, options: EnqueueOptions = {}): Promise<string> {
     const job = await this.queues[queue].add(envelope, {
       jobId: options.jobId ?? randomUUID(),

@@ -1,3 +1,4 @@
 export * from './job-queue';
 export * from './jobs.module';
 export * from './in-process-job-queue';
+export * from './bull-job-queue';
