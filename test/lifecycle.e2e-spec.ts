@@ -37,6 +37,18 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(t.app.get(JobQueue).driver).toBe('bull');
   });
 
+  it('fails a job closed when its tenant is unknown or does not match the catalog', async () => {
+    const jobs = t.app.get(JobQueue);
+    const tenant = await t.createTenant('target', pt);
+    const [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
+    const forged = await jobs.enqueue('offboarding', { tenant: tenant.slug, tenantId: '00000000-0000-4000-8000-000000000000', correlationId: 'forged', data: {} }, { attempts: 3 });
+    await expect(jobs.wait('offboarding', forged)).rejects.toThrow(/unknown or mismatched tenant/);
+    const unknown = await jobs.enqueue('migrations', { tenant: `ghost-${t.id}`, tenantId: id, correlationId: 'ghost', data: { perServer: 1 } });
+    await expect(jobs.wait('migrations', unknown)).rejects.toThrow(/unknown or mismatched tenant/);
+    // The real tenant was never touched.
+    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
+  });
+
   it('serves Bull Board at /platform/queues to super admins only', async () => {
     await t.http().get('/platform/queues').expect(401);
     await t.http().get('/platform/queues').set('authorization', 'Bearer forged.token.here').expect(401);
