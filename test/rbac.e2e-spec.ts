@@ -69,6 +69,18 @@ describe('roles and record-level rules (API.md roles table)', () => {
     expect(unguarded).toEqual([]);
   });
 
+  it('has no request-scoped provider anywhere (the tenant context rides on AsyncLocalStorage)', () => {
+    const scoped: string[] = [];
+    for (const module of t.app.get(ModulesContainer).values()) {
+      for (const wrapper of [...module.providers.values(), ...module.controllers.values(), ...module.injectables.values()]) {
+        // Nest's own REQUEST/INQUIRER tokens are the request object itself, not a provider of ours.
+        if (['REQUEST', 'INQUIRER'].includes(String(wrapper.name))) continue;
+        if (!wrapper.isDependencyTreeStatic()) scoped.push(`${module.name}/${String(wrapper.name)}`);
+      }
+    }
+    expect(scoped).toEqual([]);
+  });
+
   it('answers the roles table for every role', async () => {
     const lead = (await call(actors.company_admin, 'POST', '/leads', { name: 'owned by admin' }).expect(201)).body;
     const target = await addUser(acme, 'staff', 'target');

@@ -15,6 +15,7 @@ export * from './tenant-migrator';
 export * from './tenant-onboarding.service';
 export * from './tenant-orm.registry';
 export * from './tenant-provisioner';
+export * from './tenant-rate-limiter';
 export * from './tenant-request';
 export * from './tenant-resolver';
 export * from './tenant-schema';

@@ -25,5 +25,9 @@ export const TenancyErrors = {
     }),
   catalogUnavailable: () =>
     new TenancyException(503, 'catalog-unavailable', 'Service Unavailable', 'The tenant directory cannot be reached right now.', undefined, { 'Retry-After': '2' }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new TenancyException(429, 'too-many-requests', 'Too Many Requests', "This tenant's request rate is over its limit; slow down.", undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    }),
   noContext: () => new Error('No tenant context: tenant data may only be reached inside a tenant request or job'),
 };

@@ -15,6 +15,7 @@ import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantOrmFactory } from './tenant-orm.factory';
 import { TenantOrmRegistry } from './tenant-orm.registry';
 import { TenantProvisioner } from './tenant-provisioner';
+import { TenantRateLimiter } from './tenant-rate-limiter';
 import { TenantResolver } from './tenant-resolver';
 import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
@@ -24,6 +25,7 @@ const exported = [
   TenantLifecycle,
   TenantContext,
   TenantContextInterceptor,
+  TenantRateLimiter,
   TenantDirectory,
   TenantResolver,
   TenantOrmRegistry,

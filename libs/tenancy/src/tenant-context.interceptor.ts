@@ -1,6 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { from, Observable } from 'rxjs';
 import type { TenantRequest } from './tenant-request';
+import { TenancyErrors } from './tenancy.exception';
+import { TenantRateLimiter } from './tenant-rate-limiter';
 import { TenantOrmRegistry } from './tenant-orm.registry';
 
 /**
@@ -10,12 +12,17 @@ import { TenantOrmRegistry } from './tenant-orm.registry';
  */
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
-  constructor(private readonly registry: TenantOrmRegistry) {}
+  constructor(
+    private readonly registry: TenantOrmRegistry,
+    private readonly limiter: TenantRateLimiter,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const tenant = context.switchToHttp().getRequest<TenantRequest>().tenant;
     if (!tenant) return next.handle();
+    const wait = this.limiter.take(tenant.id);
+    if (wait) throw TenancyErrors.rateLimited(wait);
     return from(this.registry.run(tenant, () => lastValue(next.handle())));
   }
 }

@@ -1,0 +1,30 @@
+import type { AppConfig } from '@app/config';
+import { TenantRateLimiter } from './tenant-rate-limiter';
+
+const limiter = (rps: number) => new TenantRateLimiter({ tenantRateLimitRps: rps } as AppConfig);
+
+describe('TenantRateLimiter', () => {
+  it('allows a one-second burst, then refuses with the seconds to wait, then refills', () => {
+    const l = limiter(5);
+    const t0 = 1_000_000;
+    expect(Array.from({ length: 5 }, () => l.take('a', t0))).toEqual([0, 0, 0, 0, 0]);
+    expect(l.take('a', t0)).toBe(1);
+    expect(l.take('a', t0 + 200)).toBe(0); // 200 ms = one token at 5/s
+    expect(l.take('a', t0 + 200)).toBeGreaterThan(0);
+  });
+
+  it('keeps tenants apart: a noisy one never spends another tenant’s tokens', () => {
+    const l = limiter(2);
+    const t0 = 5_000;
+    l.take('noisy', t0);
+    l.take('noisy', t0);
+    expect(l.take('noisy', t0)).toBeGreaterThan(0);
+    expect(l.take('quiet', t0)).toBe(0);
+    expect(l.take('quiet', t0)).toBe(0);
+  });
+
+  it('is off at 0', () => {
+    const l = limiter(0);
+    expect(Array.from({ length: 1000 }, () => l.take('a', 1)).every((w) => w === 0)).toBe(true);
+  });
+});
