@@ -1,6 +1,23 @@
 import { TenantOrmRegistry } from '@app/tenancy';
 import { TestApp, TestTenant } from './support/test-app';
 
+describe('the budget follows the server: max_connections × DB_CONNECTION_SHARE ÷ API_INSTANCES', () => {
+  it('caps tenant pools below TENANT_POOLS_MAX when the server has few connections to share', async () => {
+    const t = await TestApp.start({ TENANT_POOLS_MAX: '1000', TENANT_POOL_SIZE: '4', DB_CONNECTION_SHARE: '0.5', API_INSTANCES: '4' });
+    try {
+      const tenant = await t.createTenant('budget');
+      await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      const [{ max_connections }] = await t.sql<{ max_connections: string }>('show max_connections');
+      const [stats] = await t.app.get(TenantOrmRegistry).stats();
+      const expected = Math.max(1, Math.floor((Math.floor((Number(max_connections) * 0.5) / 4) - 10) / 4));
+      expect(stats.maxPools).toBe(expected);
+      expect(stats.maxPools).toBeLessThan(1000);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four tenants)', () => {
   let t: TestApp;
   let tenants: TestTenant[];
@@ -41,8 +58,10 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     expect(statuses.filter((s) => s >= 400)).toEqual([]);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(4);
-    const stats = t.app.get(TenantOrmRegistry).stats();
+    const [stats] = await t.app.get(TenantOrmRegistry).stats();
+    expect(stats).toMatchObject({ server: 'main', maxPools: 2, maxConnections: 4 });
     expect(stats.open + stats.opening + stats.closing).toBeLessThanOrEqual(2);
+    expect(stats.connections).toBeLessThanOrEqual(4);
     expect(stats.evictions).toBeGreaterThan(0);
     // Each tenant's leads stayed in its own database.
     for (const tenant of tenants) {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { resolve } from 'node:path';
 import { ConfigError } from './config.error';
 import { loadTenantsConfig, TenantsConfig } from './tenants-config';
@@ -205,6 +205,20 @@ class EnvironmentVariables {
   @Min(500)
   @Max(600_000)
   JOBS_LOCK_MS = 30_000;
+
+  /** Share of each database server's max_connections the API instances may take for tenant pools. */
+  @Transform(({ value }) => (typeof value === 'string' && /^\d*\.?\d+$/.test(value) ? Number(value) : value))
+  @IsNumber({}, { message: 'DB_CONNECTION_SHARE must be a number between 0.05 and 1' })
+  @Min(0.05)
+  @Max(1)
+  DB_CONNECTION_SHARE = 0.8;
+
+  /** How many API/worker processes share each database server (the budget is split between them). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  API_INSTANCES = 1;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -247,6 +261,8 @@ export const ENV_KEYS = [
   'PROVISION_ATTEMPTS',
   'PROVISION_BACKOFF_MS',
   'JOBS_LOCK_MS',
+  'DB_CONNECTION_SHARE',
+  'API_INSTANCES',
 ] as const;
 
 export interface AppConfig {
@@ -286,6 +302,7 @@ export interface AppConfig {
   pgRestore: string;
   provisioning: { attempts: number; backoffMs: number };
   jobsLockMs: number;
+  connectionBudget: { share: number; instances: number };
   tenants: TenantsConfig;
 }
 
@@ -336,6 +353,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     pgRestore: vars.PG_RESTORE,
     provisioning: { attempts: vars.PROVISION_ATTEMPTS, backoffMs: vars.PROVISION_BACKOFF_MS },
     jobsLockMs: vars.JOBS_LOCK_MS,
+    connectionBudget: { share: vars.DB_CONNECTION_SHARE, instances: vars.API_INSTANCES },
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

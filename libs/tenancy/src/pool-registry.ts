@@ -87,6 +87,11 @@ export class PoolRegistry<T extends Closable> {
     return [...this.entries.keys()];
   }
 
+  /** The open instances (for connection counts). */
+  values(): T[] {
+    return [...this.entries.values(), ...this.doomed].flatMap((e) => (e.value ? [e.value] : []));
+  }
+
   /** Closes instances unused for longer than idleMs; returns how many. */
   async sweepIdle(): Promise<number> {
     const cutoff = this.now() - this.options.idleMs;
