@@ -1,6 +1,7 @@
 import { JobQueue } from '@app/jobs';
 import { TenantCache, TenantFleet, TenantLifecycle } from '@app/tenancy';
-import { spawn, ChildProcess, execFileSync } from 'node:child_process';
+import { spawn, ChildProcess, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
@@ -8,6 +9,7 @@ import { parsePostgresUrl } from '@app/catalog';
 import { TestApp, TestTenant } from './support/test-app';
 
 const ROOT = resolve(__dirname, '..');
+const execFileAsync = promisify(execFile);
 const REDIS = () => process.env.TESSERA_TEST_REDIS!;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -185,15 +187,12 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(failed[0].error).toMatch(/already exists/);
     const rerun = await t.app.get(TenantFleet).migrateAll(4, () => undefined);
     expect(rerun.filter((r) => r.ok && r.applied.length === 0)).toHaveLength(results.length - 1);
-    // The CLI says the same, with a non-zero exit.
-    const cli = (() => {
-      try {
-        return { code: 0, out: execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate', '--all', '--concurrency', '3'], { cwd: ROOT, env: { ...process.env, ...t.env }, encoding: 'utf8' }) };
-      } catch (error) {
-        const e = error as { status: number; stdout: string };
-        return { code: e.status, out: e.stdout };
-      }
-    })();
+    // The CLI says the same, with a non-zero exit. (Run asynchronously: this process is a worker
+    // too, and a blocked event loop would let its job locks lapse.)
+    const cli = await execFileAsync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate', '--all', '--concurrency', '3'], { cwd: ROOT, env: { ...process.env, ...t.env }, encoding: 'utf8' }).then(
+      ({ stdout }) => ({ code: 0, out: stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
+    );
     expect(cli.code).toBe(1);
     expect(cli.out).toMatch(new RegExp(`${broken.slug}\\t.*failed`));
     expect(cli.out).toMatch(/tenant\(s\), 1 failed/);

@@ -10,6 +10,8 @@ export class BullJobQueue extends JobQueue {
 
   constructor(private readonly queues: Record<QueueName, Queue>) {
     super();
+    // wait() listens on the queue once per job being awaited (a fleet run awaits hundreds).
+    for (const queue of Object.values(queues)) queue.setMaxListeners(0);
   }
 
   /** The Bull queues themselves (for the queues board). */
