@@ -158,6 +158,32 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     }
   });
 
+  it('revocations reach a second API instance at once: deactivation, sign-out, API key', async () => {
+    const tenant = await t.createTenant('revoke', pt);
+    const other = await TestApp.start(t.env, t);
+    try {
+      const as = (app: TestApp, token: string) => app.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
+      const user = { email: 'leaver@revoke.test', password: 'leaver-passphrase-1', name: 'Leaver', role: 'staff' };
+      const created = await t.http().post('/api/v1/users').set('authorization', `Bearer ${tenant.token}`).send(user).expect(201);
+      const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: user.email, password: user.password }).expect(200);
+      await as(other, login.body.accessToken).expect(200); // cached as active on the second instance
+      await t.http().delete(`/api/v1/users/${created.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
+      await until('the second instance to refuse the deactivated user', async () => (await as(other, login.body.accessToken)).status === 401, 3_000);
+
+      const second = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(200);
+      await as(other, second.body.accessToken).expect(200);
+      await t.http().post('/api/v1/auth/logout').set('authorization', `Bearer ${second.body.accessToken}`).expect(204);
+      await until('the second instance to refuse the signed-out token', async () => (await as(other, second.body.accessToken)).status === 401, 3_000);
+
+      const key = await t.http().post('/api/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'k', scopes: ['leads:read'] }).expect(201);
+      await other.http().get('/api/v1/leads').set('x-api-key', key.body.key).expect(200);
+      await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
+      await until('the second instance to refuse the revoked key', async () => (await other.http().get('/api/v1/leads').set('x-api-key', key.body.key)).status === 401, 3_000);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('refuses a tenant whose schema is behind (503 tenant-migrating) until its migration ran', async () => {
     const tenant = await t.createTenant('behind', pt);
     await t.sql("update tenants set schema_version = 'Migration20261126000100' where slug = $1", [tenant.slug], catalogDb());

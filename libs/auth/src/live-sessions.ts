@@ -1,7 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Inject, Injectable } from '@nestjs/common';
-import { Cache, createCache } from 'cache-manager';
 import { AuthErrors } from './auth.exception';
 import type { Principal } from './roles';
 import { User } from './user.entity';
@@ -13,6 +12,8 @@ interface UserState {
 }
 
 const USER_STATE_TTL_MS = 60_000;
+/** The cache namespace of platform sign-ins (no tenant id is ever this). */
+const PLATFORM = 'platform';
 
 /**
  * Makes access tokens answer to the user's current state: a deactivated user, a changed role
@@ -21,8 +22,6 @@ const USER_STATE_TTL_MS = 60_000;
  */
 @Injectable()
 export class LiveSessions {
-  /** Platform sign-outs (no tenant). */
-  private readonly platform: Cache = createCache({ ttl: USER_STATE_TTL_MS });
 
   constructor(
     private readonly cache: TenantCache,
@@ -40,7 +39,7 @@ export class LiveSessions {
 
   /** Throws 401 when a platform token's sign-in was signed out (or its refresh token reused). */
   async assertPlatformCurrent(principal: Principal): Promise<void> {
-    if (principal.fam && (await this.platform.get(`fam:${principal.fam}`))) throw AuthErrors.badToken();
+    if (principal.fam && (await this.cache.get(PLATFORM, `fam:${principal.fam}`))) throw AuthErrors.badToken();
   }
 
   /** Whether a tenant user exists and is active (API keys die with their creator's account). */
@@ -50,14 +49,13 @@ export class LiveSessions {
 
   /** Records a user's new state (after a role change, deactivation or password change). */
   async userChanged(tenantId: string, user: Pick<User, 'id' | 'tokenVersion' | 'active' | 'role'>): Promise<void> {
-    await this.cache.set<UserState>(tenantId, `user:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role }, USER_STATE_TTL_MS);
+    await this.cache.share<UserState>(tenantId, `user:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role }, USER_STATE_TTL_MS);
   }
 
   /** Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId` 'platform' for platform sign-ins). */
   async familyRevoked(tenantId: string, familyId: string): Promise<void> {
     const ttl = this.config.jwt.accessTtlSeconds * 1000 + 60_000;
-    if (tenantId === 'platform') await this.platform.set(`fam:${familyId}`, true, ttl);
-    else await this.cache.set(tenantId, `fam:${familyId}`, true, ttl);
+    await this.cache.share(tenantId, `fam:${familyId}`, true, ttl);
   }
 
   private async userState(tenant: ResolvedTenant, userId: string): Promise<UserState | null> {

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 
 export interface TenantChange {
   slug: string;
@@ -11,6 +12,17 @@ export interface TenantChange {
 
 type Listener = (change: TenantChange) => void | Promise<void>;
 
+/** A tenant cache entry set or dropped on every instance (revocations, invalidations). */
+export interface CacheChange {
+  tenantId: string;
+  key: string;
+  op: 'set' | 'del';
+  value?: unknown;
+  ttlMs?: number;
+}
+
+type CacheListener = (change: CacheChange) => void | Promise<void>;
+
 /**
  * Tells every process about a catalog change at once: through Redis pub/sub when REDIS_URL is
  * set (all API replicas and workers), in-process otherwise. Listeners drop caches and pools.
@@ -19,7 +31,10 @@ type Listener = (change: TenantChange) => void | Promise<void>;
 export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CatalogEvents.name);
   private readonly listeners: Listener[] = [];
+  private readonly cacheListeners: CacheListener[] = [];
   private readonly channel: string;
+  /** Tells this instance's own messages apart (several instances may share a process in tests). */
+  private readonly instance = randomUUID();
   private publisher?: Redis;
   private subscriber?: Redis;
 
@@ -46,18 +61,35 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
     this.listeners.push(listener);
   }
 
+  onCache(listener: CacheListener): void {
+    this.cacheListeners.push(listener);
+  }
+
+  /** Tells the other processes to set or drop a tenant cache entry (this one already did). */
+  async publishCache(change: CacheChange): Promise<void> {
+    if (!this.publisher) return;
+    await this.publisher.publish(this.channel, JSON.stringify({ cache: change, origin: this.instance })).catch((e: Error) => {
+      this.logger.warn(`cannot publish a cache change: ${e.message}`);
+    });
+  }
+
   /** Applies the change here at once, then tells the other processes. */
   async publish(change: TenantChange): Promise<void> {
     await this.notify(change);
     if (!this.publisher) return;
-    await this.publisher.publish(this.channel, JSON.stringify({ ...change, origin: process.pid })).catch((e: Error) => {
+    await this.publisher.publish(this.channel, JSON.stringify({ ...change, origin: this.instance })).catch((e: Error) => {
       this.logger.warn(`cannot publish a catalog change: ${e.message} (other processes catch up when their cache expires)`);
     });
   }
 
   private async deliver(message: string): Promise<void> {
     try {
-      const change = JSON.parse(message) as TenantChange & { origin?: number };
+      const change = JSON.parse(message) as TenantChange & { origin?: string; cache?: CacheChange };
+      if (change.origin === this.instance) return; // applied here before it was published
+      if (change.cache) {
+        for (const listener of this.cacheListeners) await listener(change.cache);
+        return;
+      }
       if (typeof change.slug !== 'string' || typeof change.tenantId !== 'string') return;
       await this.notify({ slug: change.slug, tenantId: change.tenantId, kind: change.kind });
     } catch {

@@ -12,10 +12,13 @@ const DEFAULT_TTL_MS = 60_000;
 export class TenantCache {
   private readonly caches = new Map<string, Cache>();
 
-  constructor(events: CatalogEvents) {
+  constructor(private readonly events: CatalogEvents) {
     events.on((change) => {
       if (change.kind === 'offboarded') this.forget(change.tenantId);
     });
+    events.onCache((change) =>
+      change.op === 'set' ? this.set(change.tenantId, change.key, change.value, change.ttlMs) : this.del(change.tenantId, change.key, false),
+    );
   }
 
   async get<T>(tenantId: string, key: string): Promise<T | undefined> {
@@ -28,8 +31,16 @@ export class TenantCache {
     await cache.set(key, value, ttlMs);
   }
 
-  async del(tenantId: string, key: string): Promise<void> {
+  /** Sets the entry here and on every other instance (e.g. a revoked sign-in). */
+  async share<T>(tenantId: string, key: string, value: T, ttlMs = DEFAULT_TTL_MS): Promise<void> {
+    await this.set(tenantId, key, value, ttlMs);
+    await this.events.publishCache({ tenantId, key, op: 'set', value, ttlMs });
+  }
+
+  /** Drops the entry here and, unless told otherwise, on every other instance. */
+  async del(tenantId: string, key: string, everywhere = true): Promise<void> {
     await this.caches.get(tenantId)?.del(key);
+    if (everywhere) await this.events.publishCache({ tenantId, key, op: 'del' });
   }
 
   forget(tenantId: string): void {
