@@ -72,6 +72,16 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     }
   });
 
+  it('exports the pools, connections, evictions and per-tenant request durations at /metrics', async () => {
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(/tessera_tenant_pools_max\{server="main"\} 2/);
+    expect(res.text).toMatch(/tessera_tenant_connections\{server="main"\} \d+/);
+    expect(res.text).toMatch(/tessera_tenant_pool_evictions\{server="main"\} [1-9]/);
+    expect(res.text).toContain(`tessera_http_request_duration_seconds_count{method="GET",route="/api/v1/leads",status="200",tenant="${tenants[0].slug}"}`);
+    expect(res.text).toMatch(/tessera_queue_jobs\{queue="provisioning",state="waiting"\} 0/);
+  });
+
   it("a tenant whose database cannot be opened gets 503 while the others keep working", async () => {
     const [broken, healthy] = [tenants[0], tenants[1]];
     await t.sql(`alter role "${broken.dbName}" nologin`);

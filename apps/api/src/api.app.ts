@@ -4,7 +4,7 @@ import { DbServerSync, migrateCatalog } from '@app/catalog';
 import { acceptJsonBodiesOnly, createValidationPipe, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
-import { mountQueuesBoard } from '@app/platform';
+import { MetricsService, mountQueuesBoard } from '@app/platform';
 import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
@@ -23,7 +23,7 @@ const LEVELS: Record<string, LogLevel[]> = {
   trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
-export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json'];
+export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
 export async function createApiApp(config: AppConfig, catalogUrl: string): Promise<NestFastifyApplication> {
@@ -49,6 +49,13 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   auditContext.enabled = config.auditTrail;
   // Order matters: the audit interceptor runs inside the tenant context.
   app.useGlobalInterceptors(app.get(TenantContextInterceptor), app.get(AuditInterceptor));
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const tenant = (request as { tenant?: { slug: string } }).tenant?.slug ?? '-';
+    metrics.observe(request.method, route, reply.statusCode, tenant, reply.elapsedTime / 1000);
+    done();
+  });
   const recorder = app.get(AuditRecorder);
   fastify.addHook('onSend', async (request, reply, payload) => {
     await recorder.onSend(request, reply);

@@ -4,7 +4,7 @@ import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CRM_TENANT_SCHEMA, CrmModule } from '@app/crm';
 import { JobsModule } from '@app/jobs';
-import { HealthModule, PlatformTenantsModule } from '@app/platform';
+import { HealthModule, MetricsModule, PlatformTenantsModule } from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
 
@@ -23,6 +23,7 @@ export class ApiModule {
         CrmModule,
         PlatformTenantsModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

@@ -219,6 +219,12 @@ class EnvironmentVariables {
   @Min(1)
   @Max(10_000)
   API_INSTANCES = 1;
+
+  /** When set, GET /metrics wants `Authorization: Bearer <this>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -263,6 +269,7 @@ export const ENV_KEYS = [
   'JOBS_LOCK_MS',
   'DB_CONNECTION_SHARE',
   'API_INSTANCES',
+  'METRICS_TOKEN',
 ] as const;
 
 export interface AppConfig {
@@ -303,6 +310,7 @@ export interface AppConfig {
   provisioning: { attempts: number; backoffMs: number };
   jobsLockMs: number;
   connectionBudget: { share: number; instances: number };
+  metricsToken?: string;
   tenants: TenantsConfig;
 }
 
@@ -354,6 +362,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     provisioning: { attempts: vars.PROVISION_ATTEMPTS, backoffMs: vars.PROVISION_BACKOFF_MS },
     jobsLockMs: vars.JOBS_LOCK_MS,
     connectionBudget: { share: vars.DB_CONNECTION_SHARE, instances: vars.API_INSTANCES },
+    metricsToken: vars.METRICS_TOKEN,
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

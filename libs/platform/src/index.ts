@@ -4,3 +4,5 @@ export * from './tenants/dto/create-tenant.dto';
 export * from './tenants/platform-tenants.service';
 export * from './tenants/tenant.view';
 export * from './queues/queues-board';
+export * from './metrics/metrics.module';
+export * from './metrics/metrics.service';
