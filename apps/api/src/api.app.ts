@@ -7,6 +7,7 @@ import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
 import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
+import helmet from '@fastify/helmet';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -28,7 +29,8 @@ export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.jso
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
 export async function createApiApp(config: AppConfig, catalogUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: 1_048_576,
+    bodyLimit: 1_048_576, // larger bodies: 413
+    requestTimeout: config.requestTimeoutMs,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers['x-request-id']),
     trustProxy: config.trustProxy,
   });
@@ -42,6 +44,14 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, catalogUrl), adapter, {
     logger: new ConsoleLogger({ json: config.env === 'production', logLevels: LEVELS[config.logLevel] ?? LEVELS.info }),
     abortOnError: false,
+  });
+  // Security headers; the JSON API needs no content policy, and Swagger UI at /docs would break under one.
+  await app.register(helmet as never, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  app.enableCors({
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-api-key', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'location', 'retry-after'],
+    maxAge: 600,
   });
   app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -225,6 +225,18 @@ class EnvironmentVariables {
   @IsString()
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
+
+  /** Browser origins allowed by CORS, comma-separated (none by default: server-to-server only). */
+  @IsOptional()
+  @Matches(/^(https?:\/\/[A-Za-z0-9.-]+(:\d+)?)(,\s*https?:\/\/[A-Za-z0-9.-]+(:\d+)?)*$/, { message: 'CORS_ORIGINS must be comma-separated http(s) origins' })
+  CORS_ORIGINS?: string;
+
+  /** A request still running after this long is answered 503 and its connection closed (ms). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -270,6 +282,8 @@ export const ENV_KEYS = [
   'DB_CONNECTION_SHARE',
   'API_INSTANCES',
   'METRICS_TOKEN',
+  'CORS_ORIGINS',
+  'REQUEST_TIMEOUT_MS',
 ] as const;
 
 export interface AppConfig {
@@ -311,6 +325,8 @@ export interface AppConfig {
   jobsLockMs: number;
   connectionBudget: { share: number; instances: number };
   metricsToken?: string;
+  corsOrigins: string[];
+  requestTimeoutMs: number;
   tenants: TenantsConfig;
 }
 
@@ -363,6 +379,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     jobsLockMs: vars.JOBS_LOCK_MS,
     connectionBudget: { share: vars.DB_CONNECTION_SHARE, instances: vars.API_INSTANCES },
     metricsToken: vars.METRICS_TOKEN,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

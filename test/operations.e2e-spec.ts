@@ -1,0 +1,67 @@
+import { ModulesContainer } from '@nestjs/core';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { TestApp } from './support/test-app';
+
+const ROOT = new Set(['health/live', 'health/ready', '.well-known/jwks.json', 'metrics']);
+
+describe('operations: OpenAPI, security headers, CORS, limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start({ CORS_ORIGINS: 'https://app.example.test' });
+  });
+  afterAll(() => t?.stop());
+
+  it('documents exactly the registered routes in /docs-json', async () => {
+    const registered = new Set<string>();
+    for (const module of t.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+        if (!controller?.prototype) continue;
+        const base = (Reflect.getMetadata(PATH_METADATA, controller) as string) ?? '';
+        for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+          const handler = (controller.prototype as Record<string, unknown>)[name];
+          if (typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined || name === 'constructor') continue;
+          const path = `${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
+          if (path === 'metrics') continue; // operational, deliberately out of the API document
+          const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
+          const full = ROOT.has(path) ? `/${path}` : `/api/v1/${path}`;
+          registered.add(`${method} ${full.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+        }
+      }
+    }
+    const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>>; components: { securitySchemes: Record<string, unknown> } };
+    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+    expect([...documented].sort()).toEqual([...registered].sort());
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer']));
+    await t.http().get('/docs').expect(200);
+  });
+
+  it('sends security headers and an X-Request-ID on every answer', async () => {
+    const res = await t.http().get('/health/live').expect(200);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['x-request-id']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('allows CORS from the configured origins only', async () => {
+    const ok = await t.http().options('/api/v1/leads').set('origin', 'https://app.example.test').set('access-control-request-method', 'GET');
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.test');
+    const other = await t.http().options('/api/v1/leads').set('origin', 'https://evil.example.test').set('access-control-request-method', 'GET');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a body over 1 MiB with 413 problem+json', async () => {
+    const tenant = await t.createTenant('big');
+    const res = await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).set('content-type', 'application/json').send(JSON.stringify({ name: 'x'.repeat(1_100_000) }));
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers readiness with the catalog checked', async () => {
+    const res = await t.http().get('/health/ready').expect(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { catalog: 'up' } });
+  });
+});
