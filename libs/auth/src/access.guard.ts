@@ -7,6 +7,7 @@ import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
 import { API_KEY_SCOPE, IS_PUBLIC, ROLES, TENANT_FROM } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
 import { LiveSessions } from './live-sessions';
+import { VerifiedTokens } from './verified-tokens';
 import type { Principal, Role } from './roles';
 
 type AccessRequest = TenantRequest & { user?: Principal };
@@ -35,6 +36,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly resolver: TenantResolver,
     private readonly apiKeys: ApiKeysService,
     private readonly sessions: LiveSessions,
+    private readonly verified: VerifiedTokens,
   ) {
     super();
   }
@@ -62,7 +64,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       return true;
     }
 
-    if (!isPublic) await super.canActivate(context);
+    if (!isPublic) await this.authenticate(context, request);
     const principal = request.user;
     if (!withoutTenant) {
       // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
@@ -77,6 +79,19 @@ export class AccessGuard extends AuthGuard('jwt') {
     }
     if (!withoutTenant && !request.tenant) throw AuthErrors.tenantRequired();
     return true;
+  }
+
+  /** passport-jwt verifies a token the first time; later requests with it reuse that verdict until it expires. */
+  private async authenticate(context: ExecutionContext, request: AccessRequest): Promise<void> {
+    const token = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
+    const known = token ? this.verified.get(token) : undefined;
+    if (known) {
+      request.user = known;
+      return;
+    }
+    await super.canActivate(context);
+    const exp = token ? (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number }).exp : 0;
+    if (token && request.user) this.verified.remember(token, request.user, exp);
   }
 
   override handleRequest<T>(error: unknown, user: T): T {

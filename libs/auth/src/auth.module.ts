@@ -18,6 +18,7 @@ import { PlatformAuthService } from './platform-auth.service';
 import { RefreshTokens } from './refresh-tokens';
 import { TokenService } from './token.service';
 import { TokenVerifier } from './token-verifier';
+import { VerifiedTokens } from './verified-tokens';
 
 @Module({
   imports: [PassportModule, JwtModule.register({})],
@@ -26,6 +27,7 @@ import { TokenVerifier } from './token-verifier';
     KeyStore,
     TokenService,
     TokenVerifier,
+    VerifiedTokens,
     PasswordHasher,
     RefreshTokens,
     LoginThrottle,

@@ -28,11 +28,16 @@ export class DealRepository extends EntityRepository<Deal> {
     if (search.leadId) where.leadId = search.leadId;
     if (search.currency) where.currency = search.currency;
     if (search.q) where.title = { $ilike: `%${escapeLike(search.q)}%` };
-    return this.findAndCount(where, {
+    // Plain rows, no entities: a list page is read-only, and hydrating it into the identity
+    // map costs more than the query. Page and count run side by side on the pool.
+    const page = this.createQueryBuilder()
+      .select('*')
+      .where(where)
       // The id tie-breaker follows the sort so one index serves both directions.
-      orderBy: [{ [search.sort.field]: search.sort.direction }, { id: search.sort.direction }],
-      limit: search.limit,
-      offset: (search.page - 1) * search.limit,
-    });
+      .orderBy([{ [search.sort.field]: search.sort.direction }, { id: search.sort.direction }])
+      .limit(search.limit)
+      .offset((search.page - 1) * search.limit);
+    const count = this.createQueryBuilder().where(where);
+    return Promise.all([page.execute<Deal[]>('all', true), count.getCount()]);
   }
 }
