@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 
 const steps = [
-  ['scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 50-pool budget', ['bench/scale.mjs', '10', '1000']],
+  ['scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 200-pool budget', ['bench/scale.mjs', '10', '1000']],
   ['noisy neighbour at 10× its rate limit', ['bench/noisy.mjs', '10', '100']],
   ['onboarding 50 tenants, then 200 in all, then a fleet migration of 200', ['bench/fleet.mjs', '50', '200']],
   ['leads list and search on 100k leads (plans and API timings)', ['bench/explain.mjs', '100000']],

@@ -2,17 +2,19 @@
 // Performance at scale, one run: the floor (node:http + pg), one hot tenant, 100 tenants, 1,000
 // tenants (Zipf) under a pool budget far below 1,000, and a noisy neighbour. Each scenario
 // prints requests/s, p50/p99, errors, peak PostgreSQL connections of the tenant pools and RSS.
-// usage: node bench/scale.mjs [seconds=10] [tenants=1000]
+// usage: node bench/scale.mjs [seconds=10] [tenants=1000]   (BENCH_PG, else an embedded server with max_connections 600)
 import autocannon from 'autocannon';
 import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { api, onboard, percentile, platformToken, psql, RUN, startApi } from './lib.mjs';
+import { benchServer } from './pg-server.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
 const tenantCount = Number(process.argv[3] ?? 1000);
-const server = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const POOLS = 50;
+const pgServer = await benchServer();
+const server = pgServer.url;
+const POOLS = 200;
 const POOL_SIZE = 2;
 const results = {};
 
@@ -138,4 +140,5 @@ try {
   void percentile;
 } finally {
   await app.stop();
+  await pgServer.stop();
 }

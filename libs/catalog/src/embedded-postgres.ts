@@ -96,6 +96,7 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   persistent?: boolean;
+  maxConnections?: number;
   log?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const pgDir = clusterDir(options.dataDir);
@@ -125,7 +126,7 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${options.maxConnections ?? 200}`],
       // Throw-away test clusters trade durability for speed; a kept cluster stays durable.
       ...(options.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
     ],

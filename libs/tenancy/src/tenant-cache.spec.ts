@@ -1,5 +1,8 @@
 import type { CatalogEvents, CacheChange, TenantChange } from './catalog-events';
+import type { AppConfig } from '@app/config';
 import { TenantCache } from './tenant-cache';
+
+const CONFIG = { tenantDbPrefix: 'tenant_' } as AppConfig;
 
 function events() {
   const changeListeners: ((c: TenantChange) => void)[] = [];
@@ -14,7 +17,7 @@ function events() {
 
 describe('TenantCache', () => {
   it('never lets two tenants read each other’s value under the same key', async () => {
-    const cache = new TenantCache(events().fake);
+    const cache = new TenantCache(events().fake, CONFIG);
     await cache.set('tenant-a', 'user:1', { role: 'company_admin' });
     await cache.set('tenant-b', 'user:1', { role: 'staff' });
     expect(await cache.get('tenant-a', 'user:1')).toEqual({ role: 'company_admin' });
@@ -24,10 +27,11 @@ describe('TenantCache', () => {
 
   it('drops every entry of an offboarded tenant, and only that tenant’s', async () => {
     const bus = events();
-    const cache = new TenantCache(bus.fake);
+    const cache = new TenantCache(bus.fake, CONFIG);
     await cache.set('a', 'k', 1);
     await cache.set('b', 'k', 2);
     bus.emit({ slug: 'a-slug', tenantId: 'a', kind: 'offboarded' });
+    await new Promise((r) => setImmediate(r));
     expect(await cache.get('a', 'k')).toBeUndefined();
     expect(await cache.get('b', 'k')).toBe(2);
     expect(cache.tenants()).toEqual(['b']);
@@ -35,7 +39,7 @@ describe('TenantCache', () => {
 
   it('tells other instances of shared entries and deletions', async () => {
     const bus = events();
-    const cache = new TenantCache(bus.fake);
+    const cache = new TenantCache(bus.fake, CONFIG);
     await cache.share('a', 'fam:1', true, 1000);
     await cache.del('a', 'user:2');
     expect(bus.published).toEqual([
