@@ -46,3 +46,8 @@ export function parseSort(sort: string | undefined, allowed: readonly string[], 
   const field = sort.replace(/^-/, '');
   return allowed.includes(field) ? { field, direction } : null;
 }
+
+/** `text` as a literal inside a LIKE/ILIKE pattern (its %, _ and \\ escaped). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,4 +1,4 @@
-import type { SortSpec } from '@app/common';
+import { escapeLike, type SortSpec } from '@app/common';
 import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
 import type { Deal, DealStage } from './deal.entity';
 
@@ -12,10 +12,6 @@ export interface DealSearch {
   sort: SortSpec;
   page: number;
   limit: number;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class DealRepository extends EntityRepository<Deal> {

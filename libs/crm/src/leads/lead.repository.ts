@@ -1,4 +1,4 @@
-import type { SortSpec } from '@app/common';
+import { escapeLike, type SortSpec } from '@app/common';
 import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
 import type { Lead, LeadStatus } from './lead.entity';
 
@@ -11,10 +11,6 @@ export interface LeadSearch {
   sort: SortSpec;
   page: number;
   limit: number;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class LeadRepository extends EntityRepository<Lead> {
