@@ -1,7 +1,7 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
 import { PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
-import { acceptJsonBodiesOnly, createValidationPipe, ProblemDetailsFilter, requestIdFrom } from '@app/common';
+import { acceptJsonBodiesOnly, createValidationPipe, genericProblem, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
@@ -12,6 +12,7 @@ import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule } from './api.module';
 
 const LEVELS: Record<string, LogLevel[]> = {
@@ -31,6 +32,12 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   const adapter = new FastifyAdapter({
     bodyLimit: 1_048_576, // larger bodies: 413
     requestTimeout: config.requestTimeoutMs,
+    // Errors the router raises before any handler (a malformed or over-long URL) are problems too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      const detail = status === 414 ? 'A path segment is too long.' : 'The URL is not valid.';
+      void reply.status(status).type('application/problem+json').send({ ...genericProblem(status, detail), instance: request.url.split('?')[0].slice(0, 200) });
+    },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers['x-request-id']),
     trustProxy: config.trustProxy,
   });

@@ -21,6 +21,7 @@ const STATUS_TITLES: Record<number, [string, string]> = {
   408: ['request-timeout', 'Request Timeout'],
   409: ['conflict', 'Conflict'],
   413: ['payload-too-large', 'Payload Too Large'],
+  414: ['uri-too-long', 'URI Too Long'],
   415: ['unsupported-media-type', 'Unsupported Media Type'],
   422: ['unprocessable', 'Unprocessable Content'],
   429: ['too-many-requests', 'Too Many Requests'],
@@ -28,7 +29,7 @@ const STATUS_TITLES: Record<number, [string, string]> = {
 };
 
 /** Messages of these client errors are ours or the framework's own, and safe to show. */
-function genericProblem(status: number, detail: string): ProblemDetails {
+export function genericProblem(status: number, detail: string): ProblemDetails {
   const [code, title] = STATUS_TITLES[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
   return { type: PROBLEM_TYPE_BASE + code, title, status, detail };
 }
