@@ -1,35 +1,29 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
 import { PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
-import { acceptJsonBodiesOnly, createValidationPipe, genericProblem, ProblemDetailsFilter, requestIdFrom } from '@app/common';
+import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProblem, PinoNestLogger, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
 import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule } from './api.module';
-
-const LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
 export async function createApiApp(config: AppConfig, catalogUrl: string): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.logLevel);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // Fastify's own request lines are off: one line per request is written below, with tenant and user.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576, // larger bodies: 413
     requestTimeout: config.requestTimeoutMs,
     // Errors the router raises before any handler (a malformed or over-long URL) are problems too.
@@ -49,7 +43,7 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
   acceptJsonBodiesOnly(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, catalogUrl), adapter, {
-    logger: new ConsoleLogger({ json: config.env === 'production', logLevels: LEVELS[config.logLevel] ?? LEVELS.info }),
+    logger: config.logLevel === 'silent' ? false : new PinoNestLogger(logger),
     abortOnError: false,
   });
   // Security headers; the JSON API needs no content policy, and Swagger UI at /docs would break under one.
@@ -71,6 +65,12 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
     const route = request.routeOptions.url ?? 'unmatched';
     const tenant = (request as { tenant?: { slug: string } }).tenant?.slug ?? '-';
     metrics.observe(request.method, route, reply.statusCode, tenant, reply.elapsedTime / 1000);
+    const user = (request as { user?: { sub: string; role: string } }).user;
+    // request.log carries reqId: `grep <X-Request-ID>` finds every line of one request.
+    request.log.info(
+      { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), tenant, user: user?.sub, role: user?.role },
+      'request',
+    );
     done();
   });
   const recorder = app.get(AuditRecorder);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
-import { onShutdownSignal, runMain } from '@app/common';
+import { createLogger, onShutdownSignal, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { TenantFleet, TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
@@ -9,6 +9,7 @@ import { createApiApp, prepareCatalog } from './api.app';
 runMain('tessera', async () => {
   const started = Date.now();
   const config = loadAppConfig();
+  Logger.overrideLogger(config.logLevel === 'silent' ? false : new PinoNestLogger(createLogger(config.logLevel)));
   const logger = new Logger('Tessera');
   const catalog = await openCatalogDatabase(config, (line) => logger.log(line));
   const app = await createApiApp(config, catalog.url);

@@ -6,3 +6,4 @@ export * from './request-id';
 export * from './uuid.pipe';
 export * from './json-only';
 export * from './run-main';
+export * from './logger';
