@@ -61,9 +61,11 @@ export class TestApp {
       ...env,
     };
     this.config = loadAppConfig(this.env, resolve(__dirname, '../..'));
-    await ensureDatabase(this.catalogUrl);
-    this.app = await createApiApp(this.config, this.catalogUrl);
-    await prepareCatalog(this.app, this.config, this.catalogUrl, () => undefined);
+    // A suite may put the catalog on a server of its own (DATABASE_URL in `env`).
+    const catalogUrl = this.config.databaseUrl ?? this.catalogUrl;
+    await ensureDatabase(catalogUrl);
+    this.app = await createApiApp(this.config, catalogUrl);
+    await prepareCatalog(this.app, this.config, catalogUrl, () => undefined);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
   }

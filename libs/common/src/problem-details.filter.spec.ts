@@ -190,3 +190,21 @@ describe('flattenValidationErrors', () => {
     expect(flattenValidationErrors([])).toEqual([]);
   });
 });
+
+describe('a database that went away', () => {
+  it.each([
+    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
+    [{ code: '57P01', message: 'terminating connection due to administrator command' }],
+    [{ message: 'Connection terminated unexpectedly' }],
+    [{ message: 'wrapped', cause: { code: 'ECONNRESET' } }],
+  ])('is a 503 with Retry-After, not a 500: %p', (error) => {
+    const { problem, headers } = toProblem(Object.assign(new Error(String(error.message)), error));
+    expect(problem).toMatchObject({ status: 503, type: 'https://tessera.dev/problems/database-unavailable' });
+    expect(headers).toEqual({ 'Retry-After': '2' });
+    expect(problem.detail).not.toMatch(/127\.0\.0\.1|5432/);
+  });
+
+  it('leaves other errors a plain 500', () => {
+    expect(toProblem(new Error('duplicate key value')).problem.status).toBe(500);
+  });
+});

