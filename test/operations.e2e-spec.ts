@@ -62,6 +62,6 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
 
   it('answers readiness with the catalog checked', async () => {
     const res = await t.http().get('/health/ready').expect(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { catalog: 'up' } });
+    expect(res.body).toEqual({ status: 'ok', checks: { catalog: 'up', queues: 'up' } });
   });
 });

@@ -1,7 +1,9 @@
 import { ServiceUnavailableException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { JobQueue } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 
 export interface Readiness {
@@ -15,13 +17,16 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
 }
 
-/** Readiness: the catalog database answers, and Redis does when it is configured. */
+/** Readiness (terminus): the catalog answers, Redis does when configured, the queues can be read. */
 @Injectable()
 export class HealthService implements OnApplicationShutdown {
   private readonly redis?: Redis;
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly jobs: JobQueue,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     if (config.redisUrl) {
@@ -35,20 +40,33 @@ export class HealthService implements OnApplicationShutdown {
   }
 
   async ready(): Promise<Readiness> {
-    const checks: Record<string, 'up' | 'down'> = {};
-    checks.catalog = await within(this.orm.em.getConnection().execute('select 1'), CHECK_TIMEOUT_MS).then(
-      () => 'up' as const,
-      () => 'down' as const,
-    );
+    const checks = [() => this.probe('catalog', () => this.orm.em.getConnection().execute('select 1')), () => this.probe('queues', () => this.jobs.counts())];
     if (this.redis) {
-      if (this.redis.status === 'wait') await this.redis.connect().catch(() => undefined);
-      checks.redis = await within(this.redis.ping(), CHECK_TIMEOUT_MS).then(
-        () => 'up' as const,
-        () => 'down' as const,
+      checks.push(() =>
+        this.probe('redis', async () => {
+          if (this.redis!.status === 'wait') await this.redis!.connect();
+          return this.redis!.ping();
+        }),
       );
     }
-    const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name);
-    if (down.length) throw new ServiceUnavailableException(`Not ready: ${down.join(', ')} unreachable.`, 'not-ready', 5);
-    return { status: 'ok', checks: checks as Record<string, 'up'> };
+    try {
+      const result = await this.health.check(checks);
+      return { status: 'ok', checks: Object.fromEntries(Object.keys(result.details).map((k) => [k, 'up'])) };
+    } catch (error) {
+      const details = ((error as { getResponse?: () => { error?: Record<string, unknown> } }).getResponse?.().error ?? {}) as Record<string, unknown>;
+      const down = Object.keys(details);
+      throw new ServiceUnavailableException(`Not ready: ${down.join(', ') || 'a dependency'} unreachable.`, 'not-ready', 5);
+    }
+  }
+
+  private async probe(key: string, check: () => Promise<unknown>): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      await within(check(), CHECK_TIMEOUT_MS);
+      return indicator.up();
+    } catch {
+      return indicator.down();
+    }
   }
 }
+
