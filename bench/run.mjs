@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 const steps = [
   ['scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 200-pool budget', ['bench/scale.mjs', '10', '1000']],
   ['noisy neighbour at 10× its rate limit', ['bench/noisy.mjs', '10', '100']],
+  ['load: 64 connections, 60 s, reads and writes over 10 tenants, every write audited', ['bench/load.mjs', '60', '10']],
   ['onboarding 50 tenants, then 200 in all, then a fleet migration of 200', ['bench/fleet.mjs', '50', '200']],
   ['leads list and search on 100k leads (plans and API timings)', ['bench/explain.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
