@@ -10,7 +10,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule } from './api.module';
@@ -83,12 +83,14 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
     app,
     new DocumentBuilder()
       .setTitle('Tessera API')
-      .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant.')
+      .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant. Errors are RFC 9457 problem details.')
       .setVersion('1')
       .addBearerAuth()
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID' }, 'tenant')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' }, 'api-key')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID', description: 'tenant slug (or the sub-domain, or the token)' }, 'tenant')
       .build(),
   );
+  documentProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
   return app;
@@ -102,4 +104,39 @@ export async function prepareCatalog(app: NestFastifyApplication, config: AppCon
   }
   await app.get(DbServerSync).sync();
   await app.get(PlatformAuthService).bootstrapAdmin();
+}
+
+/** Every operation may answer problem+json: documented once here rather than on each route. */
+function documentProblems(document: OpenAPIObject): void {
+  document.components = document.components ?? {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    Problem: {
+      type: 'object',
+      required: ['type', 'title', 'status', 'detail'],
+      properties: {
+        type: { type: 'string', format: 'uri' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        detail: { type: 'string' },
+        instance: { type: 'string' },
+        errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+  };
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+  const answers: Record<string, string> = {
+    '400': 'Invalid input (field errors in `errors`)',
+    '401': 'Missing, expired or invalid credentials',
+    '403': 'Not allowed (role, scope, other tenant, suspended tenant)',
+    '404': 'Unknown, or not visible to the caller',
+    '409': 'Conflict (duplicate, state)',
+    '429': 'Too many requests (Retry-After)',
+    '503': 'A dependency is unavailable (Retry-After)',
+  };
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as { responses?: Record<string, unknown> }[]) {
+      operation.responses = { ...Object.fromEntries(Object.entries(answers).map(([code, text]) => [code, problem(text)])), ...operation.responses };
+    }
+  }
 }
