@@ -1,0 +1,38 @@
+import type { SortSpec } from '@app/common';
+import type { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
+
+/** What every list of owned records (leads, deals) is asked for. */
+export interface OwnedListQuery {
+  /** Only this owner's records (staff see their own). */
+  ownerScope?: string;
+  /** The `ownerId` filter of the request. */
+  ownerId?: string;
+  sort: SortSpec;
+  page: number;
+  limit: number;
+}
+
+/**
+ * One page of owned records and the total, as plain rows: a list page is read-only, and
+ * hydrating it into the identity map costs more than the query. Page and count run side by
+ * side; the id tie-breaker follows the sort so one index serves both directions.
+ */
+export async function ownedPage<T extends { ownerId: string }>(
+  repository: EntityRepository<T>,
+  filters: FilterQuery<T> & object,
+  query: OwnedListQuery,
+): Promise<[T[], number]> {
+  if (query.ownerScope && query.ownerId && query.ownerId !== query.ownerScope) return [[], 0];
+  const owner = query.ownerScope ?? query.ownerId;
+  const where = (owner ? { ...filters, ownerId: owner } : filters) as FilterQuery<T>;
+  const direction = query.sort.direction;
+  const page = repository
+    .createQueryBuilder()
+    .select('*')
+    .where(where)
+    .orderBy([{ [query.sort.field]: direction }, { id: direction }] as never)
+    .limit(query.limit)
+    .offset((query.page - 1) * query.limit);
+  const count = repository.createQueryBuilder().where(where);
+  return Promise.all([page.execute<T[]>('all', true), count.getCount()]);
+}
