@@ -87,6 +87,16 @@ describe('audit trail (two tenants)', () => {
     expect((await as(manager.token).get(`/leads/${other.body.id}`).expect(200)).body.name).toBe('Not yours');
   });
 
+  it('writes nothing for anonymous junk, so a flood cannot turn into a flood of writes', async () => {
+    const count = async () => Number((await t.sql<{ n: string }>('select count(*) as n from audit_logs', [], acme.dbName))[0].n);
+    const before = await count();
+    for (let i = 0; i < 5; i++) {
+      await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email: 'not-an-email' }).expect(400);
+      await t.http().post('/api/v1/leads').set('x-tenant-id', acme.slug).send({ name: 'x' }).expect(401);
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('writes no entry for a mutation that rolled back', async () => {
     const before = await t.sql<{ n: string }>("select count(*) as n from audit_logs where outcome = 'success'", [], acme.dbName);
     // A duplicate email fails inside the flush: the insert and its audit entry roll back together.

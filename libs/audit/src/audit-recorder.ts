@@ -46,7 +46,9 @@ export class AuditRecorder {
     const url = request.routeOptions.url ?? request.url;
     try {
       if (url.startsWith('/api/v1/platform/')) await this.platform(request, status, url);
-      else if (request.tenant && status >= 400 && status !== 401) await this.tenantAttempt(request, status);
+      // Only attempts by a known caller, and never throttling or outages: an anonymous or
+      // rate-limited flood must not turn into a flood of writes.
+      else if (request.tenant && request.user && status >= 400 && ![401, 429, 503].includes(status)) await this.tenantAttempt(request, status);
     } catch (error) {
       this.logger.error(`could not write an audit entry for request ${request.id}: ${(error as Error).message}`);
     }
