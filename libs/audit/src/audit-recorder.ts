@@ -45,7 +45,9 @@ export class AuditRecorder {
     const status = reply.statusCode;
     const url = request.routeOptions.url ?? request.url;
     try {
-      if (url.startsWith('/api/v1/platform/')) await this.platform(request, status, url);
+      if (url.startsWith('/api/v1/platform/')) {
+        if (status !== 429) await this.platform(request, status, url);
+      }
       // Only attempts by a known caller, and never throttling or outages: an anonymous or
       // rate-limited flood must not turn into a flood of writes.
       else if (request.tenant && request.user && status >= 400 && ![401, 429, 503].includes(status)) await this.tenantAttempt(request, status);
