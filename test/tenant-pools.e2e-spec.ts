@@ -80,6 +80,8 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     expect(res.text).toMatch(/tessera_tenant_pool_evictions\{server="main"\} [1-9]/);
     expect(res.text).toContain(`tessera_http_request_duration_seconds_count{method="GET",route="/api/v1/leads",status="200",tenant="${tenants[0].slug}"}`);
     expect(res.text).toMatch(/tessera_queue_jobs\{queue="provisioning",state="waiting"\} 0/);
+    expect(res.text).toMatch(/tessera_onboarding_duration_seconds_count 4/);
+    expect(res.text).toMatch(/tessera_job_duration_seconds_count\{queue="provisioning",result="ok"\} 4/);
   });
 
   it("a tenant whose database cannot be opened gets 503 while the others keep working", async () => {

@@ -35,7 +35,7 @@ export class BullJobQueue extends JobQueue {
       const attempts = job.opts.attempts ?? 1;
       const attempt = job.attemptsMade + 1;
       try {
-        return await handler(job.data, { id: String(job.id), attempt, attempts, final: attempt >= attempts });
+        return await this.timed(queue, () => handler(job.data, { id: String(job.id), attempt, attempts, final: attempt >= attempts }));
       } catch (error) {
         if (error instanceof PermanentJobError) await job.discard();
         this.logger.warn(`${queue} job ${job.id} (tenant ${job.data.tenant}) attempt ${attempt}/${attempts} failed: ${(error as Error).message}`);

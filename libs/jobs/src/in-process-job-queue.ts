@@ -96,7 +96,7 @@ export class InProcessJobQueue extends JobQueue {
     job.attempt++;
     const final = job.attempt >= job.attempts;
     try {
-      const result = await lane.handler!(job.envelope, { id: job.id, attempt: job.attempt, attempts: job.attempts, final });
+      const result = await this.timed(job.queue, () => lane.handler!(job.envelope, { id: job.id, attempt: job.attempt, attempts: job.attempts, final }));
       job.state = 'completed';
       job.resolve(result);
     } catch (error) {

@@ -47,8 +47,31 @@ export class PermanentJobError extends Error {
  * The queues of Tessera: Bull on Redis when REDIS_URL is set, else an in-process driver with
  * the same semantics (attempts, exponential backoff, job-id dedupe), like a `sync` driver.
  */
+export type JobListener = (queue: QueueName, seconds: number, ok: boolean) => void;
+
 export abstract class JobQueue {
   abstract readonly driver: 'bull' | 'in-process';
+  private readonly listeners: JobListener[] = [];
+
+  /** Called after every run of a job handled in this process (for metrics). */
+  onFinished(listener: JobListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs a handler and tells the listeners how long it took. */
+  protected async timed<T>(queue: QueueName, run: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    let ok = false;
+    try {
+      const result = await run();
+      ok = true;
+      return result;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const listener of this.listeners) listener(queue, seconds, ok);
+    }
+  }
+
   abstract enqueue<T>(queue: QueueName, job: JobEnvelope<T>, options?: EnqueueOptions): Promise<string>;
   /** Starts processing a queue in this process (only where workers run). */
   abstract handle<T>(queue: QueueName, concurrency: number, handler: JobHandler<T>): void;

@@ -29,6 +29,7 @@ export function describeFailure(error: unknown): string {
 @Injectable()
 export class TenantProvisioner implements OnModuleInit {
   private readonly logger = new Logger(TenantProvisioner.name);
+  private readonly activated: ((seconds: number) => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
@@ -41,6 +42,11 @@ export class TenantProvisioner implements OnModuleInit {
     private readonly events: CatalogEvents,
     private readonly jobs: JobQueue,
   ) {}
+
+  /** Called with the time from registration to `active` of each tenant this process onboards. */
+  onActivated(listener: (seconds: number) => void): void {
+    this.activated.push(listener);
+  }
 
   onModuleInit(): void {
     if (this.config.workers) this.jobs.handle<Record<string, unknown>>('provisioning', 4, (job, context) => this.run(job, context));
@@ -99,6 +105,8 @@ export class TenantProvisioner implements OnModuleInit {
       });
       await em.flush();
       this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${tenant.steps.map((s) => `${s.step} ${s.ms}`).join(', ')} ms)`);
+      const sinceRegistration = (Date.now() - tenant.createdAt.getTime()) / 1000;
+      for (const listener of this.activated) listener(sinceRegistration);
       return 'active';
     } catch (error) {
       const reason = describeFailure(error);

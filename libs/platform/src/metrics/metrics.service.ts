@@ -1,5 +1,5 @@
 import { JobQueue, QUEUE_NAMES } from '@app/jobs';
-import { TenantOrmRegistry } from '@app/tenancy';
+import { TenantOrmRegistry, TenantProvisioner } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -9,7 +9,7 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status' | 'tenant'>;
 
-  constructor(pools: TenantOrmRegistry, jobs: JobQueue) {
+  constructor(pools: TenantOrmRegistry, jobs: JobQueue, provisioner: TenantProvisioner) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
     this.http = new Histogram({
       name: 'tessera_http_request_duration_seconds',
@@ -34,6 +34,21 @@ export class MetricsService {
     poolGauge('tessera_tenant_pool_waiting', 'Requests waiting for a tenant pool slot', (s) => s.waiting);
     poolGauge('tessera_tenant_pool_evictions', 'Tenant pools closed to make room (since start)', (s) => s.evictions);
     poolGauge('tessera_tenant_connections', 'Connections held by tenant pools', (s) => s.connections);
+    const jobDurations = new Histogram({
+      name: 'tessera_job_duration_seconds',
+      help: 'Job run time by queue and result',
+      labelNames: ['queue', 'result'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    jobs.onFinished((queue, seconds, ok) => jobDurations.observe({ queue, result: ok ? 'ok' : 'failed' }, seconds));
+    const onboarding = new Histogram({
+      name: 'tessera_onboarding_duration_seconds',
+      help: 'Time from POST /platform/tenants to active',
+      buckets: [0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30],
+      registers: [this.registry],
+    });
+    provisioner.onActivated((seconds) => onboarding.observe(seconds));
     new Gauge({
       name: 'tessera_queue_jobs',
       help: 'Jobs per queue and state',
