@@ -23,12 +23,7 @@ describe('audit trail (two tenants)', () => {
   let staff: { id: string; token: string };
   let manager: { id: string; token: string };
 
-  const as = (token: string, tenant: TestTenant = acme) => ({
-    get: (path: string) => t.http().get(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-    post: (path: string, body: object) => t.http().post(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    patch: (path: string, body: object) => t.http().patch(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    delete: (path: string) => t.http().delete(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-  });
+  const as = (token: string, tenant: TestTenant = acme) => t.as(token, tenant.slug);
   const logs = async (query = '', tenant: TestTenant = acme): Promise<Entry[]> =>
     (await as(tenant.token, tenant).get(`/audit-logs?limit=100${query}`).expect(200)).body.data;
 

@@ -7,12 +7,7 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   let staff: { id: string; token: string };
   let manager: { id: string; token: string };
 
-  const as = (token: string, tenant: TestTenant = acme) => ({
-    get: (path: string) => t.http().get(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-    post: (path: string, body: object) => t.http().post(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    patch: (path: string, body: object) => t.http().patch(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    delete: (path: string) => t.http().delete(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-  });
+  const as = (token: string, tenant: TestTenant = acme) => t.as(token, tenant.slug);
 
   async function addUser(role: string): Promise<{ id: string; token: string }> {
     const email = `${role}-crm@acme.test`;

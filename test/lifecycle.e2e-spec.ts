@@ -7,20 +7,11 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { parsePostgresUrl } from '@app/catalog';
 import { TestApp, TestTenant } from './support/test-app';
+import { until } from './support/wait';
 
 const ROOT = resolve(__dirname, '..');
 const execFileAsync = promisify(execFile);
 const REDIS = () => process.env.TESSERA_TEST_REDIS!;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () => {
   let t: TestApp;

@@ -15,12 +15,7 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
   });
   afterAll(() => t?.stop());
 
-  const as = (tenant: TestTenant, token = tenant.token) => ({
-    get: (path: string) => t.http().get(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-    post: (path: string, body: object) => t.http().post(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    patch: (path: string, body: object) => t.http().patch(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug).send(body),
-    delete: (path: string) => t.http().delete(`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenant.slug),
-  });
+  const as = (tenant: TestTenant, token = tenant.token) => t.as(token, tenant.slug);
 
   it('gives each tenant its own database and role, and the template stays admin-only', async () => {
     const dbs = (await t.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) order by 1', [t.prefix])).map((r) => r.datname);

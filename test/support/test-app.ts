@@ -74,6 +74,18 @@ export class TestApp {
     return request(this.app.getHttpServer());
   }
 
+  /** Requests to /api/v1 with a bearer token and a tenant header. */
+  as(token: string, tenantSlug: string) {
+    const send = (method: 'get' | 'post' | 'patch' | 'delete', path: string) =>
+      this.http()[method](`/api/v1${path}`).set('authorization', `Bearer ${token}`).set('x-tenant-id', tenantSlug);
+    return {
+      get: (path: string) => send('get', path),
+      post: (path: string, body: object) => send('post', path).send(body),
+      patch: (path: string, body: object) => send('patch', path).send(body),
+      delete: (path: string) => send('delete', path),
+    };
+  }
+
   async platformToken(): Promise<string> {
     const res = await this.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN).expect(200);
     return res.body.accessToken as string;
