@@ -1,7 +1,7 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
 import { PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
-import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProblem, PinoNestLogger, ProblemDetailsFilter, requestIdFrom } from '@app/common';
+import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProblem, installInputGate, PinoNestLogger, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
@@ -41,17 +41,21 @@ export async function createApiApp(config: AppConfig, catalogUrl: string): Promi
     done();
   });
   acceptJsonBodiesOnly(fastify);
+  installInputGate(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, catalogUrl), adapter, {
     logger: config.logLevel === 'silent' ? false : new PinoNestLogger(logger),
     abortOnError: false,
+    // The JSON parser is the input gate's (installInputGate): empty JSON bodies allowed, nothing else.
+    bodyParser: false,
   });
   // Security headers; the JSON API needs no content policy, and Swagger UI at /docs would break under one.
   await app.register(helmet as never, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
-    allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-api-key', 'x-request-id'],
-    exposedHeaders: ['x-request-id', 'location', 'retry-after'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-api-key', 'x-request-id', 'idempotency-key', 'if-match', 'if-none-match', 'last-event-id'],
+    exposedHeaders: ['x-request-id', 'location', 'retry-after', 'etag', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'idempotent-replayed'],
     maxAge: 600,
   });
   app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });

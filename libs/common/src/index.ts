@@ -5,5 +5,7 @@ export * from './pagination.dto';
 export * from './request-id';
 export * from './uuid.pipe';
 export * from './json-only';
+export * from './input-gate';
+export * from './strict-date';
 export * from './run-main';
 export * from './logger';

@@ -1,6 +1,6 @@
-import { PageQueryDto } from '@app/common';
+import { IsStrictDate, PageQueryDto } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { AUDIT_OUTCOMES, type AuditOutcome } from '../audit-log.entity';
 
 export class ListAuditLogsQuery extends PageQueryDto {
@@ -31,11 +31,11 @@ export class ListAuditLogsQuery extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  @IsStrictDate('date-or-date-time')
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'to must be an ISO-8601 date-time' })
+  @IsStrictDate('date-or-date-time')
   to?: string;
 }

@@ -1,5 +1,6 @@
+import { IsStrictDate } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { API_SCOPES, type ApiScope } from '../api-key.entity';
 
 export class CreateApiKeyDto {
@@ -18,6 +19,6 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO-8601 date-time' })
+  @IsStrictDate('date-time')
   expiresAt?: string;
 }

@@ -1,5 +1,6 @@
+import { IsStrictDate } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { AMOUNT_PATTERN, isCurrency } from '../../money';
 import { DEAL_STAGES, type DealStage } from '../deal.entity';
 
@@ -42,7 +43,6 @@ export class CreateDealDto {
 
   @ApiPropertyOptional({ example: '2026-12-31' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'expectedCloseDate must be a date such as 2026-12-31' })
-  @IsDateString({ strict: true }, { message: 'expectedCloseDate must be a real date' })
+  @IsStrictDate('date', { message: 'expectedCloseDate must be a real date such as 2026-12-31' })
   expectedCloseDate?: string;
 }
