@@ -34,8 +34,40 @@ const HOSTILE_STRINGS = [
 ];
 const HOSTILE_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, Number.MAX_SAFE_INTEGER, [], [1, 2], {}, { $gt: '' }, { __proto__: { admin: true } }, ...HOSTILE_STRINGS];
 
-type Schema = { type?: string; properties?: Record<string, Schema>; $ref?: string; items?: Schema; enum?: unknown[] };
-type Doc = { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: Record<string, { schema: Schema }> } }>>; components: { schemas: Record<string, Schema> } };
+type Schema = {
+  type?: string;
+  format?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  $ref?: string;
+  items?: Schema;
+  enum?: unknown[];
+  example?: unknown;
+  minLength?: number;
+};
+type Parameter = { name: string; in: string; schema?: Schema };
+type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+
+/** Hostile classes that no field may hold, whatever its type: the input gate answers 400. */
+const GATE_CLASSES: [string, string][] = [
+  ['a NUL character', '"a\\u0000b"'],
+  ['a lone high surrogate', '"a\\ud800b"'],
+  ['a lone low surrogate', '"\\udfffz"'],
+  ['JSON nested 40 levels deep', `${'['.repeat(40)}"x"${']'.repeat(40)}`],
+  ['JSON nested 20,000 levels deep', `${'['.repeat(20_000)}${']'.repeat(20_000)}`],
+];
+/** Odd forms of dates that new Date() or ISO-8601 checks take and PostgreSQL does not. */
+const ODD_DATES = ['2026-W01', '2026-W01-1', '2026-001', '-2030-01-01T00:00:00Z', '+002026-01-01', '2026-02-30', '2026-01-01T25:00:00Z', '20260101', '1e309'];
+/** Values a careless client sends in place of the right one. */
+const CARELESS_RAW = ['1e309', '-1e309', '123456789012345678901234567890', '-0', '0.1e-400', 'true', '[]', '{}', '""', '"   "'];
+
+/** Runs the requests `size` at a time, all of a batch at once, as concurrent clients would. */
+async function inBatches<T>(jobs: (() => Promise<T>)[], size: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < jobs.length; i += size) out.push(...(await Promise.all(jobs.slice(i, i + size).map((job) => job()))));
+  return out;
+}
 
 describe('fuzzing every documented route with hostile input never gives a 5xx', () => {
   let t: TestApp;
@@ -47,6 +79,134 @@ describe('fuzzing every documented route with hostile input never gives a 5xx', 
     tenant = await t.createTenant('fuzz', pt);
   });
   afterAll(() => t?.stop());
+
+  /** The document, a valid body per schema (examples, enums, formats) and real ids for path parameters. */
+  async function corpus() {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as Doc;
+    const resolve = (s: Schema): Schema => (s.$ref ? doc.components.schemas[s.$ref.split('/').pop()!] : s);
+    // Each test signs in afresh: a test before it may have ended the admin's sessions.
+    const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(200);
+    tenant.token = login.body.accessToken as string;
+    const me = (await t.as(tenant.token, tenant.slug).get('/auth/me').expect(200)).body.id as string;
+    // User routes aim at a staff member, so a body that happens to be valid never changes the admin.
+    const staff = (
+      await t
+        .as(tenant.token, tenant.slug)
+        .post('/users', { email: `staff-${Math.random().toString(36).slice(2)}@fuzz.test`, name: 'Fuzz staff', password: 'fuzz-staff-passphrase', role: 'staff' })
+        .expect(201)
+    ).body.id as string;
+    const valid = (s: Schema, name: string): unknown => {
+      if (s.example !== undefined) return name === 'email' ? `fuzz-${Math.random().toString(36).slice(2)}@fuzz.test` : s.example;
+      if (s.enum) return s.enum[0];
+      if (s.format === 'uuid' || name.endsWith('Id')) return me;
+      if (s.format === 'date-time') return '2030-01-01T00:00:00Z';
+      if (s.type === 'string') return 'x'.repeat(Math.max(s.minLength ?? 1, 1)) + (name.toLowerCase().includes('password') ? 'Aa1!' : '');
+      if (s.type === 'array') return s.items ? [valid(resolve(s.items), name)] : [];
+      if (s.type === 'boolean') return true;
+      if (s.type === 'integer' || s.type === 'number') return 1;
+      return 'x';
+    };
+    const baseBody = (op: Operation): Record<string, unknown> | undefined => {
+      const schema = op.requestBody?.content['application/json']?.schema;
+      if (!schema) return undefined;
+      const s = resolve(schema);
+      return Object.fromEntries(Object.entries(s.properties ?? {}).map(([name, prop]) => [name, valid(resolve(prop), name)]));
+    };
+    const lead = (await t.as(tenant.token, tenant.slug).post('/leads', { name: 'Fuzz target' }).expect(201)).body.id as string;
+    const deal = (await t.as(tenant.token, tenant.slug).post('/deals', { title: 'Fuzz deal', amount: '10.00', currency: 'EUR' }).expect(201)).body.id as string;
+    const ids: Record<string, string> = { leads: lead, deals: deal, users: staff, 'api-keys': '00000000-0000-4000-8000-000000000000', tenants: tenant.slug };
+    const url = (path: string) => path.replace(/\/([a-z-]+)\/\{(id|slug)\}/g, (_, collection: string) => `/${collection}/${ids[collection] ?? 'x'}`);
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+    return { doc, resolve, baseBody, url, operations };
+  }
+
+  const send = (method: string, url: string, body?: string) => {
+    let req = t.http()[method as 'post'](url);
+    req = req.set('authorization', `Bearer ${url.startsWith('/api/v1/platform') ? pt : tenant.token}`).set('x-tenant-id', tenant.slug);
+    return body === undefined ? req : req.set('content-type', 'application/json').send(body);
+  };
+
+  it('answers every gate class in every body field of every operation with 400 problem+json, 25 requests at once', async () => {
+    const { baseBody, url, operations } = await corpus();
+    const jobs: (() => Promise<string | undefined>)[] = [];
+    for (const { path, method, op } of operations) {
+      const base = baseBody(op);
+      if (!base) continue;
+      for (const field of Object.keys(base)) {
+        for (const [what, raw] of GATE_CLASSES) {
+          const body = JSON.stringify({ ...base, [field]: '__HOSTILE__' }).replace('"__HOSTILE__"', raw);
+          jobs.push(async () => {
+            const res = await send(method, url(path), body);
+            const ok = res.status === 400 && String(res.headers['content-type']).includes('application/problem+json');
+            return ok ? undefined : `${method.toUpperCase()} ${path} ${field} = ${what} → ${res.status}`;
+          });
+        }
+      }
+    }
+    const failures = (await inBatches(jobs, 25)).filter(Boolean);
+    expect(jobs.length).toBeGreaterThan(200);
+    expect(failures).toEqual([]);
+  });
+
+  it('answers null, huge numbers and wrong types in every body field without a 5xx, and null in a required field with 400', async () => {
+    const { resolve, baseBody, url, operations, doc } = await corpus();
+    // PATCH takes the fields of its create: what the create requires, the update may not clear.
+    const requiredOf = (path: string): string[] => {
+      const create = doc.paths[path.replace(/\/\{id\}$/, '')]?.post?.requestBody?.content['application/json']?.schema;
+      return create ? (resolve(create).required ?? []) : [];
+    };
+    const jobs: (() => Promise<string | undefined>)[] = [];
+    for (const { path, method, op } of operations) {
+      const base = baseBody(op);
+      // A valid onboarding provisions a whole database per request: its fields get the gate classes only.
+      if (!base || path === '/api/v1/platform/tenants') continue;
+      const schema = resolve(op.requestBody!.content['application/json'].schema);
+      const required = new Set([...(schema.required ?? []), ...(method === 'patch' ? requiredOf(path) : [])]);
+      for (const field of Object.keys(base)) {
+        for (const raw of ['null', ...CARELESS_RAW]) {
+          const body = JSON.stringify({ ...base, [field]: '__HOSTILE__' }).replace('"__HOSTILE__"', raw);
+          jobs.push(async () => {
+            const res = await send(method, url(path), body);
+            if (res.status >= 500) return `${method.toUpperCase()} ${path} ${field} = ${raw} → ${res.status}`;
+            if (raw === 'null' && required.has(field) && res.status !== 400) return `${method.toUpperCase()} ${path} ${field} = null (required) → ${res.status}`;
+            if (res.status >= 400 && !String(res.headers['content-type']).includes('application/problem+json')) return `${method.toUpperCase()} ${path} → ${res.status} without problem+json`;
+            return undefined;
+          });
+        }
+      }
+    }
+    const failures = (await inBatches(jobs, 20)).filter(Boolean);
+    expect(jobs.length).toBeGreaterThan(200);
+    expect(failures).toEqual([]);
+  });
+
+  it('answers hostile query values on every list and report without a 5xx, NUL and odd dates with 400', async () => {
+    const { url, operations } = await corpus();
+    const jobs: (() => Promise<string | undefined>)[] = [];
+    for (const { path, method, op } of operations) {
+      for (const param of (op.parameters ?? []).filter((p) => p.in === 'query')) {
+        const isDate = param.schema?.format === 'date-time' || ['from', 'to', 'updatedSince'].includes(param.name);
+        const values: [string, number | undefined][] = [
+          ['a%00b', 400],
+          ['%ED%A0%80', undefined], // a lone surrogate in UTF-8 is not UTF-8 at all: decoded as U+FFFD
+          ['99999999999999999999999999', undefined],
+          ['1e309', isDate ? 400 : undefined],
+          ['x&' + param.name + '=y', undefined], // the parameter twice: an array
+          ...ODD_DATES.map((d): [string, number | undefined] => [encodeURIComponent(d), isDate ? 400 : undefined]),
+        ];
+        for (const [value, expected] of values) {
+          jobs.push(async () => {
+            const res = await send(method, `${url(path)}?${param.name}=${value}`);
+            if (res.status >= 500 || (expected !== undefined && res.status !== expected)) return `${method.toUpperCase()} ${path}?${param.name}=${value} → ${res.status}`;
+            return undefined;
+          });
+        }
+      }
+    }
+    const failures = (await inBatches(jobs, 25)).filter(Boolean);
+    expect(jobs.length).toBeGreaterThan(100);
+    expect(failures).toEqual([]);
+  });
 
   it('answers thousands of schema-derived hostile requests with 2xx-4xx, problem+json on errors', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body as Doc;
