@@ -37,6 +37,7 @@ describe('API keys for REST consumers (two tenants)', () => {
     return {
       get: (path: string) => auth(t.http().get(`/api/v1${path}`)),
       post: (path: string, body: object) => auth(t.http().post(`/api/v1${path}`)).send(body),
+      patch: (path: string, body: object) => auth(t.http().patch(`/api/v1${path}`)).send(body),
       delete: (path: string) => auth(t.http().delete(`/api/v1${path}`)),
     };
   };
@@ -227,6 +228,32 @@ describe('API keys for REST consumers (two tenants)', () => {
     const me = await as(admin2Token).get('/auth/me').expect(200);
     await as(acme.token).delete(`/users/${me.body.id}`).expect(204);
     expectProblem(await withKey(created.key).get('/leads'), 401, /\/invalid-api-key$/);
+  });
+
+  it("clamps a key to its creator's current role: demoted to staff, the key lists no users, deletes nothing, sees only own leads; promoted back, it works again", async () => {
+    const creatorToken = await signIn(acme, 'demoted-admin@acme.test', 'company_admin');
+    const creatorId = (await as(creatorToken).get('/auth/me').expect(200)).body.id as string;
+    const created = (await as(creatorToken).post('/api-keys', { name: 'integration', scopes: ['users:read', 'leads:read', 'leads:write'] }).expect(201))
+      .body as CreatedKey;
+    const own = (await withKey(created.key).post('/leads', { name: 'Made by the key', company: 'Acme' }).expect(201)).body.id as string;
+    const others = await Promise.all([1, 2].map(async (i) => (await as(acme.token).post('/leads', { name: `Not theirs ${i}`, company: 'Acme' }).expect(201)).body.id as string));
+    await withKey(created.key).get('/users').expect(200);
+
+    await as(acme.token).patch(`/users/${creatorId}`, { role: 'staff' }).expect(200);
+    const listings = await Promise.all(Array.from({ length: 10 }, () => withKey(created.key).get('/users')));
+    for (const res of listings) expectProblem(res, 403, /\/forbidden$/);
+    expectProblem(await withKey(created.key).delete(`/leads/${others[0]}`), 403, /\/forbidden$/);
+    expectProblem(await withKey(created.key).delete(`/leads/${own}`), 403, /\/forbidden$/);
+    const seen = (await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as { id: string; ownerId: string }[];
+    expect(seen.map((l) => l.id)).toEqual([own]);
+    await withKey(created.key).get(`/leads/${others[1]}`).expect(404);
+    const rows = await t.sql<{ n: string }>('select count(*) as n from leads where id = any($1)', [[own, ...others]], acme.dbName);
+    expect(Number(rows[0].n)).toBe(3); // nothing was deleted
+
+    await as(acme.token).patch(`/users/${creatorId}`, { role: 'company_admin' }).expect(200);
+    await withKey(created.key).get('/users').expect(200);
+    expect(((await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as unknown[]).length).toBeGreaterThan(1);
+    await withKey(created.key).delete(`/leads/${others[0]}`).expect(204);
   });
 
   it('lets a bearer token win over a key sent with it (no privilege mixing)', async () => {

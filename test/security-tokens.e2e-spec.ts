@@ -147,6 +147,9 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       ['missing kid', () => es256(valid(), privateKey)],
       ['without ver', () => es256(valid({ ver: undefined }), privateKey, kid)],
       ['platform scope claimed for a tenant user', () => es256(valid({ scope: 'platform' }), privateKey, kid)],
+      ['a crit header naming an extension we do not understand (RFC 7515 §4.1.11), signed with our key', () =>
+        es256(valid(), privateKey, kid, { crit: ['urn:example:must-understand'], 'urn:example:must-understand': true })],
+      ['a crit header naming a registered claim, signed with our key', () => es256(valid(), privateKey, kid, { crit: ['exp'] })],
       ['garbage: one word', () => 'garbage'],
       ['garbage: three dots-separated words', () => 'a.b.c'],
       ['garbage: only dots', () => '..'],

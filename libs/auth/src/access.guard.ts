@@ -25,7 +25,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * 3. check a tenant token is still current (user active, same role and token version, family
  *    not signed out);
  * 4. authorise — the route's @Roles must include the caller's role (API keys: the route's
- *    @ApiKeyScope must be among the key's scopes); a route with neither @Public nor @Roles is
+ *    @ApiKeyScope must be among the key's scopes, and @Roles must include the key creator's
+ *    current role); a route with neither @Public nor @Roles is
  *    refused for everyone; platform tokens never reach tenant routes nor tenant tokens
  *    platform ones.
  */
@@ -61,6 +62,8 @@ export class AccessGuard extends AuthGuard('jwt') {
       request.user = principal;
       const scope = meta<string>(API_KEY_SCOPE);
       if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
+      // The scope opens the route to keys; the creator's current role must be allowed there too.
+      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
       return true;
     }
 

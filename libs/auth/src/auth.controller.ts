@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public, Roles, TenantFrom } from './auth.decorators';
+import type { ClientInfo } from './auth-audit';
+import { Client, CurrentUser, Public, Roles, TenantFrom } from './auth.decorators';
 import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -15,24 +16,24 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
-    return this.auth.login(dto, ip);
+  login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPair> {
+    return this.auth.login(dto, client);
   }
 
   @Public()
   @TenantFrom((request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken))
   @Post('refresh')
   @HttpCode(200)
-  refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
-    return this.auth.rotate(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPair> {
+    return this.auth.rotate(dto.refreshToken, client);
   }
 
   @ApiBearerAuth()
   @Roles('company_admin', 'manager', 'staff')
   @Post('logout')
   @HttpCode(204)
-  logout(@CurrentUser() principal: Principal): Promise<void> {
-    return this.auth.logout(principal);
+  logout(@CurrentUser() principal: Principal, @Client() client: ClientInfo): Promise<void> {
+    return this.auth.logout(principal, client);
   }
 
   @ApiBearerAuth()

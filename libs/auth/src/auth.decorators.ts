@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ApiScope } from './api-keys/api-key.entity';
+import type { ClientInfo } from './auth-audit';
 import type { Principal, Role } from './roles';
 
 export const IS_PUBLIC = 'tessera:public';
@@ -24,3 +25,10 @@ export const TenantFrom = (read: (request: FastifyRequest) => string | undefined
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user,
 );
+
+/** The caller's IP, user agent and request id (for sign-in throttling and the audit trail). */
+export const Client = createParamDecorator((_data: unknown, ctx: ExecutionContext): ClientInfo => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null, requestId: String(request.id) };
+});

@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { AuthAudit } from './auth-audit';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
@@ -31,6 +32,7 @@ import { VerifiedTokens } from './verified-tokens';
     PasswordHasher,
     RefreshTokens,
     LoginThrottle,
+    AuthAudit,
     LiveSessions,
     ApiKeysService,
     JwtStrategy,

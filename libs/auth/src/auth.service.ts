@@ -1,5 +1,6 @@
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
+import { AuthAudit, ClientInfo } from './auth-audit';
 import { AuthErrors } from './auth.exception';
 import { LoginDto } from './dto/login.dto';
 import { LiveSessions } from './live-sessions';
@@ -26,7 +27,7 @@ export function refreshTokenTenant(token: unknown): string | undefined {
   return typeof token === 'string' ? REFRESH_PREFIX.exec(token)?.[1] : undefined;
 }
 
-/** Sign-in, refresh and sign-out of tenant users, against the tenant's own database. */
+/** Sign-in, refresh and sign-out of tenant users, against the tenant's own database; each leaves an entry in the tenant's audit trail. */
 @Injectable()
 export class AuthService {
   constructor(
@@ -36,34 +37,52 @@ export class AuthService {
     private readonly refresh: RefreshTokens,
     private readonly throttle: LoginThrottle,
     private readonly sessions: LiveSessions,
+    private readonly audit: AuthAudit,
   ) {}
 
-  async login(dto: LoginDto, ip: string): Promise<TokenPair> {
-    const tenant = this.tenancy.tenant;
-    const account = `${tenant.id}:${dto.email.toLowerCase()}`;
-    this.throttle.assertAllowed(account, ip);
-    const user = await this.tenancy.em.getRepository(User).findForLogin(dto.email);
+  async login(dto: LoginDto, client: ClientInfo): Promise<TokenPair> {
+    const { tenant, em } = this.tenancy;
+    const email = dto.email.normalize('NFC').toLowerCase();
+    const account = LoginThrottle.account(tenant.id, email);
+    const ip = client.ip ?? 'unknown';
+    // Counted before the password is checked: a 429 here checks nothing and writes nothing.
+    await this.throttle.reserve(account, ip);
+    const user = await em.getRepository(User).findForLogin(dto.email);
     const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyNobody(dto.password);
     if (!user || !ok || !user.active) {
-      this.throttle.recordFailure(account, ip);
+      await this.audit.record(em, tenant, { action: 'auth.login', outcome: 'denied', user: user && { id: user.id, role: user.role }, email }, client);
       throw AuthErrors.badCredentials();
     }
-    this.throttle.recordSuccess(account);
-    return this.signIn(user);
+    await this.throttle.succeeded(account, ip);
+    const pair = await this.signIn(user);
+    await this.audit.record(em, tenant, { action: 'auth.login', outcome: 'success', user: { id: user.id, role: user.role }, email }, client);
+    return pair;
   }
 
-  async rotate(refreshToken: string): Promise<TokenPair> {
-    const tenantId = this.tenancy.tenant.id;
-    const grant = await this.refresh.spend(this.tenancy.em, TABLE, refreshToken, (familyId) => this.sessions.familyRevoked(tenantId, familyId));
-    const user = await this.tenancy.em.findOne(User, { id: grant.subjectId, active: true });
-    if (!user) throw AuthErrors.badRefresh();
-    return this.signIn(user, { id: grant.familyId, expiresAt: grant.familyExpiresAt });
+  async rotate(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+    const { tenant, em } = this.tenancy;
+    const { subject: user, refresh } = await this.refresh.rotate(
+      em,
+      TABLE,
+      refreshToken,
+      `rt.${tenant.slug}`,
+      (subjectId) => em.findOne(User, { id: subjectId, active: true }),
+      async ({ familyId, subjectId }) => {
+        await this.sessions.familyRevoked(tenant.id, familyId);
+        const owner = await em.findOne(User, { id: subjectId }, { fields: ['role'] });
+        await this.audit.record(em, tenant, { action: 'auth.refresh', outcome: 'denied', user: { id: subjectId, role: owner?.role ?? '' } }, client);
+      },
+    );
+    await this.audit.record(em, tenant, { action: 'auth.refresh', outcome: 'success', user: { id: user.id, role: user.role } }, client);
+    return { ...this.accessToken(user, refresh.familyId), refreshToken: refresh.token };
   }
 
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: Principal, client: ClientInfo): Promise<void> {
     if (!principal.fam) return;
-    await this.refresh.revokeFamily(this.tenancy.em, TABLE, principal.fam);
-    await this.sessions.familyRevoked(this.tenancy.tenant.id, principal.fam);
+    const { tenant, em } = this.tenancy;
+    await this.refresh.revokeFamily(em, TABLE, principal.fam);
+    await this.sessions.familyRevoked(tenant.id, principal.fam);
+    await this.audit.record(em, tenant, { action: 'auth.logout', outcome: 'success', user: { id: principal.sub, role: principal.role } }, client);
   }
 
   async me(principal: Principal): Promise<Me> {
@@ -72,10 +91,12 @@ export class AuthService {
     return { id: user.id, email: user.email, name: user.name, role: user.role, tenant: this.tenancy.tenant.slug };
   }
 
-  private async signIn(user: User, family?: { id: string; expiresAt: Date }): Promise<TokenPair> {
-    const slug = this.tenancy.tenant.slug;
-    const refresh = await this.refresh.issue(this.tenancy.em, TABLE, user.id, `rt.${slug}`, family);
-    const access = this.tokens.issue({ sub: user.id, role: user.role, tid: slug, ver: user.tokenVersion, fam: refresh.familyId });
-    return { ...access, refreshToken: refresh.token };
+  private async signIn(user: User): Promise<TokenPair> {
+    const refresh = await this.refresh.issue(this.tenancy.em, TABLE, user.id, `rt.${this.tenancy.tenant.slug}`);
+    return { ...this.accessToken(user, refresh.familyId), refreshToken: refresh.token };
+  }
+
+  private accessToken(user: User, familyId: string): Omit<TokenPair, 'refreshToken'> {
+    return this.tokens.issue({ sub: user.id, role: user.role, tid: this.tenancy.tenant.slug, ver: user.tokenVersion, fam: familyId });
   }
 }

@@ -1,6 +1,6 @@
 // @app/config decorates with class-transformer, which needs the Reflect metadata API the entry points load first.
 import 'reflect-metadata';
-import { toPrincipal } from './jwt.strategy';
+import { acceptableHeader, toPrincipal } from './jwt.strategy';
 import { TENANT_ROLES } from './roles';
 
 const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1', exp: 2_000_000_000 };
@@ -73,5 +73,19 @@ describe('toPrincipal', () => {
 
   it('refuses empty claims', () => {
     expect(toPrincipal({})).toBeNull();
+  });
+});
+
+describe('acceptableHeader', () => {
+  it('accepts our algorithm without crit', () => {
+    expect(acceptableHeader({ alg: 'ES256', kid: 'k1' })).toBe(true);
+  });
+
+  it.each([[['exp']], [['b64']], [[]], ['exp'], [null]])('refuses a crit header %p (we understand no extension, RFC 7515 §4.1.11)', (crit) => {
+    expect(acceptableHeader({ alg: 'ES256', kid: 'k1', crit })).toBe(false);
+  });
+
+  it.each(['none', 'HS256', 'RS256', undefined])('refuses alg %p', (alg) => {
+    expect(acceptableHeader({ alg, kid: 'k1' })).toBe(false);
   });
 });

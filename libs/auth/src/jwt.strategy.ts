@@ -43,7 +43,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jsonWebTokenOptions: { clockTolerance: 30 },
       secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: Error | null, key?: string) => void) => {
         const header = decodeHeader(rawJwt);
-        const key = header?.alg === JWT_ALGORITHM ? keys.verificationKey(header.kid) : undefined;
+        const key = header && acceptableHeader(header) ? keys.verificationKey(header.kid) : undefined;
         if (!key) done(new Error('unknown signing key'));
         // jsonwebtoken takes a KeyObject as it is; the type says string only.
         else done(null, key as unknown as string);
@@ -56,10 +56,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 }
 
-function decodeHeader(rawJwt: string): { alg?: unknown; kid?: unknown } | undefined {
+export interface JoseHeader {
+  alg?: unknown;
+  kid?: unknown;
+  crit?: unknown;
+}
+
+/**
+ * Our one algorithm, and no `crit`: we understand no JWS extension, so a token that marks any
+ * header as critical must be refused (RFC 7515 §4.1.11) — jsonwebtoken itself ignores `crit`.
+ */
+export function acceptableHeader(header: JoseHeader): boolean {
+  return header.alg === JWT_ALGORITHM && !Object.prototype.hasOwnProperty.call(header, 'crit');
+}
+
+export function decodeHeader(rawJwt: string): JoseHeader | undefined {
   try {
     const header: unknown = JSON.parse(Buffer.from(rawJwt.split('.')[0] ?? '', 'base64url').toString('utf8'));
-    return header && typeof header === 'object' ? (header as { alg?: unknown; kid?: unknown }) : undefined;
+    return header && typeof header === 'object' && !Array.isArray(header) ? (header as JoseHeader) : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthErrors } from './auth.exception';
-import type { Principal } from './roles';
+import { type Principal, TENANT_ROLES, type TenantRole } from './roles';
 import { User } from './user.entity';
 
 interface UserState {
@@ -45,6 +45,12 @@ export class LiveSessions {
   /** Whether a tenant user exists and is active (API keys die with their creator's account). */
   async isActive(tenant: ResolvedTenant, userId: string): Promise<boolean> {
     return (await this.userState(tenant, userId))?.active ?? false;
+  }
+
+  /** The role a tenant user holds now; null when the user is gone or deactivated (an API key acts with no more than this). */
+  async currentRole(tenant: ResolvedTenant, userId: string): Promise<TenantRole | null> {
+    const state = await this.userState(tenant, userId);
+    return state?.active && (TENANT_ROLES as readonly string[]).includes(state.role) ? (state.role as TenantRole) : null;
   }
 
   /** Records a user's new state (after a role change, deactivation or password change). */

@@ -31,26 +31,27 @@ export class PlatformAuthService {
   ) {}
 
   async login(dto: LoginDto, ip: string): Promise<TokenPair> {
-    const account = `platform:${dto.email.toLowerCase()}`;
-    this.throttle.assertAllowed(account, ip);
+    const account = LoginThrottle.account('platform', dto.email);
+    await this.throttle.reserve(account, ip);
     const em = this.orm.em.fork();
     const user = await em.findOne(PlatformUser, { email: dto.email.toLowerCase() });
     const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyNobody(dto.password);
-    if (!user || !ok || !user.active) {
-      this.throttle.recordFailure(account, ip);
-      throw AuthErrors.badCredentials();
-    }
-    this.throttle.recordSuccess(account);
+    if (!user || !ok || !user.active) throw AuthErrors.badCredentials();
+    await this.throttle.succeeded(account, ip);
     const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt');
     return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
   }
 
   async rotate(refreshToken: string): Promise<TokenPair> {
     const em = this.orm.em.fork();
-    const grant = await this.refresh.spend(em, TABLE, refreshToken, (familyId) => this.sessions.familyRevoked('platform', familyId));
-    const user = await em.findOne(PlatformUser, { id: grant.subjectId, active: true });
-    if (!user) throw AuthErrors.badRefresh();
-    const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt', { id: grant.familyId, expiresAt: grant.familyExpiresAt });
+    const { subject: user, refresh } = await this.refresh.rotate(
+      em,
+      TABLE,
+      refreshToken,
+      'prt',
+      (subjectId) => em.findOne(PlatformUser, { id: subjectId, active: true }),
+      ({ familyId }) => this.sessions.familyRevoked('platform', familyId),
+    );
     return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
   }
 

@@ -7,12 +7,6 @@ import { AuthErrors } from './auth.exception';
 /** Tenant refresh tokens live in the tenant's database; platform ones in the catalog. */
 export type RefreshTable = 'refresh_tokens' | 'platform_refresh_tokens';
 
-export interface RefreshGrant {
-  subjectId: string;
-  familyId: string;
-  familyExpiresAt: Date;
-}
-
 export interface IssuedRefresh {
   token: string;
   familyId: string;
@@ -32,12 +26,13 @@ export function hashToken(token: string): string {
 export class RefreshTokens {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async issue(em: EntityManager, table: RefreshTable, subjectId: string, prefix: string, family?: { id: string; expiresAt: Date }): Promise<IssuedRefresh> {
+  /** The first refresh token of a new sign-in (a new family). */
+  async issue(em: EntityManager, table: RefreshTable, subjectId: string, prefix: string): Promise<IssuedRefresh> {
     const token = `${prefix}.${randomBytes(32).toString('base64url')}`;
     const now = Date.now();
-    const familyExpiresAt = family?.expiresAt ?? new Date(now + this.config.jwt.refreshFamilyTtlSeconds * 1000);
+    const familyExpiresAt = new Date(now + this.config.jwt.refreshFamilyTtlSeconds * 1000);
     const expiresAt = new Date(Math.min(now + this.config.jwt.refreshTtlSeconds * 1000, familyExpiresAt.getTime()));
-    const familyId = family?.id ?? randomUUID();
+    const familyId = randomUUID();
     await em
       .getConnection()
       .execute(`insert into ${table} (id, subject_id, family_id, token_hash, expires_at, family_expires_at) values (?, ?, ?, ?, ?, ?)`, [
@@ -51,31 +46,76 @@ export class RefreshTokens {
     return { token, familyId };
   }
 
-  /** Spends a token atomically (a concurrent second use loses); re-use revokes the family. */
-  async spend(em: EntityManager, table: RefreshTable, token: string, onReuse?: (familyId: string) => Promise<void>): Promise<RefreshGrant> {
-    const connection = em.getConnection();
+  /**
+   * Spends a refresh token and issues the next one of its family, as one step per family.
+   * The spend is one conditional UPDATE; spend and issue run in one transaction under a
+   * transaction-scoped advisory lock of the family, and the next token is only inserted while
+   * no row of the family is revoked. A concurrent second use of the same token waits for the
+   * first to commit, finds it spent and revokes the family, the winner's new token included
+   * (`onReuse` then ends the family's access tokens). `load` reads the token's subject (null:
+   * refused) before anything is spent.
+   */
+  async rotate<T>(
+    em: EntityManager,
+    table: RefreshTable,
+    token: string,
+    prefix: string,
+    load: (subjectId: string) => Promise<T | null>,
+    onReuse?: (reused: { familyId: string; subjectId: string }) => Promise<void>,
+  ): Promise<{ subject: T; refresh: IssuedRefresh }> {
     const hash = hashToken(token);
-    const spent: { subject_id: string; family_id: string; family_expires_at: Date }[] = await connection.execute(
-      `update ${table} set used_at = now()
-        where token_hash = ? and used_at is null and revoked_at is null and expires_at > now() and family_expires_at > now()
-        returning subject_id, family_id, family_expires_at`,
-      [hash],
-    );
-    if (spent.length) return { subjectId: spent[0].subject_id, familyId: spent[0].family_id, familyExpiresAt: new Date(spent[0].family_expires_at) };
-    const [known]: { family_id: string; used_at: Date | null }[] = await connection.execute(`select family_id, used_at from ${table} where token_hash = ?`, [hash]);
-    if (known?.used_at) {
-      await this.revokeFamily(em, table, known.family_id);
-      await onReuse?.(known.family_id);
+    const [known]: { subject_id: string; family_id: string }[] = await em.execute(`select subject_id, family_id from ${table} where token_hash = ?`, [hash]);
+    if (!known) throw AuthErrors.badRefresh();
+    const subject = await load(known.subject_id);
+    if (!subject) throw AuthErrors.badRefresh();
+    const next = `${prefix}.${randomBytes(32).toString('base64url')}`;
+    const outcome = await em.transactional(async (tx) => {
+      await this.lockFamily(tx, table, known.family_id);
+      const [spent]: { family_expires_at: Date }[] = await tx.execute(
+        `update ${table} set used_at = now()
+          where token_hash = ? and used_at is null and revoked_at is null and expires_at > now() and family_expires_at > now()
+          returning family_expires_at`,
+        [hash],
+      );
+      if (!spent) {
+        const [row]: { used_at: Date | null }[] = await tx.execute(`select used_at from ${table} where token_hash = ?`, [hash]);
+        if (!row?.used_at) return 'invalid' as const;
+        await tx.execute(`update ${table} set revoked_at = now() where family_id = ? and revoked_at is null`, [known.family_id]);
+        return 'reused' as const;
+      }
+      const familyExpiresAt = new Date(spent.family_expires_at);
+      const expiresAt = new Date(Math.min(Date.now() + this.config.jwt.refreshTtlSeconds * 1000, familyExpiresAt.getTime()));
+      const inserted: unknown[] = await tx.execute(
+        `insert into ${table} (id, subject_id, family_id, token_hash, expires_at, family_expires_at)
+         select ?::uuid, ?::uuid, ?::uuid, ?, ?::timestamptz, ?::timestamptz
+          where not exists (select 1 from ${table} where family_id = ? and revoked_at is not null)
+         returning id`,
+        [randomUUID(), known.subject_id, known.family_id, hashToken(next), expiresAt, familyExpiresAt, known.family_id],
+      );
+      return inserted.length ? ('rotated' as const) : ('invalid' as const);
+    });
+    if (outcome === 'reused') {
+      await onReuse?.({ familyId: known.family_id, subjectId: known.subject_id });
       throw AuthErrors.refreshReused();
     }
-    throw AuthErrors.badRefresh();
+    if (outcome === 'invalid') throw AuthErrors.badRefresh();
+    return { subject, refresh: { token: next, familyId: known.family_id } };
   }
 
+  /** Revokes a sign-in, in line with any rotation of the same family running at this moment. */
   async revokeFamily(em: EntityManager, table: RefreshTable, familyId: string): Promise<void> {
-    await em.getConnection().execute(`update ${table} set revoked_at = now() where family_id = ? and revoked_at is null`, [familyId]);
+    await em.transactional(async (tx) => {
+      await this.lockFamily(tx, table, familyId);
+      await tx.execute(`update ${table} set revoked_at = now() where family_id = ? and revoked_at is null`, [familyId]);
+    });
   }
 
   async revokeSubject(em: EntityManager, table: RefreshTable, subjectId: string): Promise<void> {
     await em.getConnection().execute(`update ${table} set revoked_at = now() where subject_id = ? and revoked_at is null`, [subjectId]);
+  }
+
+  /** One family at a time (transaction-scoped, so it works behind PgBouncer in transaction mode). */
+  private async lockFamily(tx: EntityManager, table: RefreshTable, familyId: string): Promise<void> {
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`${table}:${familyId}`]);
   }
 }

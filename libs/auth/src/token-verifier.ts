@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AuthErrors } from './auth.exception';
-import { toPrincipal } from './jwt.strategy';
+import { acceptableHeader, decodeHeader, toPrincipal } from './jwt.strategy';
 import { JWT_ALGORITHM, KeyStore } from './key-store';
 import { LiveSessions } from './live-sessions';
 import type { Principal } from './roles';
@@ -30,8 +30,8 @@ export class TokenVerifier {
 
   private verify(token: string): Principal {
     try {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
-      const key = header.alg === JWT_ALGORITHM ? this.keys.verificationKey(header.kid) : undefined;
+      const header = decodeHeader(token);
+      const key = header && acceptableHeader(header) ? this.keys.verificationKey(header.kid) : undefined;
       if (!key) throw new Error('unknown key');
       const claims = this.jwt.verify(token, {
         publicKey: key as unknown as string,

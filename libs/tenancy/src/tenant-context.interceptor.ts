@@ -1,14 +1,21 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { from, Observable } from 'rxjs';
 import type { TenantRequest } from './tenant-request';
 import { TenancyErrors } from './tenancy.exception';
-import { TenantRateLimiter } from './tenant-rate-limiter';
+import { RateLimitState, TenantRateLimiter } from './tenant-rate-limiter';
 import { TenantOrmRegistry } from './tenant-orm.registry';
 
 /**
  * Runs the handler inside the tenant context the guards resolved: the route's code reaches
  * its tenant's EntityManager through TenantContext. Registered first, so every other
  * interceptor (the audit trail) runs inside it.
+ *
+ * Rate limits: a signed-in caller (token or API key) spends its tenant's bucket; an anonymous
+ * request (the public sign-in and refresh routes) spends a bucket of its client IP and then one
+ * of the tenant's sign-ins, never the tenant's own: a flood of anonymous sign-ins naming a
+ * tenant cannot starve that tenant's signed-in users. Answers carry RateLimit-Limit,
+ * RateLimit-Remaining and RateLimit-Reset; a 429 adds Retry-After.
  */
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
@@ -19,11 +26,26 @@ export class TenantContextInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const tenant = context.switchToHttp().getRequest<TenantRequest>().tenant;
+    const request = context.switchToHttp().getRequest<TenantRequest & { user?: unknown }>();
+    const tenant = request.tenant;
     if (!tenant) return next.handle();
-    const wait = this.limiter.take(tenant.id);
-    if (wait) throw TenancyErrors.rateLimited(wait);
+    const state = request.user ? this.limiter.consume(`tenant:${tenant.id}`) : this.anonymous(tenant.id, request.ip ?? 'unknown');
+    if (state.limit > 0) {
+      const reply = context.switchToHttp().getResponse<FastifyReply>();
+      void reply.header('RateLimit-Limit', String(state.limit));
+      void reply.header('RateLimit-Remaining', String(state.remaining));
+      void reply.header('RateLimit-Reset', String(state.reset));
+    }
+    if (state.retryAfter) throw TenancyErrors.rateLimited(state.retryAfter);
     return from(this.registry.run(tenant, () => lastValue(next.handle())));
+  }
+
+  /** The client IP's bucket first, so one noisy IP does not use up the tenant's sign-ins. */
+  private anonymous(tenantId: string, ip: string): RateLimitState {
+    const perIp = this.limiter.consume(`anonymous-ip:${ip}`);
+    if (perIp.retryAfter) return perIp;
+    const perTenant = this.limiter.consume(`anonymous-tenant:${tenantId}`);
+    return perTenant.retryAfter || perTenant.remaining < perIp.remaining ? perTenant : perIp;
   }
 }
 

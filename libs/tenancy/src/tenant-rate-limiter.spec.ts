@@ -27,4 +27,20 @@ describe('TenantRateLimiter', () => {
     const l = limiter(0);
     expect(Array.from({ length: 1000 }, () => l.take('a', 1)).every((w) => w === 0)).toBe(true);
   });
+
+  it('tells the limit, what is left and when the bucket is full again (RateLimit-* headers)', () => {
+    const l = limiter(4);
+    const t0 = 10_000;
+    expect(l.consume('k', t0)).toEqual({ retryAfter: 0, limit: 4, remaining: 3, reset: 1 });
+    for (let i = 0; i < 3; i++) l.consume('k', t0);
+    expect(l.consume('k', t0)).toEqual({ retryAfter: 1, limit: 4, remaining: 0, reset: 1 });
+  });
+
+  it('keeps named buckets apart from tenant buckets (anonymous traffic never spends a tenant)', () => {
+    const l = limiter(2);
+    const t0 = 20_000;
+    for (let i = 0; i < 5; i++) l.consume('anonymous-tenant:victim', t0);
+    expect(l.take('victim', t0)).toBe(0);
+    expect(l.take('victim', t0)).toBe(0);
+  });
 });

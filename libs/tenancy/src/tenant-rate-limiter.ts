@@ -6,36 +6,59 @@ interface Bucket {
   updated: number;
 }
 
+/** What a bucket says about one request, for the RateLimit-* answer headers. */
+export interface RateLimitState {
+  /** 0 when the request may go on, else the seconds to wait (Retry-After). */
+  retryAfter: number;
+  /** The bucket's size (a one-second burst). */
+  limit: number;
+  /** Whole requests left right now. */
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  reset: number;
+}
+
 const MAX_BUCKETS = 100_000;
 
 /**
- * A token bucket per tenant (TENANT_RATE_LIMIT_RPS, a one-second burst): one noisy tenant gets
- * 429s while the others keep their throughput. Per API instance; 0 turns it off.
+ * Token buckets (TENANT_RATE_LIMIT_RPS, a one-second burst): one per tenant for its signed-in
+ * callers, so one noisy tenant gets 429s while the others keep their throughput, and separate
+ * ones for anonymous requests (per client IP, per tenant's sign-in) that never spend a tenant's
+ * budget. Per API instance; 0 turns it off.
  */
 @Injectable()
 export class TenantRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly rate: number;
+  readonly rate: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.rate = config.tenantRateLimitRps;
   }
 
-  /** Takes one request's token; returns 0 when allowed, else the seconds to wait. */
+  /** Takes one request's token from a tenant's bucket; returns 0 when allowed, else the seconds to wait. */
   take(tenantId: string, now = Date.now()): number {
-    if (this.rate <= 0) return 0;
-    let bucket = this.buckets.get(tenantId);
+    return this.consume(`tenant:${tenantId}`, now).retryAfter;
+  }
+
+  /** Takes one token from the named bucket (when it has one) and tells what is left. */
+  consume(key: string, now = Date.now()): RateLimitState {
+    const rate = this.rate;
+    if (rate <= 0) return { retryAfter: 0, limit: 0, remaining: 0, reset: 0 };
+    let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
-      bucket = { tokens: this.rate, updated: now };
-      this.buckets.set(tenantId, bucket);
+      bucket = { tokens: rate, updated: now };
+      this.buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.rate, bucket.tokens + ((now - bucket.updated) / 1000) * this.rate);
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
     bucket.updated = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    return {
+      retryAfter: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / rate)),
+      limit: rate,
+      remaining: Math.floor(bucket.tokens),
+      reset: Math.ceil((rate - bucket.tokens) / rate),
+    };
   }
 }

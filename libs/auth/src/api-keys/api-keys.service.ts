@@ -116,11 +116,13 @@ export class ApiKeysService {
       await this.cache.set(tenant.id, cacheKey, key, CACHE_TTL_MS);
     }
     if (key.revoked || (key.expiresAt !== null && key.expiresAt <= Date.now())) throw AuthErrors.badApiKey();
-    // A key dies with its creator's account: a departed admin's integrations stop too.
-    if (!(await this.sessions.isActive(tenant, key.createdBy))) throw AuthErrors.badApiKey();
+    // A key acts with its scopes and no more than its creator's current role: demoting the
+    // creator clamps the key at once (routes and record-level rules follow that role), and a
+    // deactivated creator's keys stop.
+    const role = await this.sessions.currentRole(tenant, key.createdBy);
+    if (!role) throw AuthErrors.badApiKey();
     this.touch(tenant, key.id);
-    // A key acts for its tenant with manager reach (all records), limited to its scopes.
-    return { sub: key.createdBy, role: 'manager', tid: tenant.slug, scope: 'tenant', jti: key.id, apiKey: { id: key.id, scopes: key.scopes } };
+    return { sub: key.createdBy, role, tid: tenant.slug, scope: 'tenant', jti: key.id, apiKey: { id: key.id, scopes: key.scopes } };
   }
 
   /** Records last use, at most once a minute per key, off the request path. */
