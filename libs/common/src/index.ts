@@ -7,3 +7,5 @@ export * from './uuid.pipe';
 export * from './json-only';
 export * from './run-main';
 export * from './logger';
+export * from './email-address';
+export * from './optional.decorator';
