@@ -1,4 +1,5 @@
 import type { Principal } from '@app/auth';
+import { normalizeEmail } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
@@ -82,7 +83,7 @@ export class AuditRecorder {
     const action = auditAction(request.method, url);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const slug = idParam(request) ?? (typeof body.slug === 'string' ? body.slug.slice(0, 40) : null);
-    const email = typeof body.email === 'string' ? body.email.slice(0, 254).toLowerCase() : null;
+    const email = typeof body.email === 'string' ? normalizeEmail(body.email.slice(0, 254)) : null;
     const actor = request.user?.sub ?? (email ? `email:${email}` : null);
     const outcome: AuditOutcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failed';
     const userAgent = request.headers['user-agent'];

@@ -1,5 +1,5 @@
 import { LiveSessions, PasswordHasher, RefreshTokens, User } from '@app/auth';
-import { ConflictException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { ConflictException, normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -38,7 +38,7 @@ export class UsersService {
 
   async create(dto: CreateUserDto): Promise<UserView> {
     const user = this.tenancy.em.create(User, {
-      email: dto.email.toLowerCase(),
+      email: normalizeEmail(dto.email),
       name: dto.name,
       role: dto.role,
       passwordHash: await this.hasher.hash(dto.password),
@@ -52,7 +52,7 @@ export class UsersService {
     const endsSessions =
       (dto.role !== undefined && dto.role !== user.role) || (dto.active !== undefined && dto.active !== user.active) || dto.password !== undefined;
     if ((dto.role !== undefined && dto.role !== 'company_admin') || dto.active === false) await this.keepOneAdmin(user);
-    if (dto.email !== undefined) user.email = dto.email.toLowerCase();
+    if (dto.email !== undefined) user.email = normalizeEmail(dto.email);
     if (dto.name !== undefined) user.name = dto.name;
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.active !== undefined) user.active = dto.active;
