@@ -1,3 +1,4 @@
+import { IsOptionalButNotNull } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { AMOUNT_PATTERN, isCurrency } from '../../money';
@@ -31,18 +32,18 @@ export class CreateDealDto {
   currency: string;
 
   @ApiPropertyOptional({ enum: DEAL_STAGES })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(DEAL_STAGES, { message: `stage must be one of ${DEAL_STAGES.join(', ')}` })
   stage?: DealStage;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true })
   @IsOptional()
   @IsUUID('all', { message: 'leadId must be a UUID' })
-  leadId?: string;
+  leadId?: string | null;
 
-  @ApiPropertyOptional({ example: '2026-12-31' })
+  @ApiPropertyOptional({ example: '2026-12-31', nullable: true })
   @IsOptional()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'expectedCloseDate must be a date such as 2026-12-31' })
   @IsDateString({ strict: true }, { message: 'expectedCloseDate must be a real date' })
-  expectedCloseDate?: string;
+  expectedCloseDate?: string | null;
 }
