@@ -91,9 +91,17 @@ export class LeadsService {
     }
   }
 
+  /**
+   * Deletes the lead and, in the same flush, unlinks its deal (leadId → null) so the deal's change
+   * is audited like any other; the foreign key's ON DELETE SET NULL stays only as a safety net.
+   */
   async remove(principal: Principal, id: string): Promise<void> {
-    const lead = await findVisible(this.tenancy.em, Lead, principal, id, 'lead');
-    await this.tenancy.em.remove(lead).flush();
+    await this.tenancy.em.transactional(async (em) => {
+      const lead = await findVisible(em, Lead, principal, id, 'lead', true);
+      for (const deal of await em.getRepository(Deal).linkedTo(lead.id)) deal.leadId = null;
+      em.remove(lead);
+      await em.flush();
+    });
   }
 
   /** A visible lead that may still change (a converted lead is final). */
