@@ -45,14 +45,14 @@ try {
   });
   // Requests the load generator abandoned at the end may still be finishing on the server.
   await new Promise((r) => setTimeout(r, 2000));
-  // Every lead in a tenant's database has exactly one `leads.create` success entry in its own
+  // Every lead in a tenant's database has exactly one `lead.create` success entry in its own
   // audit trail (both counted in one snapshot).
   let leads = 0;
   let entries = 0;
   for (const t of tenants) {
     const db = new URL(server);
     db.pathname = `/${RUN}_${t.slug.replace(/-/g, '_')}`;
-    const [l, e] = psql(db.toString(), "select (select count(*) from leads), (select count(*) from audit_logs where action = 'leads.create' and outcome = 'success')").split('|');
+    const [l, e] = psql(db.toString(), "select (select count(*) from leads), (select count(*) from audit_logs where action = 'lead.create' and outcome = 'success')").split('|');
     leads += Number(l);
     entries += Number(e);
   }

@@ -53,7 +53,7 @@ describe('audit trail (two tenants)', () => {
     await as(manager.token).delete(`/leads/${id}`).expect(204);
 
     const entries = (await logs(`&entity=lead&entityId=${id}&sort=at`)).filter((e) => e.outcome === 'success');
-    expect(entries.map((e) => e.action)).toEqual(['leads.create', 'leads.update', 'leads.assign', 'leads.delete']);
+    expect(entries.map((e) => e.action)).toEqual(['lead.create', 'lead.update', 'lead.assign', 'lead.delete']);
     const [create, update, assign, remove] = entries;
     expect(create).toMatchObject({ actorId: staff.id, actorRole: 'staff', entity: 'lead', entityId: id, requestId: 'req-audit-create' });
     expect(create.changes.name).toEqual({ after: 'Audited' });
@@ -72,8 +72,8 @@ describe('audit trail (two tenants)', () => {
     const denied = await logs(`&outcome=denied&actorId=${staff.id}`);
     expect(denied.map((e) => [e.action, e.entityId, e.changes]).sort()).toEqual(
       [
-        ['leads.delete', other.body.id, { status: 403 }],
-        ['leads.update', other.body.id, { status: 404 }],
+        ['lead.delete', other.body.id, { status: 403 }],
+        ['lead.update', other.body.id, { status: 404 }],
       ].sort(),
     );
     const failed = await logs(`&outcome=failed&actorId=${staff.id}`);
@@ -114,7 +114,7 @@ describe('audit trail (two tenants)', () => {
       expect(dump).not.toContain(secret);
     }
     const userEntries = await logs(`&entity=user&entityId=${u.body.id}`);
-    const passwordChange = userEntries.find((e) => e.action === 'users.update')!;
+    const passwordChange = userEntries.find((e) => e.action === 'user.update')!;
     expect(passwordChange.changes.passwordHash).toEqual({ after: '[redacted]' });
   });
 

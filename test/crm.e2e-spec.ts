@@ -144,7 +144,7 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   it('audits a conversion as one transaction: the lead update and the new deal', async () => {
     const lead = (await as(manager.token).post('/leads', { name: 'Audit convert' }).expect(201)).body;
     const deal = (await as(manager.token).post(`/leads/${lead.id}/convert`, { amount: '7.00', currency: 'GBP' }).expect(201)).body;
-    const entries = (await as(acme.token).get('/audit-logs?action=leads.convert&limit=100').expect(200)).body.data as {
+    const entries = (await as(acme.token).get('/audit-logs?action=lead.convert&limit=100').expect(200)).body.data as {
       entity: string;
       entityId: string;
       changes: Record<string, unknown>;

@@ -85,7 +85,7 @@ describe('platform tenants API', () => {
     );
     expect(rows).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'platform.tenants.create', entity: 'tenant', entity_id: slug, outcome: 'success' }),
+        expect.objectContaining({ action: 'platform.tenant.create', entity: 'tenant', entity_id: slug, outcome: 'success' }),
         expect.objectContaining({ action: 'platform.auth.login', outcome: 'success' }),
         expect.objectContaining({ action: 'platform.auth.login', outcome: 'denied', actor_id: 'email:root@platform.test' }),
       ]),

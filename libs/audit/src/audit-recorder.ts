@@ -1,10 +1,11 @@
 import type { Principal } from '@app/auth';
+import { normalizeEmail } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { auditAction, MUTATING_METHODS } from './audit-action';
+import { auditAction, entityOfAction, MUTATING_METHODS } from './audit-action';
 import { auditContext } from './audit-context';
 import { AuditLog, AuditOutcome } from './audit-log.entity';
 import { draftFor } from './audit.interceptor';
@@ -13,10 +14,6 @@ type AuditedRequest = TenantRequest & { user?: Principal; hiddenRecord?: boolean
 
 function outcomeOf(status: number, request: AuditedRequest): AuditOutcome {
   return status === 403 || (status === 404 && request.hiddenRecord) ? 'denied' : 'failed';
-}
-
-function resourceOf(action: string): string {
-  return action.replace(/^platform\./, '').split('.')[0];
 }
 
 function idParam(request: AuditedRequest): string | null {
@@ -66,7 +63,7 @@ export class AuditRecorder {
         actorId: draft.actorId,
         actorRole: draft.actorRole,
         action: draft.action,
-        entity: resourceOf(draft.action),
+        entity: entityOfAction(draft.action),
         entityId: idParam(request),
         changes: { status },
         outcome: outcomeOf(status, request),
@@ -82,7 +79,7 @@ export class AuditRecorder {
     const action = auditAction(request.method, url);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const slug = idParam(request) ?? (typeof body.slug === 'string' ? body.slug.slice(0, 40) : null);
-    const email = typeof body.email === 'string' ? body.email.slice(0, 254).toLowerCase() : null;
+    const email = typeof body.email === 'string' ? normalizeEmail(body.email.slice(0, 254)) : null;
     const actor = request.user?.sub ?? (email ? `email:${email}` : null);
     const outcome: AuditOutcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failed';
     const userAgent = request.headers['user-agent'];
@@ -94,8 +91,8 @@ export class AuditRecorder {
         actor,
         request.user?.role ?? null,
         action,
-        action.startsWith('platform.tenants') ? 'tenant' : resourceOf(action),
-        action.startsWith('platform.tenants') ? slug : null,
+        entityOfAction(action),
+        action.startsWith('platform.tenant.') ? slug : null,
         JSON.stringify({ status }),
         outcome,
         request.ip ?? null,

@@ -1,14 +1,11 @@
 import { ChangeSet, ChangeSetType, EntityManager, EventSubscriber, FlushEventArgs, TransactionEventArgs } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { auditEntity, changeAction } from './audit-action';
 import { AuditContext } from './audit-context';
 import { AuditLog } from './audit-log.entity';
 import { isNoise, isSecretField, REDACTED, redact } from './redaction';
 
 type Diff = Record<string, { before?: unknown; after?: unknown }>;
-
-function snake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
 
 function plain(value: unknown): unknown {
   return value instanceof Date ? value.toISOString() : value;
@@ -75,7 +72,7 @@ export class AuditSubscriber implements EventSubscriber {
     if (draft) draft.written = true;
     const entries = this.pending.get(args.em) ?? [];
     for (const cs of changeSets) {
-      const entity = snake(cs.meta.className);
+      const entity = auditEntity(cs.meta.className);
       const diff = diffOf(cs as ChangeSet<object>);
       if (cs.type === ChangeSetType.UPDATE && !Object.keys(diff).length) continue;
       entries.push({
@@ -84,7 +81,7 @@ export class AuditSubscriber implements EventSubscriber {
         tenant: draft?.tenant ?? String(args.em.config.get('dbName')),
         actorId: draft?.actorId ?? 'system',
         actorRole: draft?.actorRole ?? 'system',
-        action: draft?.action ?? `${entity}.${cs.type}`,
+        action: draft?.action ?? changeAction(entity, cs.type),
         entity,
         entityId: String(cs.getPrimaryKey() ?? ''),
         changes: diff,

@@ -1,4 +1,5 @@
 import { PlatformUser } from '@app/catalog';
+import { normalizeEmail } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -73,7 +74,7 @@ export class PlatformAuthService {
       ({ email, password } = DEV_PLATFORM_ADMIN);
       this.logger.warn(`created the development platform admin ${email} / ${password}: set PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD for anything else`);
     }
-    em.create(PlatformUser, { email: email.toLowerCase(), name: 'Platform admin', passwordHash: await this.hasher.hash(password) });
+    em.create(PlatformUser, { email: normalizeEmail(email), name: 'Platform admin', passwordHash: await this.hasher.hash(password) });
     try {
       await em.flush();
     } catch (error) {

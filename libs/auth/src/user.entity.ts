@@ -12,7 +12,7 @@ export class User {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  /** Stored lower-cased; unique within the tenant. */
+  /** Stored normalised (normalizeEmail: NFKC, lower case); unique within the tenant. */
   @Property({ type: 'text', unique: true })
   email: string;
 

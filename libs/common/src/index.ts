@@ -9,3 +9,5 @@ export * from './input-gate';
 export * from './strict-date';
 export * from './run-main';
 export * from './logger';
+export * from './email-address';
+export * from './optional.decorator';

@@ -1,6 +1,6 @@
 import { type Principal, User } from '@app/auth';
 import { HiddenRecordException, NotFoundException, ValidationException } from '@app/common';
-import type { EntityClass, EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { type EntityClass, type EntityManager, type FilterQuery, LockMode } from '@mikro-orm/postgresql';
 
 /** Staff see and change only the records they own; managers, company admins and API keys see all. */
 export function ownerScope(principal: Principal): string | undefined {
@@ -10,6 +10,7 @@ export function ownerScope(principal: Principal): string | undefined {
 /**
  * The record if the caller may see it, else 404 — the same answer whether it is missing or
  * someone else's, but a hidden one is marked so the audit trail records a denied attempt.
+ * `lock` (inside a transaction) takes the row with `FOR UPDATE` and reads its latest version.
  */
 export async function findVisible<T extends { id: string; ownerId: string }>(
   em: EntityManager,
@@ -17,9 +18,11 @@ export async function findVisible<T extends { id: string; ownerId: string }>(
   principal: Principal,
   id: string,
   label: string,
+  lock = false,
 ): Promise<T> {
   const scope = ownerScope(principal);
-  const record = await em.findOne(entity, (scope ? { id, ownerId: scope } : { id }) as unknown as FilterQuery<T>);
+  const where = (scope ? { id, ownerId: scope } : { id }) as unknown as FilterQuery<T>;
+  const record = await em.findOne(entity, where, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {});
   if (record) return record;
   if (scope && (await em.count(entity, { id } as unknown as FilterQuery<T>))) throw new HiddenRecordException(`No such ${label}.`);
   throw new NotFoundException(`No such ${label}.`);

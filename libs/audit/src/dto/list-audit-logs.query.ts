@@ -9,12 +9,12 @@ export class ListAuditLogsQuery extends PageQueryDto {
   @MaxLength(100)
   actorId?: string;
 
-  @ApiPropertyOptional({ example: 'leads.update' })
+  @ApiPropertyOptional({ example: 'lead.update', description: '`<entity>.<verb>`' })
   @IsOptional()
-  @Matches(/^[a-z][a-z0-9.-]{0,80}$/, { message: 'action must look like leads.update' })
+  @Matches(/^[a-z][a-z0-9._-]{0,80}$/, { message: 'action must look like lead.update' })
   action?: string;
 
-  @ApiPropertyOptional({ example: 'lead' })
+  @ApiPropertyOptional({ example: 'lead', description: 'singular: lead, deal, user, api_key' })
   @IsOptional()
   @Matches(/^[a-z][a-z0-9_-]{0,40}$/, { message: 'entity must be an entity name' })
   entity?: string;

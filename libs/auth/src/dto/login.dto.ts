@@ -1,8 +1,10 @@
+import { NormalizedEmail } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@acme.test' })
+  @NormalizedEmail()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email: string;

@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DealRepository } from './deal.repository';
 
@@ -27,6 +27,8 @@ export class Deal {
   @Enum({ items: () => DEAL_STAGES, type: 'text' })
   stage: DealStage = 'prospecting';
 
+  /** The lead this deal was made from; a lead has at most one deal (a lead converts once). */
+  @Unique({ name: 'deals_lead_id_unique', expression: 'create unique index "deals_lead_id_unique" on "deals" ("lead_id") where "lead_id" is not null' })
   @Property({ type: 'uuid', nullable: true })
   leadId?: string | null;
 

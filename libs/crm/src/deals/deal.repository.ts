@@ -1,5 +1,5 @@
 import { escapeLike } from '@app/common';
-import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
+import { EntityRepository, FilterQuery, LockMode } from '@mikro-orm/postgresql';
 import { OwnedListQuery, ownedPage } from '../owned-list';
 import type { Deal, DealStage } from './deal.entity';
 
@@ -18,5 +18,10 @@ export class DealRepository extends EntityRepository<Deal> {
     if (search.currency) where.currency = search.currency;
     if (search.q) where.title = { $ilike: `%${escapeLike(search.q)}%` };
     return ownedPage<Deal>(this, where, search);
+  }
+
+  /** The deal made from this lead (at most one), locked until the transaction ends. */
+  linkedTo(leadId: string): Promise<Deal[]> {
+    return this.find({ leadId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 }

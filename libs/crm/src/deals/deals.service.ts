@@ -1,6 +1,7 @@
 import type { Principal } from '@app/auth';
-import { Page, parseSort, ValidationException } from '@app/common';
+import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { Lead } from '../leads/lead.entity';
@@ -31,7 +32,7 @@ export class DealsService {
       ownerId: principal.sub,
     });
     applyStage(deal, dto.stage ?? 'prospecting');
-    await this.tenancy.em.flush();
+    await this.flushLinked();
     return toDealView(deal);
   }
 
@@ -65,7 +66,7 @@ export class DealsService {
     if (dto.leadId !== undefined) deal.leadId = dto.leadId;
     if (dto.expectedCloseDate !== undefined) deal.expectedCloseDate = dto.expectedCloseDate;
     if (dto.stage !== undefined && dto.stage !== deal.stage) applyStage(deal, dto.stage);
-    await this.tenancy.em.flush();
+    await this.flushLinked();
     return toDealView(deal);
   }
 
@@ -80,6 +81,17 @@ export class DealsService {
   async remove(principal: Principal, id: string): Promise<void> {
     const deal = await findVisible(this.tenancy.em, Deal, principal, id, 'deal');
     await this.tenancy.em.remove(deal).flush();
+  }
+
+  /** A lead has at most one deal (unique index on deals.lead_id); a lead deleted meanwhile is a bad leadId. */
+  private async flushLinked(): Promise<void> {
+    try {
+      await this.tenancy.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('This lead already has a deal.', 'lead-has-deal');
+      if (error instanceof ForeignKeyConstraintViolationException) throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
+      throw error;
+    }
   }
 
   /** A deal may only point at a lead the caller can see. */

@@ -1,6 +1,7 @@
 import type { Principal } from '@app/auth';
 import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { Deal, DealView, toDealView } from '../deals/deal.entity';
@@ -47,7 +48,7 @@ export class LeadsService {
   }
 
   async update(principal: Principal, id: string, dto: UpdateLeadDto): Promise<LeadView> {
-    const lead = await this.open(principal, id);
+    const lead = await this.open(this.tenancy.em, principal, id);
     if (dto.status !== undefined) assertTransition(lead.status, dto.status);
     this.leads.assign(lead, dto);
     await this.tenancy.em.flush();
@@ -56,38 +57,61 @@ export class LeadsService {
 
   /** Gives the lead to another active user of the tenant (managers and company admins). */
   async assign(principal: Principal, id: string, dto: AssignOwnerDto): Promise<LeadView> {
-    const lead = await this.open(principal, id);
+    const lead = await this.open(this.tenancy.em, principal, id);
     await assertActiveUser(this.tenancy.em, dto.ownerId);
     lead.ownerId = dto.ownerId;
     await this.tenancy.em.flush();
     return toLeadView(lead);
   }
 
-  /** Turns the lead into a deal in one transaction; a converted lead is final. */
+  /**
+   * Turns the lead into a deal in one transaction; a converted lead is final. The lead row is
+   * locked first, so of several conversions at once one wins and the others see it converted;
+   * the unique index on deals(lead_id) holds the same rule in the database.
+   */
   async convert(principal: Principal, id: string, dto: ConvertLeadDto): Promise<DealView> {
-    const lead = await this.open(principal, id);
-    assertTransition(lead.status, 'converted');
-    lead.status = 'converted';
-    const deal = this.tenancy.em.create(Deal, {
-      title: dto.title ?? lead.company ?? lead.name,
-      amount: normalizeAmount(dto.amount),
-      currency: dto.currency,
-      leadId: lead.id,
-      ownerId: lead.ownerId,
-    });
-    await this.tenancy.em.flush();
-    return toDealView(deal);
+    try {
+      return await this.tenancy.em.transactional(async (em) => {
+        const lead = await this.open(em, principal, id, true);
+        assertTransition(lead.status, 'converted');
+        lead.status = 'converted';
+        const deal = em.create(Deal, {
+          title: dto.title ?? lead.company ?? lead.name,
+          amount: normalizeAmount(dto.amount),
+          currency: dto.currency,
+          leadId: lead.id,
+          ownerId: lead.ownerId,
+        });
+        await em.flush();
+        return toDealView(deal);
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw convertedError();
+      throw error;
+    }
   }
 
+  /**
+   * Deletes the lead and, in the same flush, unlinks its deal (leadId → null) so the deal's change
+   * is audited like any other; the foreign key's ON DELETE SET NULL stays only as a safety net.
+   */
   async remove(principal: Principal, id: string): Promise<void> {
-    const lead = await findVisible(this.tenancy.em, Lead, principal, id, 'lead');
-    await this.tenancy.em.remove(lead).flush();
+    await this.tenancy.em.transactional(async (em) => {
+      const lead = await findVisible(em, Lead, principal, id, 'lead', true);
+      for (const deal of await em.getRepository(Deal).linkedTo(lead.id)) deal.leadId = null;
+      em.remove(lead);
+      await em.flush();
+    });
   }
 
   /** A visible lead that may still change (a converted lead is final). */
-  private async open(principal: Principal, id: string): Promise<Lead> {
-    const lead = await findVisible(this.tenancy.em, Lead, principal, id, 'lead');
-    if (lead.status === 'converted') throw new ConflictException('A converted lead is final.', 'lead-converted');
+  private async open(em: EntityManager, principal: Principal, id: string, lock = false): Promise<Lead> {
+    const lead = await findVisible(em, Lead, principal, id, 'lead', lock);
+    if (lead.status === 'converted') throw convertedError();
     return lead;
   }
+}
+
+function convertedError(): ConflictException {
+  return new ConflictException('A converted lead is final.', 'lead-converted');
 }

@@ -1,5 +1,5 @@
 import { LiveSessions, PasswordHasher, RefreshTokens, User } from '@app/auth';
-import { ConflictException, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { ConflictException, normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -38,7 +38,7 @@ export class UsersService {
 
   async create(dto: CreateUserDto): Promise<UserView> {
     const user = this.tenancy.em.create(User, {
-      email: dto.email.toLowerCase(),
+      email: normalizeEmail(dto.email),
       name: dto.name,
       role: dto.role,
       passwordHash: await this.hasher.hash(dto.password),
@@ -48,29 +48,31 @@ export class UsersService {
   }
 
   async update(id: string, dto: UpdateUserDto): Promise<UserView> {
-    const user = await this.find(id);
-    const endsSessions =
-      (dto.role !== undefined && dto.role !== user.role) || (dto.active !== undefined && dto.active !== user.active) || dto.password !== undefined;
-    if ((dto.role !== undefined && dto.role !== 'company_admin') || dto.active === false) await this.keepOneAdmin(user);
-    if (dto.email !== undefined) user.email = dto.email.toLowerCase();
-    if (dto.name !== undefined) user.name = dto.name;
-    if (dto.role !== undefined) user.role = dto.role;
-    if (dto.active !== undefined) user.active = dto.active;
-    if (dto.password !== undefined) user.passwordHash = await this.hasher.hash(dto.password);
-    if (endsSessions) user.tokenVersion++;
-    await this.flushUnique();
+    const passwordHash = dto.password === undefined ? undefined : await this.hasher.hash(dto.password);
+    const removesAdmin = (dto.role !== undefined && dto.role !== 'company_admin') || dto.active === false;
+    const { user, endsSessions } = await this.change(id, removesAdmin, (user) => {
+      const endsSessions =
+        (dto.role !== undefined && dto.role !== user.role) || (dto.active !== undefined && dto.active !== user.active) || passwordHash !== undefined;
+      if (dto.email !== undefined) user.email = normalizeEmail(dto.email);
+      if (dto.name !== undefined) user.name = dto.name;
+      if (dto.role !== undefined) user.role = dto.role;
+      if (dto.active !== undefined) user.active = dto.active;
+      if (passwordHash !== undefined) user.passwordHash = passwordHash;
+      if (endsSessions) user.tokenVersion++;
+      return endsSessions;
+    });
     if (endsSessions) await this.endSessions(user);
     return toUserView(user);
   }
 
   async deactivate(id: string): Promise<void> {
-    const user = await this.find(id);
-    if (!user.active) return;
-    await this.keepOneAdmin(user);
-    user.active = false;
-    user.tokenVersion++;
-    await this.tenancy.em.flush();
-    await this.endSessions(user);
+    const { user, endsSessions } = await this.change(id, true, (user) => {
+      if (!user.active) return false;
+      user.active = false;
+      user.tokenVersion++;
+      return true;
+    });
+    if (endsSessions) await this.endSessions(user);
   }
 
   private async find(id: string): Promise<User> {
@@ -79,11 +81,34 @@ export class UsersService {
     return user;
   }
 
-  /** A tenant never loses its last active company admin (nobody could manage it any more). */
-  private async keepOneAdmin(user: User): Promise<void> {
-    if (user.role !== 'company_admin' || !user.active) return;
-    const admins = await this.tenancy.em.count(User, { role: 'company_admin', active: true });
-    if (admins <= 1) throw new ConflictException('This is the last active company admin of the tenant.', 'last-company-admin');
+  /**
+   * Applies a change to one user in its own transaction, audit entry included. A change that may
+   * take away a company admin first locks every active admin row (`FOR UPDATE`), then reads the
+   * user: two admins demoting or deactivating each other at once run one after the other, and the
+   * second sees the first's commit, so the tenant never loses its last active company admin.
+   */
+  private async change(id: string, removesAdmin: boolean, apply: (user: User) => boolean): Promise<{ user: User; endsSessions: boolean }> {
+    try {
+      return await this.tenancy.em.transactional(
+        async (em) => {
+          const admins = removesAdmin ? await em.getRepository(User).lockActiveAdmins() : [];
+          const user = await em.findOne(User, { id }, { refresh: true });
+          if (!user) throw new NotFoundException('No such user.');
+          const wasAdmin = user.role === 'company_admin' && user.active;
+          const endsSessions = apply(user);
+          const isAdmin = user.role === 'company_admin' && user.active;
+          if (wasAdmin && !isAdmin && admins.filter((a) => a.id !== user.id).length === 0) {
+            throw new ConflictException('This is the last active company admin of the tenant.', 'last-company-admin');
+          }
+          await em.flush();
+          return { user, endsSessions };
+        },
+        { clear: true },
+      );
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('A user with this email already exists in this tenant.', 'user-exists');
+      throw error;
+    }
   }
 
   private async endSessions(user: User): Promise<void> {

@@ -1,4 +1,5 @@
 import { PasswordHasher } from '@app/auth';
+import { normalizeEmail } from '@app/common';
 import { TenantLifecycle, TenantOnboarding } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { CreateTenantDto } from './dto/create-tenant.dto';
@@ -20,7 +21,7 @@ export class PlatformTenantsService {
       name: dto.name,
       plan: dto.plan,
       dbServer: dto.dbServer,
-      admin: { email: dto.adminEmail.toLowerCase(), name: dto.adminName, passwordHash },
+      admin: { email: normalizeEmail(dto.adminEmail), name: dto.adminName, passwordHash },
     }, correlationId);
     return toTenantView(tenant);
   }

@@ -1,4 +1,4 @@
-import { IsStrictDate } from '@app/common';
+import { IsOptionalButNotNull, IsStrictDate } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { AMOUNT_PATTERN, isCurrency } from '../../money';
@@ -32,17 +32,17 @@ export class CreateDealDto {
   currency: string;
 
   @ApiPropertyOptional({ enum: DEAL_STAGES })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(DEAL_STAGES, { message: `stage must be one of ${DEAL_STAGES.join(', ')}` })
   stage?: DealStage;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true })
   @IsOptional()
   @IsUUID('all', { message: 'leadId must be a UUID' })
-  leadId?: string;
+  leadId?: string | null;
 
-  @ApiPropertyOptional({ example: '2026-12-31' })
+  @ApiPropertyOptional({ example: '2026-12-31', nullable: true })
   @IsOptional()
   @IsStrictDate('date', { message: 'expectedCloseDate must be a real date such as 2026-12-31' })
-  expectedCloseDate?: string;
+  expectedCloseDate?: string | null;
 }

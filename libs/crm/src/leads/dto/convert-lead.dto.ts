@@ -1,11 +1,12 @@
+import { IsOptionalButNotNull } from '@app/common';
 import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CreateDealDto } from '../../deals/dto/create-deal.dto';
 
 /** The deal a lead becomes: its amount and currency, and a title (else the lead's company or name). */
 export class ConvertLeadDto extends PickType(CreateDealDto, ['amount', 'currency'] as const) {
   @ApiPropertyOptional({ description: "defaults to the lead's company, else its name" })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(200)

@@ -1,3 +1,4 @@
+import { IsOptionalButNotNull } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
@@ -9,31 +10,31 @@ export class CreateLeadDto {
   @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ example: 'wile@acme.test' })
+  @ApiPropertyOptional({ example: 'wile@acme.test', nullable: true })
   @IsOptional()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
-  email?: string;
+  email?: string | null;
 
-  @ApiPropertyOptional({ example: '+1 555 0100' })
+  @ApiPropertyOptional({ example: '+1 555 0100', nullable: true })
   @IsOptional()
   @Matches(/^[0-9+()\-. ]{3,40}$/, { message: 'phone must be 3-40 digits, spaces or + ( ) - .' })
-  phone?: string;
+  phone?: string | null;
 
-  @ApiPropertyOptional({ example: 'Acme' })
+  @ApiPropertyOptional({ example: 'Acme', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  company?: string;
+  company?: string | null;
 
-  @ApiPropertyOptional({ example: 'website' })
+  @ApiPropertyOptional({ example: 'website', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
-  source?: string;
+  source?: string | null;
 
   @ApiPropertyOptional({ enum: LEAD_STATUSES.filter((s) => s !== 'converted') })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(LEAD_STATUSES.filter((s) => s !== 'converted'), { message: 'status must be one of new, contacted, qualified, lost' })
   status?: Exclude<LeadStatus, 'converted'>;
 }

@@ -1,9 +1,11 @@
 import { TENANT_ROLES, type TenantRole } from '@app/auth';
+import { NormalizedEmail } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'sam@acme.test' })
+  @ApiProperty({ example: 'sam@acme.test', description: 'stored as Unicode NFKC, lower case' })
+  @NormalizedEmail()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email: string;

@@ -1,10 +1,12 @@
+import { IsOptionalButNotNull } from '@app/common';
 import { ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { CreateUserDto } from './create-user.dto';
 
-export class UpdateUserDto extends PartialType(CreateUserDto) {
+/** Any field of a user; none is nullable, so `null` is a 400. */
+export class UpdateUserDto extends PartialType(CreateUserDto, { skipNullProperties: false }) {
   @ApiPropertyOptional({ description: 'false deactivates the user (their tokens stop working at once)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsBoolean()
   active?: boolean;
 }

@@ -1,3 +1,4 @@
+import { NormalizedEmail } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
@@ -19,6 +20,7 @@ export class CreateTenantDto {
   plan?: string;
 
   @ApiProperty({ example: 'admin@acme.test' })
+  @NormalizedEmail()
   @IsEmail({}, { message: 'adminEmail must be an email address' })
   @MaxLength(254)
   adminEmail: string;
