@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
-import { createLogger, onShutdownSignal, PinoNestLogger, runMain } from '@app/common';
+import { createLogger, describeError, onShutdownSignal, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { TenantFleet, TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
@@ -22,7 +22,7 @@ runMain('tessera', async () => {
     void app
       .get(TenantFleet)
       .migrateAll(4, (r) => logger.log(`tenant ${r.slug} migrated ${r.from ?? 'none'} → ${r.to ?? '?'}: ${r.ok ? 'ok' : r.error}`), true)
-      .catch((error: Error) => logger.error(`migrating tenants behind failed: ${error.message}`));
+      .catch((error: Error) => logger.error(`migrating tenants behind failed: ${describeError(error)}`));
   }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
   onShutdownSignal(async (signal) => {

@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import type { Principal } from '@app/auth';
 import { normalizeEmail } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
@@ -49,7 +50,7 @@ export class AuditRecorder {
       // rate-limited flood must not turn into a flood of writes.
       else if (request.tenant && request.user && status >= 400 && ![401, 429, 503].includes(status)) await this.tenantAttempt(request, status);
     } catch (error) {
-      this.logger.error(`could not write an audit entry for request ${request.id}: ${(error as Error).message}`);
+      this.logger.error(`could not write an audit entry for request ${request.id}: ${describeError(error)}`);
     }
   }
 

@@ -11,3 +11,4 @@ export * from './run-main';
 export * from './logger';
 export * from './email-address';
 export * from './optional.decorator';
+export * from './describe-error';

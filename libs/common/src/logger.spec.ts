@@ -32,4 +32,18 @@ describe('logs', () => {
     new PinoNestLogger(createLogger('debug', out.stream)).warn('careful', 'Registry');
     expect(out.lines()[0]).toMatchObject({ level: 'warn', context: 'Registry', msg: 'careful' });
   });
+
+  it('describe a logged error object or a Nest error with its trace: SQLSTATE and shape, never the SQL values', () => {
+    const out = capture();
+    const failed = Object.assign(new Error(`update "users" set "password_hash" = '$argon2id$v=19$secret', "email" = 'eve@secret.test' - column "email" does not exist`), {
+      code: '42703',
+    });
+    createLogger('info', out.stream).error({ err: failed }, 'request failed');
+    new PinoNestLogger(createLogger('info', out.stream)).error(failed, failed.stack, 'Errors');
+    const lines = out.lines();
+    expect(lines).toHaveLength(2);
+    const text = JSON.stringify(lines);
+    for (const value of ['$argon2id$', 'eve@secret.test', 'secret']) expect(text).not.toContain(value);
+    expect(text).toContain('42703 (update users): column \\"email\\" does not exist');
+  });
 });

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { describeError, stackFrames } from './describe-error';
 
 /** Never logged, wherever they appear in a log record. */
 export const REDACTED_PATHS = [
@@ -18,6 +19,10 @@ export const REDACTED_PATHS = [
   '*.passwordHash',
 ];
 
+function serializeError(value: unknown): unknown {
+  return value instanceof Error ? { type: value.name, message: describeError(value), stack: stackFrames(value) } : value;
+}
+
 /** JSON logs (pino): one record per line, secrets redacted. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -26,6 +31,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'tessera' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // An error object in a record is described, never dumped: driver messages hold SQL with values.
+      serializers: { err: serializeError, error: serializeError },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
@@ -41,7 +48,10 @@ export class PinoNestLogger implements LoggerService {
   }
 
   error(message: unknown, trace?: string, context?: string): void {
-    this.logger.error({ context, ...(trace && { trace }) }, String(message instanceof Object ? JSON.stringify(message) : message));
+    // A trace is kept to its frames: its first lines repeat the error's message.
+    const frames = trace ? (stackFrames({ stack: trace }) ?? undefined) : undefined;
+    const text = message instanceof Error ? describeError(message) : String(message instanceof Object ? JSON.stringify(message) : message);
+    this.logger.error({ context, ...(frames && { trace: frames }) }, text);
   }
 
   warn(message: unknown, context?: string): void {

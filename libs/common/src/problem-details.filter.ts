@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException, FieldError, HiddenRecordException, PROBLEM_TYPE_BASE } from './app.exception';
+import { describeError, stackFrames } from './describe-error';
 
 export interface ProblemDetails {
   type: string;
@@ -95,16 +96,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HiddenRecordException) (request as FastifyRequest & { hiddenRecord?: boolean }).hiddenRecord = true;
     if (problem.status >= 500 && !(exception instanceof AppException) && problem.status !== 503) {
       this.logger.error(
-        { requestId: request.id, method: request.method, url: request.url, err: describe(exception) },
-        exception instanceof Error ? exception.stack : undefined,
+        // Class, SQLSTATE and statement shape only: a driver's message holds the SQL with its values.
+        { requestId: request.id, method: request.method, url: request.url, err: describeError(exception) },
+        stackFrames(exception),
       );
     }
     problem.instance = request.url?.split('?')[0];
     for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
     void reply.status(problem.status).type('application/problem+json').send(problem);
   }
-}
-
-function describe(exception: unknown): string {
-  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
 }

@@ -49,6 +49,7 @@ const PRODUCTION = {
   TENANT_SECRETS_KEY: randomBytes(32).toString('base64'),
   JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n',
   DATABASE_URL: 'postgres://tessera:secret@db.internal:5432/catalog',
+  METRICS_TOKEN: randomBytes(24).toString('base64url'),
 };
 
 describe('loadAppConfig: environment', () => {
@@ -182,7 +183,7 @@ describe('loadAppConfig: environment', () => {
     expect(config.jwt.privateKeyPem).toBe(PRODUCTION.JWT_PRIVATE_KEY);
   });
 
-  it.each(['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL'] as const)('requires %s when NODE_ENV=production', (name) => {
+  it.each(['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL', 'METRICS_TOKEN'] as const)('requires %s when NODE_ENV=production', (name) => {
     const env: Record<string, string> = { ...PRODUCTION };
     delete env[name];
     configError(() => loadAppConfig(env, folderWith()), name, 'NODE_ENV=production');
@@ -190,6 +191,17 @@ describe('loadAppConfig: environment', () => {
 
   it('does not require the production secrets outside production', () => {
     expect(() => loadAppConfig({ NODE_ENV: 'test' }, folderWith())).not.toThrow();
+  });
+
+  it('leaves /metrics open without METRICS_TOKEN in development and test', () => {
+    for (const NODE_ENV of ['development', 'test']) expect(loadAppConfig({ NODE_ENV }, folderWith()).metricsToken).toBeUndefined();
+  });
+
+  it('refuses to start in production without METRICS_TOKEN, in one line that names it', () => {
+    const env: Record<string, string> = { ...PRODUCTION };
+    delete env.METRICS_TOKEN;
+    const message = configError(() => loadAppConfig(env, folderWith()), 'METRICS_TOKEN', 'NODE_ENV=production');
+    expect(message).toBe('environment: METRICS_TOKEN must be set when NODE_ENV=production');
   });
 });
 

@@ -335,7 +335,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
   const plain = Object.fromEntries(ENV_KEYS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]));
   const vars = validateOrThrow(EnvironmentVariables, plain, 'environment');
   if (vars.NODE_ENV === 'production') {
-    for (const key of ['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL'] as const) {
+    for (const key of ['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL', 'METRICS_TOKEN'] as const) {
       if (!vars[key]) throw new ConfigError(`environment: ${key} must be set when NODE_ENV=production`);
     }
     if (vars.AUDIT_TRAIL === 'off') throw new ConfigError('environment: AUDIT_TRAIL cannot be off when NODE_ENV=production');

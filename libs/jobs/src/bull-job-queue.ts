@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
@@ -38,8 +39,9 @@ export class BullJobQueue extends JobQueue {
         return await this.timed(queue, () => handler(job.data, { id: String(job.id), attempt, attempts, final: attempt >= attempts }));
       } catch (error) {
         if (error instanceof PermanentJobError) await job.discard();
-        this.logger.warn(`${queue} job ${job.id} (tenant ${job.data.tenant}) attempt ${attempt}/${attempts} failed: ${(error as Error).message}`);
-        throw error;
+        this.logger.warn(`${queue} job ${job.id} (tenant ${job.data.tenant}) attempt ${attempt}/${attempts} failed: ${describeError(error)}`);
+        // Bull keeps the reason and stack in Redis (and shows them on the queues board): described, no values.
+        throw new Error(describeError(error));
       }
     });
   }

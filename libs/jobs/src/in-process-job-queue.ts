@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EnqueueOptions, JobEnvelope, JobHandler, JobQueue, PermanentJobError, QUEUE_NAMES, QueueCounts, QueueName } from './job-queue';
@@ -102,7 +103,7 @@ export class InProcessJobQueue extends JobQueue {
     } catch (error) {
       if (final || error instanceof PermanentJobError || this.closed) {
         job.state = 'failed';
-        this.logger.warn(`${job.queue} job ${job.id} (tenant ${job.envelope.tenant}) failed: ${(error as Error).message}`);
+        this.logger.warn(`${job.queue} job ${job.id} (tenant ${job.envelope.tenant}) failed: ${describeError(error)}`);
         job.reject(error);
       } else {
         job.state = 'delayed';

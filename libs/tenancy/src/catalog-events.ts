@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
@@ -102,7 +103,7 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
       try {
         await listener(change);
       } catch (error) {
-        this.logger.warn(`catalog change listener failed: ${(error as Error).message}`);
+        this.logger.warn(`catalog change listener failed: ${describeError(error)}`);
       }
     }
   }

@@ -2,6 +2,7 @@ import { PgTarget, quoteIdent } from '@app/catalog';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseServers } from './database-servers';
+import { scramSha256Verifier } from './scram-verifier';
 import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
@@ -65,16 +66,23 @@ export class DatabaseAdmin implements OnApplicationShutdown {
     return this.withServer(server, async (c) => ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0);
   }
 
-  /** Creates the login role, or resets its password to the one in the catalog. */
+  /**
+   * Creates the login role if missing, then sets its attributes and password. The password is
+   * sent only as its SCRAM-SHA-256 verifier, never in clear text, and no statement that fails
+   * on a re-run (a retried onboarding) carries it: CREATE ROLE goes without a password.
+   */
   async ensureRole(server: string, role: string, password: string): Promise<void> {
-    const attrs = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(password)}`;
+    const verifier = scramSha256Verifier(password);
     await this.withServer(server, async (c) => {
-      try {
-        await c.query(`CREATE ROLE ${ident(role)} ${attrs}`);
-      } catch (error) {
-        if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: it exists
-        await c.query(`ALTER ROLE ${ident(role)} ${attrs}`);
+      const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
+      if (!exists) {
+        try {
+          await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: made meanwhile
+        }
       }
+      await c.query(`ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`);
     });
   }
 

@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { Tenant } from '@app/catalog';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
@@ -46,7 +47,7 @@ export class TenantDirectory {
     try {
       tenant = await this.orm.em.fork().findOne(Tenant, { slug }, { populate: ['dbServer'] });
     } catch (error) {
-      this.logger.error(`catalog lookup failed: ${(error as Error).message}`);
+      this.logger.error(`catalog lookup failed: ${describeError(error)}`);
       throw TenancyErrors.catalogUnavailable();
     }
     const resolved = tenant && tenant.status !== 'offboarded' ? toResolvedTenant(tenant) : null;

@@ -1,5 +1,5 @@
 import { Tenant } from '@app/catalog';
-import { NotFoundException } from '@app/common';
+import { describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -7,7 +7,6 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
-import { describeFailure } from './tenant-provisioner';
 import { TenantMigrator } from './tenant-migrator';
 
 export interface MigrationResult {
@@ -84,7 +83,7 @@ export class TenantFleet implements OnModuleInit {
         await this.jobs.enqueue<MigrationJob>('migrations', { tenant: tenant.slug, tenantId: tenant.id, correlationId: runId, data: { perServer: concurrency } }, { jobId });
         const result = await this.jobs.wait('migrations', jobId).then(
           (value) => value as MigrationResult,
-          (error: Error): MigrationResult => ({ slug: tenant.slug, ok: false, from: tenant.schemaVersion ?? null, to: null, applied: [], ms: 0, error: error.message }),
+          (error: Error): MigrationResult => ({ slug: tenant.slug, ok: false, from: tenant.schemaVersion ?? null, to: null, applied: [], ms: 0, error: describeError(error) }),
         );
         onResult(result);
         return result;
@@ -116,7 +115,7 @@ export class TenantFleet implements OnModuleInit {
       }
       return { slug: tenant.slug, ok: true, from, to, applied, ms: Date.now() - started };
     } catch (error) {
-      return { slug: tenant.slug, ok: false, from, to: from, applied: [], ms: Date.now() - started, error: describeFailure(error) };
+      return { slug: tenant.slug, ok: false, from, to: from, applied: [], ms: Date.now() - started, error: describeError(error) };
     }
   }
 }

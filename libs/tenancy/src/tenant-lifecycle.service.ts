@@ -1,5 +1,5 @@
 import { Tenant } from '@app/catalog';
-import { ConflictException, NotFoundException } from '@app/common';
+import { ConflictException, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { TenantOnboarding } from './tenant-onboarding.service';
-import { describeFailure } from './tenant-provisioner';
 
 const run = promisify(execFile);
 
@@ -93,7 +92,7 @@ export class TenantLifecycle implements OnModuleInit {
       this.logger.log(`tenant ${tenant.slug} offboarded; backup ${tenant.backupPath}`);
       return tenant.backupPath!;
     } catch (error) {
-      tenant.lastError = `offboarding: ${describeFailure(error)}`;
+      tenant.lastError = `offboarding: ${describeError(error)}`;
       await em.flush();
       if (context.final) this.logger.error(`tenant ${tenant.slug} offboarding failed: ${tenant.lastError}`);
       throw error;

@@ -1,5 +1,5 @@
 import { SecretBox, Tenant } from '@app/catalog';
-import { ConflictException, NotFoundException } from '@app/common';
+import { ConflictException, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { JobQueue } from '@app/jobs';
@@ -98,7 +98,7 @@ export class TenantOnboarding implements OnApplicationShutdown {
     if (this.running.has(jobId)) return;
     const done = this.jobs
       .wait('provisioning', jobId)
-      .catch((error: unknown) => this.logger.warn(`tenant ${tenant.slug}: provisioning job ended: ${(error as Error).message}`))
+      .catch((error: unknown) => this.logger.warn(`tenant ${tenant.slug}: provisioning job ended: ${describeError(error)}`))
       .finally(() => this.running.delete(jobId));
     this.running.set(jobId, done);
   }

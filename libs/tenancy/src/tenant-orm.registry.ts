@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { SecretBox } from '@app/catalog';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -82,7 +83,7 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
       return await registry.acquire(this.key(tenant), () => this.open(tenant));
     } catch (error) {
       if (error instanceof PoolBusyError) throw TenancyErrors.busy();
-      this.logger.warn(`tenant ${tenant.slug}: cannot open its database: ${(error as Error).message}`);
+      this.logger.warn(`tenant ${tenant.slug}: cannot open its database: ${describeError(error)}`);
       throw TenancyErrors.unavailable();
     }
   }

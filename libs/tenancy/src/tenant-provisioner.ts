@@ -1,3 +1,4 @@
+import { describeError } from '@app/common';
 import { CATALOG_URL, parsePostgresUrl, ProvisioningStep, SecretBox, Tenant, withClient } from '@app/catalog';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
@@ -9,15 +10,6 @@ import { TemplateDatabases } from './template-databases';
 import { TenantMigrator } from './tenant-migrator';
 
 export type ProvisionOutcome = 'active' | 'failed' | 'retrying' | 'skipped';
-
-/** Keeps what reaches the catalog's `last_error` (and the platform API) short and free of secrets. */
-export function describeFailure(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  const message = (e.message ?? String(error)).replace(/PASSWORD\s+'[^']*'/gi, "PASSWORD '…'").replace(/\s+/g, ' ').trim();
-  // The database's own reason comes last in driver errors ("… - relation "x" already exists"): keep it.
-  const reason = message.length > 500 ? `${message.slice(0, 200)} … ${message.slice(-290)}` : message;
-  return (e.code ? `${e.code}: ` : '') + reason;
-}
 
 /**
  * The provisioning saga, run as a job: role → database cloned from the template (CONNECT for
@@ -109,7 +101,8 @@ export class TenantProvisioner implements OnModuleInit {
       for (const listener of this.activated) listener(sinceRegistration);
       return 'active';
     } catch (error) {
-      const reason = describeFailure(error);
+      // What reaches the catalog's `last_error` (and GET /platform/tenants/:slug) holds no values.
+      const reason = describeError(error);
       this.logger.error(`tenant ${slug} provisioning attempt ${tenant.attempts} failed: ${reason}`);
       em.assign(tenant, { lastError: reason, ...(final && { status: 'failed' as const }) });
       await em.flush();
