@@ -19,7 +19,11 @@ export async function openCatalogDatabase(config: AppConfig, log: (line: string)
   let embedded: EmbeddedPostgresHandle | undefined;
   if (!url) {
     const started = Date.now();
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    } catch (error) {
+      throw new ConfigError(error instanceof Error ? error.message : String(error)); // one line, no stack
+    }
     url = toPostgresUrl({ ...parsePostgresUrl(embedded.url), database: EMBEDDED_CATALOG_DB });
     const how = embedded.shared ? 'already running for another Tessera process' : `started in ${Date.now() - started} ms`;
     log(`No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${embedded.port}, data in ${embedded.dataDir} (${how})`);

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { locateEmbeddedPostgres } from './embedded-postgres-binaries';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -88,17 +90,50 @@ function inspectRunning(pgDir: string): { shared: false } | { shared: true; port
   return { shared: false };
 }
 
-/**
- * Starts (initialising on first use) a PostgreSQL server for development and tests.
- * Listens on 127.0.0.1 only, with a password generated once and kept beside the data.
- */
-export async function startEmbeddedPostgres(options: {
+/** The embedded server could not start; the message is one line saying why. */
+export class EmbeddedPostgresError extends Error {
+  constructor(reason: string) {
+    super(`embedded PostgreSQL: could not start: ${reason}`);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   persistent?: boolean;
   maxConnections?: number;
   log?: (line: string) => void;
-}): Promise<EmbeddedPostgresHandle> {
+  /** Where a copy of the binaries goes when the postgres user cannot reach this checkout's (as root). */
+  binaryCacheDir?: string;
+}
+
+/** One line out of whatever failed: the server's last FATAL/ERROR line when it wrote one. */
+function oneLine(error: unknown, serverLines: string[]): string {
+  const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
+  const flat = (line: string) => line.replace(/\s+/g, ' ').trim();
+  const fatal = [...serverLines, ...text.split('\n')].map(flat).filter((line) => /\b(FATAL|PANIC|ERROR)\b|^initdb: error/.test(line));
+  const first = flat(text.split(/ERROR OUTPUT:|\n/)[0] ?? '');
+  const reason = [first, fatal.at(-1)].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
+  return (reason || 'the server exited before it was ready').slice(0, 500);
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server for development and tests.
+ * Listens on 127.0.0.1 only, with a password generated once and kept beside the data.
+ * Any failure is an EmbeddedPostgresError with a one-line message.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const serverLines: string[] = [];
+  try {
+    return await start(options, serverLines);
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(oneLine(error, serverLines));
+  }
+}
+
+async function start(options: EmbeddedPostgresOptions, serverLines: string[]): Promise<EmbeddedPostgresHandle> {
   const pgDir = clusterDir(options.dataDir);
   const secretFile = `${pgDir}.password`;
   mkdirSync(dirname(pgDir), { recursive: true });
@@ -115,7 +150,9 @@ export async function startEmbeddedPostgres(options: {
     return { url: urlOn(running.port), port: running.port, dataDir: pgDir, shared: true, stop: async () => undefined };
   }
   const url = urlOn(options.port);
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const located = locateEmbeddedPostgres(options.binaryCacheDir);
+  if (located.cachedIn) options.log?.(`embedded PostgreSQL: the postgres user cannot reach this checkout's binaries; running a copy in ${located.cachedIn}`);
+  const { default: EmbeddedPostgres } = await importEsm(pathToFileURL(located.entry).href);
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: options.port,
@@ -130,14 +167,19 @@ export async function startEmbeddedPostgres(options: {
       // Throw-away test clusters trade durability for speed; a kept cluster stays durable.
       ...(options.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
     ],
-    onLog: () => undefined,
+    // Kept (the last few) to name the reason when the server stops before it is ready.
+    onLog: (message: string) => {
+      serverLines.push(...message.split('\n').filter((line) => line.trim()));
+      serverLines.splice(0, Math.max(0, serverLines.length - 20));
+    },
     onError: (message: unknown) => options.log?.(`embedded PostgreSQL: ${String(message)}`),
   });
   if (fresh) await server.initialise();
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start on port ${options.port}${error ? `: ${String(error)}` : ' (is the port taken?)'}`);
+    const reason = oneLine(error, serverLines);
+    throw new EmbeddedPostgresError(error || serverLines.some((l) => /FATAL|PANIC/.test(l)) ? reason : `the server on port ${options.port} exited before it was ready (is the port taken?)`);
   }
   return {
     url,
