@@ -1,3 +1,4 @@
+import { parsePostgresUrl, withClient } from '@app/catalog';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Response } from 'supertest';
@@ -180,6 +181,29 @@ describe('refresh-token reuse under concurrency (two tenants, and the platform)'
     }
     // Other sign-ins go on.
     await t.as(acme.token, acme.slug).get('/auth/me').expect(200);
+  });
+
+  it('revokes the winner\'s new token too when the winner is slow between spending and issuing (3 at once, 3 rounds)', async () => {
+    for (let r = 0; r < ROUNDS; r++) {
+      const pair = (await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email: acme.admin.email, password: acme.admin.password }).expect(200)).body;
+      // Reading the user stalls for 700 ms: whoever spends first is held up before it can issue.
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const holder = withClient({ ...parsePostgresUrl(t.adminUrl), database: acme.dbName }, async (c) => {
+        await c.query('begin');
+        await c.query('lock table users in access exclusive mode');
+        locked();
+        await sleep(700);
+        await c.query('commit');
+      });
+      await lockTaken;
+      const answers = await Promise.all(Array.from({ length: 3 }, () => refresh(pair.refreshToken)));
+      await holder;
+      expect(count(answers, 200)).toBeLessThanOrEqual(1);
+      for (const won of answers.filter((a) => a.status === 200)) await refresh(won.body.refreshToken).expect(401);
+      const rows = await familyRows('refresh_tokens', pair.refreshToken, acme.dbName);
+      expect(rows.every((row) => row.revoked_at !== null)).toBe(true);
+    }
   });
 
   it('revokes the whole platform family when one platform refresh token is sent 10 times at once (5 rounds)', async () => {
