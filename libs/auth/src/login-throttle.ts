@@ -58,7 +58,7 @@ export class LoginThrottle implements OnModuleDestroy {
     this.sweeper.unref();
     this.prefix = `tessera:${config.tenantDbPrefix}:login`;
     if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
       this.redis.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
     }
   }
