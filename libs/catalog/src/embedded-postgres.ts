@@ -97,6 +97,10 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent?: boolean;
   maxConnections?: number;
+  /** Extra server settings (`-c name=value`), e.g. statement logging for a test. */
+  settings?: Record<string, string>;
+  /** Receives the server's own log output (dropped by default). */
+  serverLog?: (text: string) => void;
   log?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const pgDir = clusterDir(options.dataDir);
@@ -129,8 +133,9 @@ export async function startEmbeddedPostgres(options: {
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${options.maxConnections ?? 200}`],
       // Throw-away test clusters trade durability for speed; a kept cluster stays durable.
       ...(options.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
-    onLog: () => undefined,
+    onLog: options.serverLog ?? (() => undefined),
     onError: (message: unknown) => options.log?.(`embedded PostgreSQL: ${String(message)}`),
   });
   if (fresh) await server.initialise();
