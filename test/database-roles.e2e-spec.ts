@@ -30,7 +30,7 @@ async function startOwnServer(dataDir: string): Promise<OwnServer> {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const ready = /READY (\S+) (\S+)/.exec(out);
+      const ready = /READY (\S+) (\S+)\n/.exec(out);
       if (!ready) return;
       done({
         url: ready[1],
