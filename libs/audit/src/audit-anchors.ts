@@ -72,7 +72,10 @@ export class AuditAnchors implements OnModuleInit, BeforeApplicationShutdown {
     const round = (this.running ?? Promise.resolve()).then(async () => {
       for (const database of auditContext.takeGrown()) {
         try {
-          const rows: { slug: string }[] = await this.catalog.em.getConnection().execute('select slug from tenants where db_name = ?', [database]);
+          // A tenant being offboarded (or gone) is not anchored, nor retried.
+          const rows: { slug: string }[] = await this.catalog.em
+            .getConnection()
+            .execute("select slug from tenants where db_name = ? and status in ('provisioning', 'active', 'suspended')", [database]);
           if (rows[0]) await this.anchor(rows[0].slug);
         } catch (error) {
           auditContext.markGrown(database); // tried again next round
