@@ -126,7 +126,16 @@ describe('audit trail (two tenants)', () => {
       [acme.dbName],
       acme.dbName,
     );
-    expect(privileges.map((p) => p.privilege_type)).toEqual(['INSERT', 'SELECT']);
+    expect(privileges.map((p) => p.privilege_type)).toEqual(['SELECT']);
+    // INSERT on the non-chain columns only: seq, at, prev_hash and hash are the trigger's.
+    const insertable = await t.sql<{ column_name: string }>(
+      "select column_name from information_schema.column_privileges where table_name = 'audit_logs' and grantee = $1 and privilege_type = 'INSERT'",
+      [acme.dbName],
+      acme.dbName,
+    );
+    expect(insertable.map((c) => c.column_name).sort()).toEqual(
+      ['action', 'actor_id', 'actor_role', 'changes', 'entity', 'entity_id', 'id', 'ip', 'outcome', 'request_id', 'tenant', 'user_agent'].sort(),
+    );
     await expect(t.sql("update audit_logs set action = 'x'", [], acme.dbName)).rejects.toThrow(/append-only/);
     await expect(t.sql('delete from audit_logs', [], acme.dbName)).rejects.toThrow(/append-only/);
     await expect(t.sql('truncate audit_logs', [], acme.dbName)).rejects.toThrow(/append-only/);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApiApp, prepareCatalog } from '../../apps/api/src/api.app';
 
@@ -40,13 +41,14 @@ export class TestApp {
     this.owner = !joining;
   }
 
-  static async start(env: Record<string, string> = {}, joining?: TestApp): Promise<TestApp> {
+  /** `logDestination` receives the API's log lines (with a LOG_LEVEL other than silent in `env`). */
+  static async start(env: Record<string, string> = {}, joining?: TestApp, logDestination?: DestinationStream): Promise<TestApp> {
     const t = new TestApp(joining);
-    await t.boot(env);
+    await t.boot(env, logDestination);
     return t;
   }
 
-  private async boot(env: Record<string, string>): Promise<void> {
+  private async boot(env: Record<string, string>, logDestination?: DestinationStream): Promise<void> {
     if (!this.adminUrl) throw new Error('TESSERA_TEST_PG is not set: run the suites through jest (global setup)');
     this.env = {
       NODE_ENV: 'test',
@@ -64,7 +66,7 @@ export class TestApp {
     // A suite may put the catalog on a server of its own (DATABASE_URL in `env`).
     const catalogUrl = this.config.databaseUrl ?? this.catalogUrl;
     await ensureDatabase(catalogUrl);
-    this.app = await createApiApp(this.config, catalogUrl);
+    this.app = await createApiApp(this.config, catalogUrl, logDestination);
     await prepareCatalog(this.app, this.config, catalogUrl, () => undefined);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();

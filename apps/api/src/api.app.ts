@@ -13,13 +13,14 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { ApiModule } from './api.module';
 
 export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
-export async function createApiApp(config: AppConfig, catalogUrl: string): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.logLevel);
+export async function createApiApp(config: AppConfig, catalogUrl: string, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.logLevel, logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Fastify's own request lines are off: one line per request is written below, with tenant and user.

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { verifyAuditChain } from '@app/audit';
+import { AnchorCheck, AuditAnchors } from '@app/audit';
 import { DbServerSync, migrateCatalog, openCatalogDatabase } from '@app/catalog';
 import { AppException, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { CreateTenantDto, PlatformTenantsService } from '@app/platform';
-import { isTenantSlug, MigrationResult, TenantContext, TenantDirectory, TenantFleet, TenantLifecycle, TenantOnboarding, TenantOrmRegistry } from '@app/tenancy';
+import { isTenantSlug, MigrationResult, TenantDirectory, TenantFleet, TenantLifecycle, TenantOnboarding } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,7 +24,9 @@ const USAGE = `usage: npm run tenants -- <command>
   suspend <slug> | resume <slug>         refuse or serve the tenant's traffic (every instance at once)
   offboard <slug>                        back the database up (pg_dump, verified), drop it and its role
   catalog migrate                        apply pending catalog migrations
-  audit verify <slug>                    check the tenant's audit hash chain; exit 1 at the first broken link`;
+  audit verify <slug>                    check the tenant's audit hash chain and its anchors in the catalog;
+                                         exit 1 at the first broken link or anchor that does not match
+  audit anchor <slug>                    record (sign) the tenant's audit chain head in the catalog now`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -103,19 +105,43 @@ async function catalogMigrate(): Promise<number> {
 async function auditVerify(slug: string | undefined): Promise<number> {
   if (!slug || !isTenantSlug(slug)) throw new UsageError('audit verify needs a tenant slug');
   return withApp(async (app) => {
-    const tenant = await app.get(TenantDirectory).find(slug);
-    if (!tenant) {
+    const report = await app.get(AuditAnchors).verify(slug);
+    if (!report) {
       process.stderr.write(`tenants: no tenant "${slug}"\n`);
       return 1;
     }
-    const report = await app.get(TenantOrmRegistry).run(tenant, () => verifyAuditChain(app.get(TenantContext).em));
-    if (report.ok) {
-      out(`${slug}\t${report.entries} entries\tchain intact`);
-      return 0;
+    const { chain } = report;
+    if (!chain.ok) {
+      const broken = chain.firstBroken!;
+      out(`${slug}\t${chain.entries} entries\tBROKEN at seq ${broken.seq} (entry ${broken.id}): ${broken.reason}`);
+      return 1;
     }
-    const broken = report.firstBroken!;
-    out(`${slug}\t${report.entries} entries\tBROKEN at seq ${broken.seq} (entry ${broken.id}): ${broken.reason}`);
-    return 1;
+    if (report.anchorFailed) {
+      const { check, anchor } = report.anchorFailed;
+      const why: Record<AnchorCheck, string> = {
+        signature: 'its signature is not valid',
+        truncated: 'the trail ends before it (newest entries deleted)',
+        'anchored-entry-missing': 'the anchored entry is gone',
+        'anchored-entry-changed': 'the anchored entry has another hash (trail rewritten)',
+      };
+      out(`${slug}\t${chain.entries} entries\tANCHOR FAILED (${check}) at seq ${anchor.seq} anchored ${anchor.anchoredAt}: ${why[check]}`);
+      return 1;
+    }
+    out(`${slug}\t${chain.entries} entries\tchain intact\t${report.anchors} anchor(s) match`);
+    return 0;
+  });
+}
+
+async function auditAnchor(slug: string | undefined): Promise<number> {
+  if (!slug || !isTenantSlug(slug)) throw new UsageError('audit anchor needs a tenant slug');
+  return withApp(async (app) => {
+    if (!(await app.get(TenantDirectory).find(slug))) {
+      process.stderr.write(`tenants: no tenant "${slug}"\n`);
+      return 1;
+    }
+    const anchor = await app.get(AuditAnchors).anchor(slug);
+    out(anchor ? `${slug}\tanchored seq ${anchor.seq}\t${anchor.hash}` : `${slug}\tno audit entries to anchor`);
+    return 0;
   });
 }
 
@@ -161,8 +187,8 @@ async function run(argv: string[]): Promise<number> {
       noExtra(2);
       return lifecycle(command, arg);
     case 'audit':
-      if (arg !== 'verify' || words.length !== 3) throw new UsageError('the audit command is: audit verify <slug>');
-      return auditVerify(words[2]);
+      if (!['verify', 'anchor'].includes(arg ?? '') || words.length !== 3) throw new UsageError('the audit commands are: audit verify <slug>, audit anchor <slug>');
+      return arg === 'verify' ? auditVerify(words[2]) : auditAnchor(words[2]);
     case 'catalog':
       if (arg !== 'migrate' || extra !== undefined) throw new UsageError('the catalog command is: catalog migrate');
       return catalogMigrate();

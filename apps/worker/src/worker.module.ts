@@ -1,3 +1,4 @@
+import { AuditAnchorsModule } from '@app/audit';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CRM_TENANT_SCHEMA } from '@app/crm';
@@ -11,7 +12,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(CRM_TENANT_SCHEMA)],
+      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(CRM_TENANT_SCHEMA), AuditAnchorsModule],
     };
   }
 }

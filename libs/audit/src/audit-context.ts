@@ -19,6 +19,21 @@ export class AuditContext {
   /** Off only when AUDIT_TRAIL=off, to measure the trail's cost; never in production. */
   enabled = true;
 
+  /** Tenant databases (by name) whose audit trail grew since their chain head was last anchored. */
+  private readonly grown = new Set<string>();
+
+  /** Called after a commit that wrote audit entries. */
+  markGrown(database: string): void {
+    this.grown.add(database);
+  }
+
+  /** The databases marked since the last call, and forgets them. */
+  takeGrown(): string[] {
+    const databases = [...this.grown];
+    this.grown.clear();
+    return databases;
+  }
+
   run<T>(draft: AuditDraft, fn: () => T): T {
     return this.storage.run(draft, fn);
   }

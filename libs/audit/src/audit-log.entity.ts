@@ -16,8 +16,9 @@ export class AuditLog {
   @Property({ type: 'bigint', nullable: true })
   seq?: string;
 
-  @Property({ type: 'timestamptz' })
-  at: Date = new Date();
+  /** When the entry joined the chain: stamped by the insert trigger, never by the application. */
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  at!: Date;
 
   @Property({ type: 'text' })
   tenant: string;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditAnchorsModule } from './audit-anchors.module';
 import { AuditLogsController } from './audit-logs.controller';
 import { AuditLogsService } from './audit-logs.service';
 import { AuditRecorder } from './audit-recorder';
@@ -6,8 +7,9 @@ import { AuditInterceptor } from './audit.interceptor';
 
 /** The audit trail: entries in each tenant's own database, platform actions in the catalog. */
 @Module({
+  imports: [AuditAnchorsModule],
   controllers: [AuditLogsController],
   providers: [AuditLogsService, AuditRecorder, AuditInterceptor],
-  exports: [AuditRecorder, AuditInterceptor],
+  exports: [AuditRecorder, AuditInterceptor, AuditAnchorsModule],
 })
 export class AuditModule {}

@@ -38,7 +38,6 @@ export function diffOf(cs: ChangeSet<object>): Diff {
 
 interface PendingEntry {
   id: string;
-  at: Date;
   tenant: string;
   actorId: string;
   actorRole: string;
@@ -51,7 +50,8 @@ interface PendingEntry {
   requestId: string | null;
 }
 
-const COLUMNS = ['id', 'at', 'tenant', 'actor_id', 'actor_role', 'action', 'entity', 'entity_id', 'changes', 'outcome', 'ip', 'user_agent', 'request_id'];
+// `at`, `seq`, `prev_hash` and `hash` are the chain trigger's: the runtime role may not insert them.
+const COLUMNS = ['id', 'tenant', 'actor_id', 'actor_role', 'action', 'entity', 'entity_id', 'changes', 'outcome', 'ip', 'user_agent', 'request_id'];
 
 /**
  * Writes one audit entry per changed entity into the transaction of the change: a change never
@@ -61,11 +61,14 @@ const COLUMNS = ['id', 'at', 'tenant', 'actor_id', 'actor_role', 'action', 'enti
  */
 export class AuditSubscriber implements EventSubscriber {
   private readonly pending = new WeakMap<EntityManager, PendingEntry[]>();
+  /** Transactions (by their entity manager) that write audit entries: their tenant's chain grows at commit. */
+  private readonly writing = new WeakSet<EntityManager>();
 
   constructor(private readonly context: AuditContext) {}
 
   async onFlush(args: FlushEventArgs): Promise<void> {
     if (!this.context.enabled) return;
+    if (args.uow.getChangeSets().some((cs) => cs.meta.class === AuditLog)) this.writing.add(args.em); // the audit recorder's entries
     const changeSets = args.uow.getChangeSets().filter((cs) => cs.meta.class !== AuditLog && !cs.meta.embeddable);
     if (!changeSets.length) return;
     const draft = this.context.current();
@@ -77,7 +80,6 @@ export class AuditSubscriber implements EventSubscriber {
       if (cs.type === ChangeSetType.UPDATE && !Object.keys(diff).length) continue;
       entries.push({
         id: randomUUID(),
-        at: new Date(),
         tenant: draft?.tenant ?? String(args.em.config.get('dbName')),
         actorId: draft?.actorId ?? 'system',
         actorRole: draft?.actorRole ?? 'system',
@@ -97,10 +99,10 @@ export class AuditSubscriber implements EventSubscriber {
     const entries = this.pending.get(args.em);
     if (!entries?.length) return;
     this.pending.delete(args.em);
+    this.writing.add(args.em);
     const row = `(${COLUMNS.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')})`;
     const params = entries.flatMap((e) => [
       e.id,
-      e.at,
       e.tenant,
       e.actorId,
       e.actorRole,
@@ -118,7 +120,14 @@ export class AuditSubscriber implements EventSubscriber {
       .execute(`insert into audit_logs (${COLUMNS.join(', ')}) values ${entries.map(() => row).join(', ')}`, params, 'run', args.transaction);
   }
 
+  afterTransactionCommit(args: TransactionEventArgs): void {
+    if (!this.writing.has(args.em)) return;
+    this.writing.delete(args.em);
+    this.context.markGrown(String(args.em.config.get('dbName')));
+  }
+
   afterTransactionRollback(args: TransactionEventArgs): void {
     this.pending.delete(args.em);
+    this.writing.delete(args.em);
   }
 }

@@ -1,4 +1,6 @@
 export * from './audit-action';
+export * from './audit-anchors';
+export * from './audit-anchors.module';
 export * from './audit-context';
 export * from './audit-log.entity';
 export * from './audit-logs.service';

@@ -28,5 +28,22 @@ export class DbServerSync {
     }
     for (const gone of existing.values()) gone.active = false;
     await em.flush();
+    await this.restrictCatalogServer();
+  }
+
+  /**
+   * Tenant roles may CONNECT to their own database only: PUBLIC loses CONNECT (and TEMPORARY) on
+   * the catalog database and on the catalog server's maintenance and template databases. The
+   * admin keeps its access as superuser or owner. Idempotent; run at every start-up.
+   */
+  async restrictCatalogServer(): Promise<void> {
+    await this.orm.em.getConnection().execute(`do $$
+      declare db text;
+      begin
+        for db in select datname from pg_database where datname in (current_database(), 'postgres', 'template1', 'template0') loop
+          execute format('revoke connect, temporary on database %I from public', db);
+        end loop;
+      end
+    $$`);
   }
 }

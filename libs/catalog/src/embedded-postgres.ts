@@ -103,6 +103,10 @@ export interface EmbeddedPostgresOptions {
   port: number;
   persistent?: boolean;
   maxConnections?: number;
+  /** Extra server settings (`-c name=value`), e.g. statement logging for a test. */
+  settings?: Record<string, string>;
+  /** Receives the server's own log output (dropped by default). */
+  serverLog?: (text: string) => void;
   log?: (line: string) => void;
   /** Where a copy of the binaries goes when the postgres user cannot reach this checkout's (as root). */
   binaryCacheDir?: string;
@@ -166,9 +170,11 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${options.maxConnections ?? 200}`],
       // Throw-away test clusters trade durability for speed; a kept cluster stays durable.
       ...(options.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     // Kept (the last few) to name the reason when the server stops before it is ready.
     onLog: (message: string) => {
+      options.serverLog?.(message);
       serverLines.push(...message.split('\n').filter((line) => line.trim()));
       serverLines.splice(0, Math.max(0, serverLines.length - 20));
     },

@@ -99,4 +99,15 @@ describe('SecretBox', () => {
   it('says plainly that garbage is not a sealed secret', () => {
     expect(() => box.open('garbage')).toThrow('not a sealed secret');
   });
+
+  it('derives a distinct, stable 32-byte key per purpose, unlike the secrets key itself', () => {
+    const key = SecretBox.generateKey();
+    const one = new SecretBox(key);
+    const anchors = one.deriveKey('audit-anchor');
+    expect(anchors).toHaveLength(32);
+    expect(new SecretBox(key).deriveKey('audit-anchor').equals(anchors)).toBe(true);
+    expect(one.deriveKey('other').equals(anchors)).toBe(false);
+    expect(anchors.equals(Buffer.from(key, 'base64'))).toBe(false);
+    expect(new SecretBox(SecretBox.generateKey()).deriveKey('audit-anchor').equals(anchors)).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /** AES-256-GCM for secrets kept in the catalog (tenant database passwords). */
 export class SecretBox {
@@ -11,6 +11,11 @@ export class SecretBox {
 
   static generateKey(): string {
     return randomBytes(32).toString('base64');
+  }
+
+  /** A key of its own for one purpose (e.g. signing audit anchors), derived by HKDF-SHA256; never stored anywhere. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `tessera:${purpose}`, 32));
   }
 
   seal(plain: string): string {

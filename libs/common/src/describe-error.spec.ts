@@ -25,6 +25,14 @@ describe('describeError', () => {
     for (const value of ['bob@secret.test', 'Bob Secret', HASH, 'argon2']) expect(text).not.toContain(value);
   });
 
+  it('drops the detail and hint MikroORM appends (they repeat the row or key values)', () => {
+    const error = new Error(
+      `update "users" set "name" = 'Bob Secret' where "id" = '1' - new row for relation "users" violates check constraint "users_frozen"\n - detail: Failing row contains (1, bob@secret.test, Bob Secret, staff)\n - hint: Bob`,
+    );
+    Object.assign(error, { code: '23514' });
+    expect(describeError(error)).toBe('Error 23514 (update users): new row for relation "users" violates check constraint "users_frozen"');
+  });
+
   it('masks a value quoted in the reason of a plain driver error and keeps the SQLSTATE', () => {
     const text = describeError(driverError('invalid input syntax for type uuid: "secret-not-a-uuid"', '22P02'));
     expect(text).toBe('Error 22P02: invalid input syntax for type uuid: "?"');

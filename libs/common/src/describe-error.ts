@@ -9,7 +9,9 @@
 export function describeError(error: unknown): string {
   const e = unwrap(error);
   if (!(e instanceof Object)) return mask(String(e));
-  const { name, code, message } = fieldsOf(e);
+  const { name, code } = fieldsOf(e);
+  // MikroORM appends the server's detail and hint ("Failing row contains (…values…)", "Key (email)=(…)"): dropped.
+  const message = fieldsOf(e).message.replace(/\n - (detail|hint): [\s\S]*$/, '');
   const sql = splitStatement(message);
   const declared = (e as { sqlState?: unknown }).sqlState;
   const sqlState = typeof declared === 'string' ? declared : code && SQLSTATE.test(code) ? code : undefined;

@@ -193,6 +193,12 @@ describe('loadAppConfig: environment', () => {
     expect(() => loadAppConfig({ NODE_ENV: 'test' }, folderWith())).not.toThrow();
   });
 
+  it('anchors audit chains every minute unless AUDIT_ANCHOR_INTERVAL_MS says otherwise', () => {
+    expect(loadAppConfig({}, folderWith()).auditAnchorIntervalMs).toBe(60_000);
+    expect(loadAppConfig({ AUDIT_ANCHOR_INTERVAL_MS: '250' }, folderWith()).auditAnchorIntervalMs).toBe(250);
+    configError(() => loadAppConfig({ AUDIT_ANCHOR_INTERVAL_MS: '5' }, folderWith()), 'AUDIT_ANCHOR_INTERVAL_MS');
+  });
+
   it('leaves /metrics open without METRICS_TOKEN in development and test', () => {
     for (const NODE_ENV of ['development', 'test']) expect(loadAppConfig({ NODE_ENV }, folderWith()).metricsToken).toBeUndefined();
   });

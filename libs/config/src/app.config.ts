@@ -170,6 +170,13 @@ class EnvironmentVariables {
   @IsIn(['on', 'off'], { message: 'AUDIT_TRAIL must be on or off' })
   AUDIT_TRAIL: 'on' | 'off' = 'on';
 
+  /** How often each tenant's audit chain head is anchored (signed) in the catalog. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  AUDIT_ANCHOR_INTERVAL_MS = 60_000;
+
   /** Run the job processors inside the API process; false when apps/worker runs them (needs REDIS_URL). */
   @Transform(toBool)
   @IsBoolean({ message: 'API_WORKERS must be true or false' })
@@ -272,6 +279,7 @@ export const ENV_KEYS = [
   'LOGIN_WINDOW_SECONDS',
   'TRUST_PROXY',
   'AUDIT_TRAIL',
+  'AUDIT_ANCHOR_INTERVAL_MS',
   'API_WORKERS',
   'BACKUP_DIR',
   'PG_DUMP',
@@ -316,6 +324,7 @@ export interface AppConfig {
   login: { maxFailures: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
   auditTrail: boolean;
+  auditAnchorIntervalMs: number;
   /** Job processors run in this process (the API by default, always the worker). */
   workers: boolean;
   backupDir: string;
@@ -370,6 +379,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     login: { maxFailures: vars.LOGIN_MAX_FAILURES, maxFailuresPerIp: vars.LOGIN_MAX_FAILURES_PER_IP, windowSeconds: vars.LOGIN_WINDOW_SECONDS },
     trustProxy: vars.TRUST_PROXY,
     auditTrail: vars.AUDIT_TRAIL === 'on',
+    auditAnchorIntervalMs: vars.AUDIT_ANCHOR_INTERVAL_MS,
     // Without Redis the in-process driver is the only worker there is.
     workers: vars.API_WORKERS || !vars.REDIS_URL,
     backupDir: resolve(cwd, vars.BACKUP_DIR),

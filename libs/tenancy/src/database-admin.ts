@@ -74,15 +74,18 @@ export class DatabaseAdmin implements OnApplicationShutdown {
   async ensureRole(server: string, role: string, password: string): Promise<void> {
     const verifier = scramSha256Verifier(password);
     await this.withServer(server, async (c) => {
-      const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
-      if (!exists) {
-        try {
-          await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
-        } catch (error) {
-          if ((error as { code?: string }).code !== '42710') throw error; // duplicate_object: made meanwhile
-        }
+      // Concurrent runs for one role queue here (PostgreSQL refuses concurrent updates of one role).
+      await c.query('BEGIN');
+      try {
+        await c.query("select pg_advisory_xact_lock(hashtext('tessera-role:' || $1))", [role]);
+        const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
+        if (!exists) await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
+        await c.query(`ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`);
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      await c.query(`ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`);
     });
   }
 
@@ -125,6 +128,23 @@ export class DatabaseAdmin implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Tenant roles may CONNECT to their own database only: PUBLIC loses CONNECT and TEMPORARY on
+   * the server's maintenance and template databases (and on `extra`, e.g. Tessera's template).
+   * A non-superuser admin grants itself CONNECT first, so its own access survives. Idempotent.
+   */
+  async restrictSharedDatabases(server: string, extra: string[] = []): Promise<void> {
+    await this.withServer(server, async (c) => {
+      const wanted = ['postgres', 'template1', 'template0', ...extra];
+      const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [wanted]);
+      const superuser = (await c.query<{ ok: boolean }>('select rolsuper as ok from pg_roles where rolname = current_user')).rows[0]?.ok === true;
+      for (const { datname } of rows) {
+        if (!superuser) await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(datname)} TO CURRENT_USER`).catch(() => undefined);
+        await c.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${ident(datname)} FROM PUBLIC`);
+      }
+    });
+  }
+
   /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only, append-only tables append-only. */
   async grantRuntimePrivileges(server: string, database: string, role: string): Promise<void> {
     await this.withDatabase(server, database, async (c) => {
@@ -136,6 +156,16 @@ export class DatabaseAdmin implements OnApplicationShutdown {
       await c.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE mikro_orm_migrations FROM ${ident(role)}`);
       for (const table of this.schema.appendOnlyTables) {
         await c.query(`REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${ident(table)} FROM ${ident(role)}`);
+        const databaseSet = this.schema.databaseSetColumns?.[table];
+        if (!databaseSet?.length) continue;
+        // INSERT on the other columns only: an insert naming a database-set column is refused.
+        const { rows } = await c.query<{ name: string }>(
+          `select column_name as name from information_schema.columns
+            where table_schema = 'public' and table_name = $1 and not (column_name = any($2)) order by ordinal_position`,
+          [table, databaseSet],
+        );
+        await c.query(`REVOKE INSERT ON TABLE ${ident(table)} FROM ${ident(role)}`);
+        await c.query(`GRANT INSERT (${rows.map((r) => ident(r.name)).join(', ')}) ON TABLE ${ident(table)} TO ${ident(role)}`);
       }
       await c.query('COMMIT');
     });

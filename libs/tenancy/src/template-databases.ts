@@ -51,6 +51,7 @@ export class TemplateDatabases {
       await lock.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
       try {
         await this.admin.ensureEmptyDatabase(server, this.name());
+        await this.admin.restrictSharedDatabases(server, [this.name()]);
         await this.migrator.migrate(server, this.name());
       } finally {
         await lock.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);

@@ -16,6 +16,8 @@ export interface TenantSchema {
   subscribers: EventSubscriber[];
   /** Tables the runtime role may only read and append to (no UPDATE, DELETE, TRUNCATE). */
   appendOnlyTables: string[];
+  /** Per append-only table, the columns the database sets itself (e.g. a hash chain): the runtime role may insert only the others. */
+  databaseSetColumns?: Record<string, string[]>;
   /** Creates the first company admin; must be idempotent (provisioning may run again). */
   seedCompanyAdmin(em: EntityManager, admin: CompanyAdminSeed): Promise<void>;
 }

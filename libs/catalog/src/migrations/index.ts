@@ -3,6 +3,7 @@ import { Migration20261126000000 } from './Migration20261126000000';
 import { Migration20261126000400 } from './Migration20261126000400';
 import { Migration20261126000600 } from './Migration20261126000600';
 import { Migration20261126000800 } from './Migration20261126000800';
+import { Migration20261201000300 } from './Migration20261201000300';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
 export const CATALOG_MIGRATIONS: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const CATALOG_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000400', class: Migration20261126000400 },
   { name: 'Migration20261126000600', class: Migration20261126000600 },
   { name: 'Migration20261126000800', class: Migration20261126000800 },
+  { name: 'Migration20261201000300', class: Migration20261201000300 },
 ];
