@@ -169,10 +169,10 @@ describe('tenant database roles (a PostgreSQL server of its own)', () => {
     const [acme] = roles;
     await t.as(acme.tenant.token, acme.tenant.slug).post('/leads', { name: 'Granted' }).expect(201);
     await t.as(acme.tenant.token, acme.tenant.slug).patch('/leads/00000000-0000-4000-8000-000000000000', { name: 'ghost' }).expect(404);
-    const entries = await sql<{ action: string; outcome: string }>("select action, outcome from audit_logs where actor_id <> 'forger' and action like 'leads.%' order by seq", [], acme.tenant.dbName);
+    const entries = await sql<{ action: string; outcome: string }>("select action, outcome from audit_logs where actor_id <> 'forger' and action like 'lead.%' order by seq", [], acme.tenant.dbName);
     expect(entries).toEqual([
-      { action: 'leads.create', outcome: 'success' },
-      { action: 'leads.update', outcome: 'failed' },
+      { action: 'lead.create', outcome: 'success' },
+      { action: 'lead.update', outcome: 'failed' },
     ]);
   });
 });
