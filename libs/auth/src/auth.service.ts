@@ -1,3 +1,4 @@
+import { normalizeEmail } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { AuthAudit, ClientInfo } from './auth-audit';
@@ -42,7 +43,7 @@ export class AuthService {
 
   async login(dto: LoginDto, client: ClientInfo): Promise<TokenPair> {
     const { tenant, em } = this.tenancy;
-    const email = dto.email.normalize('NFC').toLowerCase();
+    const email = normalizeEmail(dto.email);
     const account = LoginThrottle.account(tenant.id, email);
     const ip = client.ip ?? 'unknown';
     // Counted before the password is checked: a 429 here checks nothing and writes nothing.
