@@ -55,7 +55,8 @@ export class LiveSessions {
 
   /** Records a user's new state (after a role change, deactivation or password change). */
   async userChanged(tenantId: string, user: Pick<User, 'id' | 'tokenVersion' | 'active' | 'role'>): Promise<void> {
-    await this.cache.share<UserState>(tenantId, `user:${user.id}`, { ver: user.tokenVersion, active: user.active, role: user.role }, USER_STATE_TTL_MS);
+    const state: UserState = { ver: user.tokenVersion, active: user.active, role: user.role };
+    await this.cache.shareVersioned(tenantId, `user:${user.id}`, state, user.tokenVersion, USER_STATE_TTL_MS);
   }
 
   /** Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId` 'platform' for platform sign-ins). */
@@ -66,12 +67,11 @@ export class LiveSessions {
 
   private async userState(tenant: ResolvedTenant, userId: string): Promise<UserState | null> {
     const key = `user:${userId}`;
-    const cached = await this.cache.get<UserState>(tenant.id, key);
+    const cached = this.cache.getVersioned<UserState>(tenant.id, key);
     if (cached) return cached;
     const user = await this.registry.run(tenant, () => this.tenancy.em.findOne(User, { id: userId }, { fields: ['tokenVersion', 'active', 'role'] }));
     if (!user) return null;
-    const state = { ver: user.tokenVersion, active: user.active, role: user.role };
-    await this.cache.set(tenant.id, key, state, USER_STATE_TTL_MS);
-    return state;
+    // Read before a change committed, this state is older than the one the change shared: it loses.
+    return this.cache.setVersioned<UserState>(tenant.id, key, { ver: user.tokenVersion, active: user.active, role: user.role }, user.tokenVersion, USER_STATE_TTL_MS);
   }
 }

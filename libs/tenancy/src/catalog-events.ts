@@ -20,6 +20,8 @@ export interface CacheChange {
   op: 'set' | 'del';
   value?: unknown;
   ttlMs?: number;
+  /** Set on values that only move forward (TenantCache.shareVersioned): an older one never wins. */
+  version?: number;
 }
 
 type CacheListener = (change: CacheChange) => void | Promise<void>;

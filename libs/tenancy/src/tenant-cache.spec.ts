@@ -47,4 +47,34 @@ describe('TenantCache', () => {
       { tenantId: 'a', key: 'user:2', op: 'del' },
     ]);
   });
+
+  it('keeps the newest version of a versioned entry when an older one is written later', () => {
+    const cache = new TenantCache(events().fake, CONFIG);
+    cache.setVersioned('a', 'user:1', { active: false }, 2);
+    expect(cache.setVersioned('a', 'user:1', { active: true }, 1)).toEqual({ active: false });
+    expect(cache.getVersioned('a', 'user:1')).toEqual({ active: false });
+  });
+
+  it('replaces a versioned entry with the same or a higher version', () => {
+    const cache = new TenantCache(events().fake, CONFIG);
+    cache.setVersioned('a', 'user:1', 'v1', 1);
+    cache.setVersioned('a', 'user:1', 'v3', 3);
+    expect(cache.getVersioned('a', 'user:1')).toBe('v3');
+  });
+
+  it('publishes the version of a shared versioned entry, so other instances compare too', async () => {
+    const bus = events();
+    const cache = new TenantCache(bus.fake, CONFIG);
+    await cache.shareVersioned('a', 'user:1', { ver: 4 }, 4, 1000);
+    expect(bus.published).toEqual([{ tenantId: 'a', key: 'user:1', op: 'set', value: { ver: 4 }, ttlMs: 1000, version: 4 }]);
+  });
+
+  it('forgets an expired versioned entry, whatever its version', async () => {
+    const cache = new TenantCache(events().fake, CONFIG);
+    cache.setVersioned('a', 'user:1', 'old', 9, 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(cache.getVersioned('a', 'user:1')).toBeUndefined();
+    cache.setVersioned('a', 'user:1', 'new', 1);
+    expect(cache.getVersioned('a', 'user:1')).toBe('new');
+  });
 });

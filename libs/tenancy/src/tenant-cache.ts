@@ -6,6 +6,13 @@ import Redis from 'ioredis';
 import { CatalogEvents } from './catalog-events';
 
 const DEFAULT_TTL_MS = 60_000;
+const MAX_VERSIONED_PER_TENANT = 10_000;
+
+interface Versioned {
+  version: number;
+  value: unknown;
+  expiresAt: number;
+}
 const SHARED_TIMEOUT_MS = 250;
 
 function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
@@ -23,6 +30,8 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
 export class TenantCache implements OnApplicationShutdown {
   private readonly logger = new Logger(TenantCache.name);
   private readonly caches = new Map<string, Cache>();
+  /** Entries that only move forward, compared and replaced synchronously (no await between). */
+  private readonly versioned = new Map<string, Map<string, Versioned>>();
   private readonly shared?: Cache;
   private readonly sharedPrefix: string;
   private readonly redisUrl?: string;
@@ -40,7 +49,8 @@ export class TenantCache implements OnApplicationShutdown {
       if (change.kind === 'offboarded') void this.forget(change.tenantId);
     });
     events.onCache(async (change) => {
-      if (change.op === 'set') await this.local(change.tenantId).set(change.key, change.value, change.ttlMs);
+      if (change.op === 'set' && change.version !== undefined) this.setVersioned(change.tenantId, change.key, change.value, change.version, change.ttlMs);
+      else if (change.op === 'set') await this.local(change.tenantId).set(change.key, change.value, change.ttlMs);
       else await this.caches.get(change.tenantId)?.del(change.key);
     });
   }
@@ -69,6 +79,34 @@ export class TenantCache implements OnApplicationShutdown {
     await this.events.publishCache({ tenantId, key, op: 'set', value, ttlMs });
   }
 
+  /**
+   * For state whose version only grows (a user's token version): every instance keeps the
+   * highest version it has seen, so a late write of an older state — a request that read the
+   * database before a change committed, or two changes whose writes cross — never replaces a
+   * newer one. Local tiers only; a miss reads the database.
+   */
+  async shareVersioned<T>(tenantId: string, key: string, value: T, version: number, ttlMs = DEFAULT_TTL_MS): Promise<void> {
+    this.setVersioned(tenantId, key, value, version, ttlMs);
+    await this.events.publishCache({ tenantId, key, op: 'set', value, ttlMs, version });
+  }
+
+  /** Keeps `value` unless a higher version is already held; returns what is held now. */
+  setVersioned<T>(tenantId: string, key: string, value: T, version: number, ttlMs = DEFAULT_TTL_MS): T {
+    let entries = this.versioned.get(tenantId);
+    if (!entries) this.versioned.set(tenantId, (entries = new Map()));
+    const now = Date.now();
+    const current = entries.get(key);
+    if (current && current.expiresAt > now && current.version > version) return current.value as T;
+    if (!current && entries.size >= MAX_VERSIONED_PER_TENANT) entries.delete(entries.keys().next().value!);
+    entries.set(key, { version, value, expiresAt: now + ttlMs });
+    return value;
+  }
+
+  getVersioned<T>(tenantId: string, key: string): T | undefined {
+    const entry = this.versioned.get(tenantId)?.get(key);
+    return entry && entry.expiresAt > Date.now() ? (entry.value as T) : undefined;
+  }
+
   /** Drops the entry in both tiers and in every other instance's local tier. */
   async del(tenantId: string, key: string): Promise<void> {
     await this.caches.get(tenantId)?.del(key);
@@ -80,6 +118,7 @@ export class TenantCache implements OnApplicationShutdown {
   async forget(tenantId: string): Promise<void> {
     const cache = this.caches.get(tenantId);
     this.caches.delete(tenantId);
+    this.versioned.delete(tenantId);
     await cache?.clear();
     if (!this.redisUrl) return;
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
