@@ -7,3 +7,4 @@ export * from './uuid.pipe';
 export * from './json-only';
 export * from './run-main';
 export * from './logger';
+export * from './shutdown';
