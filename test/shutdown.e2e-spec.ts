@@ -25,6 +25,7 @@ class ApiProcess {
   readonly catalogDb = `tessera_test_${this.id}`;
   readonly keysDir = mkdtempSync(join(tmpdir(), 'tessera-keys-'));
   child!: ChildProcess;
+  env!: NodeJS.ProcessEnv;
   port!: number;
   exited!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private output = '';
@@ -47,6 +48,7 @@ class ApiProcess {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       ...extra,
     });
+    this.env = env;
     this.child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) stream.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
@@ -106,6 +108,16 @@ class ApiProcess {
     const ms = Date.now() - started;
     if (!outcome) this.child.kill('SIGKILL');
     return { code: outcome ? outcome.code : null, ms };
+  }
+
+  /** apps/worker beside this API (same catalog, prefix and Redis); resolves once it runs. */
+  async startWorker(): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
+    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await until('the worker to run', async () => output.includes('Tessera worker running'), 60_000);
+    return { child, exited, output: () => output };
   }
 
   /** Log messages (JSON lines' msg, or raw lines). */
@@ -193,6 +205,30 @@ describe('shutdown is bounded (the built API as a child process)', () => {
       expect(ms).toBeLessThan(EXIT_WITHIN_MS);
       if (code !== 0) expect(api.messages().some((m) => /^shutdown: gave up/.test(m))).toBe(true);
     } finally {
+      await api.cleanup();
+      await redis.stop();
+    }
+  });
+
+  it('SIGTERM ends a worker whose databases and Redis are gone while a job retries, within SHUTDOWN_TIMEOUT_MS', async () => {
+    const api = new ApiProcess();
+    const redis = await startRedis();
+    let worker: Awaited<ReturnType<ApiProcess['startWorker']>> | undefined;
+    try {
+      await api.start({ REDIS_URL: redis.url, API_WORKERS: 'false', PROVISION_ATTEMPTS: '5', PROVISION_BACKOFF_MS: '60000' });
+      worker = await api.startWorker();
+      await api.onboard('busy'); // provisioned by the worker
+      await api.retryingOnboarding('stuck');
+      await api.dropDatabases();
+      await redis.stop();
+      const started = Date.now();
+      worker.child.kill('SIGTERM');
+      const code = await Promise.race([worker.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      expect(code).not.toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(EXIT_WITHIN_MS);
+      expect(worker.output()).toMatch(/SIGTERM: shutting down/);
+    } finally {
+      if (worker && worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
       await api.cleanup();
       await redis.stop();
     }
