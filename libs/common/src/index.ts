@@ -12,3 +12,4 @@ export * from './logger';
 export * from './email-address';
 export * from './optional.decorator';
 export * from './describe-error';
+export * from './shutdown';

@@ -1,25 +1,55 @@
+import { pendingShutdownSteps, shutdownStepsGivenUp, startShutdownClock } from './shutdown';
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
+
 /**
  * Runs a process entry point. A start-up failure (bad configuration, an unreachable
- * database) ends the process with one clear line on stderr, never a stack trace.
+ * database, an error event nobody handled) ends the process with one clear line on stderr,
+ * never a stack trace.
  */
 export function runMain(name: string, main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    const line = (error instanceof Error && error.name === 'ConfigError' ? message : `start-up failed: ${message}`).split('\n')[0];
+  const fail = (error: unknown) => {
+    const line = error instanceof Error && error.name === 'ConfigError' ? firstLine(error) : `start-up failed: ${firstLine(error)}`;
     process.stderr.write(`${name}: ${line}\n`);
     process.exit(1);
-  });
+  };
+  // Until start-up is done, an error thrown outside main's promise chain (a library's child
+  // process 'error' event, say) is a start-up failure too, not a crash with a stack trace.
+  process.on('uncaughtException', fail);
+  main().then(() => process.off('uncaughtException', fail), fail);
 }
 
-/** Calls `stop` once on SIGTERM/SIGINT, then exits. */
-export function onShutdownSignal(stop: (signal: string) => Promise<void>): void {
+export interface ShutdownOptions {
+  /** The whole shutdown's bound (SHUTDOWN_TIMEOUT_MS): past it the process exits anyway. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Calls `stop` once on SIGTERM/SIGINT, then exits: 0 when everything stopped, 1 when a step
+ * was given up on or `stop` failed. Past `timeoutMs` the process exits with 1 whatever is still
+ * waiting, after one line naming it. A second signal exits at once.
+ */
+export function onShutdownSignal(stop: (signal: string) => Promise<void>, options: ShutdownOptions): void {
   let stopping = false;
   const handler = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      options.log(`${signal} again: exiting now${pendingShutdownSteps().length ? `, still waiting for: ${pendingShutdownSteps().join(', ')}` : ''}`);
+      process.exit(1);
+    }
     stopping = true;
+    startShutdownClock(options.timeoutMs);
+    setTimeout(() => {
+      const waiting = pendingShutdownSteps();
+      options.log(`shutdown: gave up after ${options.timeoutMs} ms${waiting.length ? `, still waiting for: ${waiting.join(', ')}` : ''}`);
+      process.exit(1);
+    }, options.timeoutMs);
     stop(signal).then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => process.exit(shutdownStepsGivenUp() ? 1 : 0),
+      (error: unknown) => {
+        options.log(`shutdown failed: ${firstLine(error)}`);
+        process.exit(1);
+      },
     );
   };
   process.on('SIGTERM', () => handler('SIGTERM'));

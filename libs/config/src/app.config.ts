@@ -244,6 +244,13 @@ class EnvironmentVariables {
   @Min(1000)
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 30_000;
+
+  /** SIGTERM/SIGINT ends the process within this long, giving up (and logging) whatever still waits (ms). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 15_000;
 }
 
 /** Every variable Tessera reads; anything else in the environment is not ours to judge. */
@@ -292,6 +299,7 @@ export const ENV_KEYS = [
   'METRICS_TOKEN',
   'CORS_ORIGINS',
   'REQUEST_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
 ] as const;
 
 export interface AppConfig {
@@ -336,6 +344,7 @@ export interface AppConfig {
   metricsToken?: string;
   corsOrigins: string[];
   requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
   tenants: TenantsConfig;
 }
 
@@ -391,6 +400,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
     metricsToken: vars.METRICS_TOKEN,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     tenants: loadTenantsConfig(resolve(cwd, vars.TENANTS_CONFIG), env),
   };
 }

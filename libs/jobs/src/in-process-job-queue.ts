@@ -73,9 +73,17 @@ export class InProcessJobQueue extends JobQueue {
     return counts;
   }
 
+  /** Stops taking jobs. A job waiting or waiting to retry ends as failed (its waiters learn it); running ones finish. */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const job of this.jobs.values()) {
+      if (job.state !== 'waiting' && job.state !== 'delayed') continue;
+      job.state = 'failed';
+      job.reject(new Error(`the queue closed before ${job.queue} job ${job.id} ran${job.attempt ? ' again' : ''}`));
+    }
+    for (const lane of this.lanes.values()) lane.waiting.length = 0;
     const running = [...this.jobs.values()].filter((j) => j.state === 'active').map((j) => j.done.catch(() => undefined));
     await Promise.all(running);
   }

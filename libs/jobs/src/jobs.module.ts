@@ -1,19 +1,29 @@
+import { boundedShutdownStep } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BullModule, getQueueToken } from '@nestjs/bull';
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { BullJobQueue } from './bull-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { JobQueue, QUEUE_NAMES, QueueName } from './job-queue';
 
-@Injectable()
 class JobQueueCloser implements OnApplicationShutdown {
-  constructor(@Inject(JobQueue) private readonly queue: JobQueue) {}
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly boundMs: number,
+  ) {}
 
+  /** Bull waits for active jobs and for Redis; neither may hold the process past its bound. */
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await boundedShutdownStep('job queues (active jobs, Redis)', () => this.queue.close(), this.boundMs);
   }
 }
+
+const closer = (config: AppConfig): Provider => ({
+  provide: JobQueueCloser,
+  inject: [JobQueue],
+  useFactory: (queue: JobQueue) => new JobQueueCloser(queue, config.shutdownTimeoutMs / 2),
+});
 
 /** Queue registration: Bull on Redis when REDIS_URL is set, the in-process driver otherwise. */
 @Module({})
@@ -23,7 +33,7 @@ export class JobsModule {
       return {
         module: JobsModule,
         global: true,
-        providers: [{ provide: JobQueue, useFactory: () => new InProcessJobQueue() }, JobQueueCloser],
+        providers: [{ provide: JobQueue, useFactory: () => new InProcessJobQueue() }, closer(config)],
         exports: [JobQueue],
       };
     }
@@ -44,7 +54,7 @@ export class JobsModule {
         }),
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
-      providers: [provider, JobQueueCloser],
+      providers: [provider, closer(config)],
       exports: [JobQueue],
     };
   }

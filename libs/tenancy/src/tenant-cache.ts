@@ -1,3 +1,4 @@
+import { boundedShutdownStep } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { createKeyvNonBlocking } from '@keyv/redis';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
@@ -35,6 +36,7 @@ export class TenantCache implements OnApplicationShutdown {
   private readonly shared?: Cache;
   private readonly sharedPrefix: string;
   private readonly redisUrl?: string;
+  private readonly shutdownBoundMs: number;
 
   constructor(
     private readonly events: CatalogEvents,
@@ -42,6 +44,7 @@ export class TenantCache implements OnApplicationShutdown {
   ) {
     this.sharedPrefix = `tessera:${config.tenantDbPrefix}:cache`;
     this.redisUrl = config.redisUrl;
+    this.shutdownBoundMs = config.shutdownTimeoutMs / 2;
     if (config.redisUrl) {
       this.shared = createCache({ stores: [createKeyvNonBlocking(config.redisUrl, { namespace: this.sharedPrefix })], ttl: DEFAULT_TTL_MS });
     }
@@ -56,7 +59,7 @@ export class TenantCache implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.shared?.disconnect().catch(() => undefined);
+    if (this.shared) await boundedShutdownStep('tenant cache: Redis disconnect', () => this.shared!.disconnect(), this.shutdownBoundMs);
   }
 
   async get<T>(tenantId: string, key: string): Promise<T | undefined> {

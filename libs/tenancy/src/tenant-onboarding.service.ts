@@ -1,5 +1,5 @@
 import { SecretBox, Tenant } from '@app/catalog';
-import { ConflictException, describeError, NotFoundException } from '@app/common';
+import { boundedShutdownStep, ConflictException, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { JobQueue } from '@app/jobs';
@@ -35,8 +35,10 @@ export class TenantOnboarding implements OnApplicationShutdown {
     private readonly jobs: JobQueue,
   ) {}
 
+  /** Onboardings under way finish (a retrying one may not: it is resumed at the next start). */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    if (this.running.size === 0) return;
+    await boundedShutdownStep(`onboardings in progress (${this.running.size})`, () => Promise.allSettled([...this.running.values()]), this.config.shutdownTimeoutMs / 2);
   }
 
   async register(input: NewTenant, correlationId: string = randomUUID()): Promise<Tenant> {

@@ -1,5 +1,6 @@
 import { describeError } from '@app/common';
 import { SecretBox } from '@app/catalog';
+import { boundedShutdownStep } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
@@ -60,11 +61,13 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
     this.sweeper.unref();
   }
 
-  /** Graceful shutdown: requests and jobs still holding a tenant pool finish first (up to 10 s). */
+  /** Graceful shutdown: requests and jobs still holding a tenant pool finish first (within half of SHUTDOWN_TIMEOUT_MS). */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
-    await this.each((pools) => pools.drain(10_000));
-    await this.each((pools) => pools.closeAll());
+    const bound = this.config.shutdownTimeoutMs / 2;
+    await boundedShutdownStep('tenant pools: requests and jobs still holding one', () => this.each((pools) => pools.drain(bound)), bound);
+    // A database dropped under a pool, or a server gone, must not hold the process.
+    await boundedShutdownStep('tenant pools: closing connections', () => this.each((pools) => pools.closeAll()), bound);
   }
 
   /** Runs `fn` inside the tenant's context with its EntityManager available; the pool is held until it settles. */
