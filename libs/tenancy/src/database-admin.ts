@@ -1,4 +1,5 @@
 import { PgTarget, quoteIdent } from '@app/catalog';
+import { boundedShutdownStep } from '@app/common';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseServers } from './database-servers';
@@ -27,7 +28,9 @@ export class DatabaseAdmin implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((pool) => pool.end().catch(() => undefined)));
+    // Admin pools end quickly unless their server is gone: bounded like every shutdown step.
+    const pools = [...this.pools.values()];
+    await boundedShutdownStep('database admin pools', () => Promise.all(pools.map((pool) => pool.end().catch(() => undefined))), 5_000);
     this.pools.clear();
   }
 
