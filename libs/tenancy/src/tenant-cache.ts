@@ -143,7 +143,7 @@ export class TenantCache implements OnApplicationShutdown {
 
   /** Tenants with something cached in this process (for tests and metrics). */
   tenants(): string[] {
-    return [...this.caches.keys()];
+    return [...new Set([...this.caches.keys(), ...this.versioned.keys()])];
   }
 
   private local(tenantId: string): Cache {
