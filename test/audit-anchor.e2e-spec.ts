@@ -92,7 +92,10 @@ describe('audit chain anchors in the catalog (three tenants)', () => {
     );
     const result = await cli('audit', 'verify', initech.slug);
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(new RegExp(`ANCHOR FAILED \\(truncated\\) at seq ${head} `));
+    // The first anchor past the new end is named: the CLI's, or one the API's interval took meanwhile.
+    const seq = Number(/ANCHOR FAILED \(truncated\) at seq (\d+) /.exec(result.out)?.[1]);
+    expect(seq).toBeGreaterThan(head - 4);
+    expect(seq).toBeLessThanOrEqual(head);
   });
 
   it('fails verify when an anchor in the catalog is altered without the signing key', async () => {
