@@ -13,6 +13,9 @@ interface PgProcess {
   stop(): Promise<void>;
 }
 
+/** Cluster folders the helpers ran (as root they live outside the data dir, in /var/tmp). */
+const clusters = new Set<string>();
+
 /** An embedded PostgreSQL in a child process that can be stopped and started again on the same data. */
 function startPg(dataDir: string, port: number): Promise<PgProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, 'support/pg-server.mjs'), dataDir, String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -20,8 +23,9 @@ function startPg(dataDir: string, port: number): Promise<PgProcess> {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const url = /READY (\S+)/.exec(out)?.[1];
+      const [, url, cluster] = /READY (\S+) (\S+)\n/.exec(out) ?? [];
       if (url) {
+        clusters.add(cluster);
         resolveStart({
           url,
           stop: () =>
@@ -39,7 +43,7 @@ function startPg(dataDir: string, port: number): Promise<PgProcess> {
 
 describe('faults stay contained', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => [...dirs, ...[...clusters].flatMap((c) => [c, `${c}.password`])].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-faults-'));
     dirs.push(dir);
