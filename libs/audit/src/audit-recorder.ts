@@ -1,5 +1,5 @@
 import { describeError } from '@app/common';
-import type { Principal } from '@app/auth';
+import { AuthAudit, type Principal } from '@app/auth';
 import { normalizeEmail } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -36,7 +36,11 @@ export class AuditRecorder {
     private readonly registry: TenantOrmRegistry,
     private readonly tenancy: TenantContext,
     private readonly catalog: MikroORM,
-  ) {}
+    authAudit: AuthAudit,
+  ) {
+    // Sign-in entries are written by auth (below this lib): their trails are anchored like any other.
+    authAudit.onWritten((database) => auditContext.markGrown(database));
+  }
 
   async onSend(request: AuditedRequest, reply: FastifyReply): Promise<void> {
     if (!MUTATING_METHODS.has(request.method) || !auditContext.enabled) return;

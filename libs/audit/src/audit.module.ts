@@ -1,3 +1,4 @@
+import { AuthModule } from '@app/auth';
 import { Module } from '@nestjs/common';
 import { AuditAnchorsModule } from './audit-anchors.module';
 import { AuditLogsController } from './audit-logs.controller';
@@ -7,7 +8,7 @@ import { AuditInterceptor } from './audit.interceptor';
 
 /** The audit trail: entries in each tenant's own database, platform actions in the catalog. */
 @Module({
-  imports: [AuditAnchorsModule],
+  imports: [AuditAnchorsModule, AuthModule],
   controllers: [AuditLogsController],
   providers: [AuditLogsService, AuditRecorder, AuditInterceptor],
   exports: [AuditRecorder, AuditInterceptor, AuditAnchorsModule],

@@ -1,3 +1,4 @@
+import { describeError, normalizeEmail } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import type { ResolvedTenant } from '@app/tenancy';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -30,12 +31,18 @@ export interface AuthEvent {
 @Injectable()
 export class AuthAudit {
   private readonly logger = new Logger('Audit');
+  private readonly written: ((database: string) => void)[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** Called with the tenant database's name after each entry (the audit lib anchors grown trails). */
+  onWritten(listener: (database: string) => void): void {
+    this.written.push(listener);
+  }
+
   async record(em: EntityManager, tenant: ResolvedTenant, event: AuthEvent, client: ClientInfo): Promise<void> {
     if (!this.config.auditTrail) return;
-    const changes = event.email === undefined ? {} : { email: event.email.slice(0, 254).toLowerCase() };
+    const changes = event.email === undefined ? {} : { email: normalizeEmail(event.email).slice(0, 254) };
     try {
       await em.getConnection().execute(
         `insert into audit_logs (id, tenant, actor_id, actor_role, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
@@ -54,8 +61,9 @@ export class AuthAudit {
           client.requestId,
         ],
       );
+      for (const listener of this.written) listener(String(em.config.get('dbName')));
     } catch (error) {
-      this.logger.error(`could not write an ${event.action} audit entry for request ${client.requestId}: ${(error as Error).message}`);
+      this.logger.error(`could not write an ${event.action} audit entry for request ${client.requestId}: ${describeError(error)}`);
     }
   }
 }

@@ -40,6 +40,6 @@ import { VerifiedTokens } from './verified-tokens';
     PlatformAuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [PasswordHasher, TokenService, TokenVerifier, PlatformAuthService, LiveSessions, RefreshTokens],
+  exports: [AuthAudit, PasswordHasher, TokenService, TokenVerifier, PlatformAuthService, LiveSessions, RefreshTokens],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 export * from './api-keys/api-key.entity';
+export { AuthAudit } from './auth-audit';
 export * from './auth.decorators';
 export * from './auth.exception';
 export * from './auth.module';
