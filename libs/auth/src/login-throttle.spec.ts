@@ -7,7 +7,7 @@ const config = { tenantDbPrefix: 'unit_', login: { maxFailures: 3, maxFailuresPe
 describe('LoginThrottle without Redis', () => {
   let throttle: LoginThrottle;
   beforeEach(() => (throttle = new LoginThrottle(config)));
-  afterEach(() => throttle.onModuleDestroy());
+  afterEach(() => throttle.onApplicationShutdown());
 
   const settle = (attempts: Promise<void>[]) => Promise.allSettled(attempts).then((all) => all.map((a) => a.status));
 

@@ -1,5 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { normalizeEmail } from '@app/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { AuthErrors } from './auth.exception';
@@ -46,7 +47,7 @@ return 0
  * account's count and gives back the IP's slot, so only failures stay counted.
  */
 @Injectable()
-export class LoginThrottle implements OnModuleDestroy {
+export class LoginThrottle implements OnApplicationShutdown {
   private readonly logger = new Logger('LoginThrottle');
   private readonly windows = new Map<string, Window>();
   private readonly sweeper: NodeJS.Timeout;
@@ -63,14 +64,15 @@ export class LoginThrottle implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  // After the server has drained, so sign-ins during the drain still count in Redis.
+  onApplicationShutdown(): void {
     clearInterval(this.sweeper);
     this.redis?.disconnect();
   }
 
   /** The account key of a sign-in: the same address in any case or Unicode spelling is one account. */
   static account(scope: string, email: string): string {
-    return `${scope}:${email.normalize('NFC').toLowerCase()}`;
+    return `${scope}:${normalizeEmail(email)}`;
   }
 
   /** Counts one attempt of the account from the IP, or throws 429 when either has no attempt left. */

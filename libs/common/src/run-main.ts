@@ -1,6 +1,8 @@
+import { describeError } from './describe-error';
 import { pendingShutdownSteps, shutdownStepsGivenUp, startShutdownClock } from './shutdown';
 
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
+// Config errors are ours and safe as they are; anything else is described without values (no SQL parameters).
+const firstLine = (error: unknown) => (error instanceof Error && error.name === 'ConfigError' ? error.message : describeError(error)).split('\n')[0];
 
 /**
  * Runs a process entry point. A start-up failure (bad configuration, an unreachable
