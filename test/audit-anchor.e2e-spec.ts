@@ -110,7 +110,7 @@ describe('audit chain anchors in the catalog (three tenants)', () => {
 
   it('anchors what an instance wrote when it shuts down gracefully, before the interval elapses', async () => {
     // This instance's timer stops first, so only the other instance's shutdown can anchor its write.
-    await t.app.get(AuditAnchors).beforeApplicationShutdown();
+    await t.app.get(AuditAnchors).onApplicationShutdown();
     const other = await TestApp.start({ AUDIT_ANCHOR_INTERVAL_MS: '3600000' }, t);
     const login = await other.http().post('/api/v1/auth/login').set('x-tenant-id', initech.slug).send({ email: initech.admin.email, password: initech.admin.password }).expect(200);
     await other.as(login.body.accessToken, initech.slug).post('/leads', { name: 'written just before shutdown' }).expect(201);

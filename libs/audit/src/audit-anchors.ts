@@ -1,9 +1,9 @@
 import { SecretBox } from '@app/catalog';
-import { describeError } from '@app/common';
+import { boundedShutdownStep, describeError } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { TenantContext, TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { auditContext } from './audit-context';
 import { ChainReport, verifyAuditChain } from './audit-logs.service';
@@ -39,7 +39,7 @@ interface AnchorRow {
  * rewrites and re-chains a trail, or deletes its newest entries, no longer matches its anchors.
  */
 @Injectable()
-export class AuditAnchors implements OnModuleInit, BeforeApplicationShutdown {
+export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('AuditAnchors');
   private readonly key: Buffer;
   private timer?: NodeJS.Timeout;
@@ -61,10 +61,13 @@ export class AuditAnchors implements OnModuleInit, BeforeApplicationShutdown {
     this.timer.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** After the HTTP server drained (entries of in-flight requests included), bounded like every shutdown step. */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
-    await this.anchorGrown();
+    await boundedShutdownStep('anchoring audit trails', async () => {
+      await this.running;
+      await this.anchorGrown();
+    }, 5_000);
   }
 
   /** Anchors every tenant whose trail grew since the last round (one round at a time). */
