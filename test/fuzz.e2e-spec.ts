@@ -58,7 +58,7 @@ const GATE_CLASSES: [string, string][] = [
   ['JSON nested 20,000 levels deep', `${'['.repeat(20_000)}${']'.repeat(20_000)}`],
 ];
 /** Odd forms of dates that new Date() or ISO-8601 checks take and PostgreSQL does not. */
-const ODD_DATES = ['2026-W01', '2026-W01-1', '2026-001', '-2030-01-01T00:00:00Z', '+002026-01-01', '2026-02-30', '2026-01-01T25:00:00Z', '20260101', '1e309'];
+const ODD_DATES = ['0000-01-01', '0000-01-01T00:00:00Z', '2026-W01', '2026-W01-1', '2026-001', '-2030-01-01T00:00:00Z', '+002026-01-01', '2026-02-30', '2026-01-01T25:00:00Z', '20260101', '1e309'];
 /** Values a careless client sends in place of the right one. */
 const CARELESS_RAW = ['1e309', '-1e309', '123456789012345678901234567890', '-0', '0.1e-400', 'true', '[]', '{}', '""', '"   "'];
 

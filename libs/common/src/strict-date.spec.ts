@@ -7,6 +7,7 @@ describe('isCalendarDate', () => {
   });
 
   it.each([
+    ['year 0000', '0000-01-01'],
     ['an ISO week date', '2026-W01'],
     ['an ISO week date with a day', '2026-W01-1'],
     ['an ordinal date', '2026-001'],
@@ -35,6 +36,7 @@ describe('isDateTime', () => {
 
   it.each([
     ['a signed year', '-2030-01-01T00:00:00Z'],
+    ['year 0000', '0000-12-31T23:59:59Z'],
     ['an ISO week date-time', '2026-W01-1T00:00:00Z'],
     ['an ordinal date-time', '2026-001T00:00:00Z'],
     ['no offset', '2026-12-01T10:20:30'],
