@@ -281,6 +281,31 @@ describe('anonymous traffic and the tenant rate limit (TENANT_RATE_LIMIT_RPS=5)'
   });
 });
 
+describe('refreshing while sign-ins naming the tenant arrive from many addresses (TENANT_RATE_LIMIT_RPS=5, behind a proxy)', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  let other: TestTenant;
+  beforeAll(async () => {
+    t = await TestApp.start({ TENANT_RATE_LIMIT_RPS: '5', TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' });
+    const pt = await t.platformToken();
+    [tenant, other] = await Promise.all([t.createTenant('refresher', pt), t.createTenant('quiet', pt)]);
+  });
+  afterAll(() => t?.stop());
+
+  it(`lets a signed-in user refresh after 50 sign-ins from 50 addresses used up the tenant's sign-in bucket (${ROUNDS} rounds)`, async () => {
+    for (let r = 0; r < ROUNDS; r++) {
+      await sleep(1_200); // every bucket full again
+      const from = (ip: string) => t.http().post('/api/v1/auth/login').set('x-forwarded-for', ip).set('x-tenant-id', tenant.slug);
+      const session = await from('203.0.113.200').send({ email: tenant.admin.email, password: tenant.admin.password }).expect(200);
+      const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => from(`198.51.100.${i + 1}`).send({ email: `flood-${i}@x.test`, password: 'wrong-password-x' })));
+      expect(count(flood, 429)).toBeGreaterThan(0); // the tenant's sign-in bucket is empty…
+      const refreshed = await t.http().post('/api/v1/auth/refresh').set('x-forwarded-for', '203.0.113.201').send({ refreshToken: session.body.refreshToken });
+      expect(refreshed.status).toBe(200); // …and refreshing does not draw on it
+    }
+    await t.as(other.token, other.slug).get('/leads').expect(200);
+  });
+});
+
 describe('sign-in, refresh and sign-out in the tenant audit trail (two tenants)', () => {
   let t: TestApp;
   let acme: TestTenant;

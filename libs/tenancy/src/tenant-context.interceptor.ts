@@ -29,7 +29,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<TenantRequest & { user?: unknown }>();
     const tenant = request.tenant;
     if (!tenant) return next.handle();
-    const state = request.user ? this.limiter.consume(`tenant:${tenant.id}`) : this.anonymous(tenant.id, request.ip ?? 'unknown');
+    const state = request.user ? this.limiter.consume(`tenant:${tenant.id}`) : this.anonymous(tenant.id, request.ip ?? 'unknown', request.routeOptions.url?.endsWith('/auth/login') ?? false);
     if (state.limit > 0) {
       const reply = context.switchToHttp().getResponse<FastifyReply>();
       void reply.header('RateLimit-Limit', String(state.limit));
@@ -40,10 +40,14 @@ export class TenantContextInterceptor implements NestInterceptor {
     return from(this.registry.run(tenant, () => lastValue(next.handle())));
   }
 
-  /** The client IP's bucket first, so one noisy IP does not use up the tenant's sign-ins. */
-  private anonymous(tenantId: string, ip: string): RateLimitState {
+  /**
+   * The client IP's bucket first, so one noisy IP does not use up the tenant's sign-ins; sign-in
+   * then also spends the tenant's sign-in bucket. Refreshing holds a session already: per IP
+   * only, so a flood of sign-ins naming the tenant never stops its users' refreshes.
+   */
+  private anonymous(tenantId: string, ip: string, signIn: boolean): RateLimitState {
     const perIp = this.limiter.consume(`anonymous-ip:${ip}`);
-    if (perIp.retryAfter) return perIp;
+    if (perIp.retryAfter || !signIn) return perIp;
     const perTenant = this.limiter.consume(`anonymous-tenant:${tenantId}`);
     return perTenant.retryAfter || perTenant.remaining < perIp.remaining ? perTenant : perIp;
   }

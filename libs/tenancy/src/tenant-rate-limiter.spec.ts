@@ -43,4 +43,15 @@ describe('TenantRateLimiter', () => {
     expect(l.take('victim', t0)).toBe(0);
     expect(l.take('victim', t0)).toBe(0);
   });
+
+  it('makes room among 100,000 buckets by dropping refilled ones, never a live tenant bucket', () => {
+    const limiter = new TenantRateLimiter({ tenantRateLimitRps: 5 } as AppConfig);
+    limiter.consume('tenant:busy', 5_000);
+    for (let i = 0; i < 99_999; i++) limiter.consume(`anonymous-ip:${i}`, 0);
+    for (let i = 0; i < 4; i++) limiter.consume('tenant:busy', 5_000);
+    expect(limiter.consume('tenant:busy', 5_000).retryAfter).toBeGreaterThan(0);
+    limiter.consume('anonymous-ip:newcomer', 5_100);
+    expect(limiter.size).toBe(2);
+    expect(limiter.consume('tenant:busy', 5_100).retryAfter).toBeGreaterThan(0);
+  });
 });

@@ -46,9 +46,10 @@ export class TenantRateLimiter {
     if (rate <= 0) return { retryAfter: 0, limit: 0, remaining: 0, reset: 0 };
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
       bucket = { tokens: rate, updated: now };
-      this.buckets.set(key, bucket);
+      if (this.buckets.size >= MAX_BUCKETS) this.sweepFull(now);
+      // Still full of live buckets (a flood from many addresses): the newcomer is not kept, and no live bucket is dropped.
+      if (this.buckets.size < MAX_BUCKETS) this.buckets.set(key, bucket);
     }
     bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
     bucket.updated = now;
@@ -60,5 +61,15 @@ export class TenantRateLimiter {
       remaining: Math.floor(bucket.tokens),
       reset: Math.ceil((rate - bucket.tokens) / rate),
     };
+  }
+
+  /** Drops buckets that have refilled (a full bucket is the same as none): one second untouched is enough. */
+  private sweepFull(now: number): void {
+    for (const [key, bucket] of this.buckets) if (now - bucket.updated >= 1000) this.buckets.delete(key);
+  }
+
+  /** Buckets held now (for tests). */
+  get size(): number {
+    return this.buckets.size;
   }
 }
