@@ -128,6 +128,30 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
   }
 
   describe('conversion', () => {
+    it('keeps a converted lead final when status changes and assignments race the conversion (5 + 5 + 5 at once, 5 rounds × 2 tenants)', async () => {
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          [acme, globex].map(async (tenant) => {
+            const { manager, staff } = people.get(tenant)!;
+            const lead = (await as(manager.token, tenant).post('/leads', { name: `Contended ${round}` }).expect(201)).body;
+            const call = as(manager.token, tenant);
+            const answers = await Promise.all([
+              ...Array.from({ length: 5 }, () => call.post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' })),
+              ...Array.from({ length: 5 }, () => call.patch(`/leads/${lead.id}`, { status: 'qualified' })),
+              ...Array.from({ length: 5 }, () => call.post(`/leads/${lead.id}/assign`, { ownerId: staff.id })),
+            ]);
+            for (const a of answers) expect([200, 201, 409]).toContain(a.status);
+            const [row] = await t.sql<{ status: string }>('select status from leads where id = $1', [lead.id], tenant.dbName);
+            expect(row.status).toBe('converted');
+            expect(await t.sql('select id from deals where lead_id = $1', [lead.id], tenant.dbName)).toHaveLength(1);
+            // Nothing changed the lead after its conversion committed: the newest change of it is the conversion.
+            const changes = (await entries(tenant, `&entity=lead&entityId=${lead.id}&outcome=success`)).map((e) => e.action);
+            expect(changes[0]).toBe('lead.convert');
+          }),
+        );
+      }
+    }, 180_000);
+
     it('converts a lead once: of 10 conversions at once one gets 201, the others 409 (5 rounds × 2 tenants)', async () => {
       for (let round = 0; round < 5; round++) {
         await Promise.all(

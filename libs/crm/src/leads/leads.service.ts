@@ -47,21 +47,26 @@ export class LeadsService {
     return toLeadView(await findVisible(this.tenancy.em, Lead, principal, id, 'lead'));
   }
 
+  /** Changes the lead under its row lock: a conversion committing meanwhile is seen, and wins (409 here). */
   async update(principal: Principal, id: string, dto: UpdateLeadDto): Promise<LeadView> {
-    const lead = await this.open(this.tenancy.em, principal, id);
-    if (dto.status !== undefined) assertTransition(lead.status, dto.status);
-    this.leads.assign(lead, dto);
-    await this.tenancy.em.flush();
-    return toLeadView(lead);
+    return this.tenancy.em.transactional(async (em) => {
+      const lead = await this.open(em, principal, id, true);
+      if (dto.status !== undefined) assertTransition(lead.status, dto.status);
+      em.getRepository(Lead).assign(lead, dto);
+      await em.flush();
+      return toLeadView(lead);
+    });
   }
 
-  /** Gives the lead to another active user of the tenant (managers and company admins). */
+  /** Gives the lead to another active user of the tenant (managers and company admins), under the lead's row lock. */
   async assign(principal: Principal, id: string, dto: AssignOwnerDto): Promise<LeadView> {
-    const lead = await this.open(this.tenancy.em, principal, id);
-    await assertActiveUser(this.tenancy.em, dto.ownerId);
-    lead.ownerId = dto.ownerId;
-    await this.tenancy.em.flush();
-    return toLeadView(lead);
+    return this.tenancy.em.transactional(async (em) => {
+      const lead = await this.open(em, principal, id, true);
+      await assertActiveUser(em, dto.ownerId);
+      lead.ownerId = dto.ownerId;
+      await em.flush();
+      return toLeadView(lead);
+    });
   }
 
   /**
