@@ -56,6 +56,14 @@ describe('the input gate', () => {
     await t.http().post('/api/v1/auth/login').set('x-tenant-id', a.slug).send({ email: 'x\u0000@gate-a.test', password: 'whatever-passphrase' }).expect(400);
   });
 
+  it('still records a refused platform sign-in whose e-mail holds a NUL character', async () => {
+    const res = await t.http().post('/api/v1/platform/auth/login').set('x-request-id', 'gate-nul-platform').send({ email: 'root@platform.test\u0000', password: 'a-guess-of-a-passphrase' }).expect(400);
+    expect(res.body.errors[0].field).toBe('email');
+    const catalog = t.catalogUrl.split('/').pop()!;
+    const rows = await t.sql<{ actor_id: string; outcome: string }>('select actor_id, outcome from platform_audit_logs where request_id = $1', ['gate-nul-platform'], catalog);
+    expect(rows).toEqual([{ actor_id: 'email:root@platform.test\ufffd', outcome: 'failed' }]);
+  });
+
   it('keeps __proto__ keys out (400), as the framework parser did', async () => {
     await raw('/leads', '{"name": "x", "__proto__": {"admin": true}}').expect(400);
   });

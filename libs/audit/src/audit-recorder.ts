@@ -1,6 +1,5 @@
-import { describeError } from '@app/common';
 import { AuthAudit, type Principal } from '@app/auth';
-import { normalizeEmail } from '@app/common';
+import { describeError, normalizeEmail, storableText } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
@@ -20,7 +19,7 @@ function outcomeOf(status: number, request: AuditedRequest): AuditOutcome {
 function idParam(request: AuditedRequest): string | null {
   const params = (request.params ?? {}) as Record<string, unknown>;
   const id = params.id ?? params.slug;
-  return typeof id === 'string' ? id.slice(0, 100) : null;
+  return typeof id === 'string' ? storableText(id.slice(0, 100)) : null;
 }
 
 /**
@@ -83,8 +82,9 @@ export class AuditRecorder {
   private async platform(request: AuditedRequest, status: number, url: string): Promise<void> {
     const action = auditAction(request.method, url);
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const slug = idParam(request) ?? (typeof body.slug === 'string' ? body.slug.slice(0, 40) : null);
-    const email = typeof body.email === 'string' ? normalizeEmail(body.email.slice(0, 254)) : null;
+    // What a refused request carried is recorded as best it can be: NUL or a lone surrogate must not lose the entry.
+    const slug = idParam(request) ?? (typeof body.slug === 'string' ? storableText(body.slug.slice(0, 40)) : null);
+    const email = typeof body.email === 'string' ? storableText(normalizeEmail(body.email.slice(0, 254))) : null;
     const actor = request.user?.sub ?? (email ? `email:${email}` : null);
     const outcome: AuditOutcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failed';
     const userAgent = request.headers['user-agent'];

@@ -1,4 +1,4 @@
-import { inspectInput, MAX_INPUT_DEPTH, unstorableText } from './input-gate';
+import { inspectInput, MAX_INPUT_DEPTH, storableText, unstorableText } from './input-gate';
 
 function nested(levels: number, leaf: unknown = 'x'): unknown {
   let value = leaf;
@@ -52,5 +52,11 @@ describe('inspectInput', () => {
 
   it('prefixes the root name given for query strings and path parameters', () => {
     expect(inspectInput({ q: 'a\u0000' }, 'query')?.field).toBe('query.q');
+  });
+});
+
+describe('storableText', () => {
+  it('replaces NUL characters and unpaired surrogates with U+FFFD and keeps the rest, emoji included', () => {
+    expect(storableText('a\u0000b\ud800c🙂')).toBe('a\ufffdb\ufffdc🙂');
   });
 });

@@ -14,6 +14,13 @@ export function unstorableText(value: string): string | undefined {
   return undefined;
 }
 
+const UNPAIRED_SURROGATES = new RegExp(UNPAIRED_SURROGATE.source, 'g');
+
+/** The text with what PostgreSQL cannot store replaced by U+FFFD: for recording a refused input (audit), never for data. */
+export function storableText(value: string): string {
+  return value.replaceAll('\u0000', '\ufffd').replace(UNPAIRED_SURROGATES, '\ufffd');
+}
+
 function join(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
   return parent ? `${parent}.${key}` : key;
