@@ -1,52 +1,16 @@
 import { verifyAuditChain } from '@app/audit';
 import { parsePostgresUrl, PgTarget, SecretBox, toPostgresUrl, withClient } from '@app/catalog';
 import { DatabaseAdmin, TenantContext, TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { TestApp, TestTenant } from './support/test-app';
-import { freePort } from './support/wait';
-
-interface OwnServer {
-  url: string;
-  clusterDir: string;
-  /** Everything the server logged so far. */
-  log(): string;
-  stop(): Promise<void>;
-}
+import { OwnServer, startOwnServer } from './support/own-server';
 
 /** A PostgreSQL server of this suite's own (so its list of databases is known), logging every statement. */
-async function startOwnServer(dataDir: string): Promise<OwnServer> {
-  const settings = { log_statement: 'all', log_min_error_statement: 'error' };
-  const child = spawn(process.execPath, [resolve(__dirname, 'support/pg-server.mjs'), dataDir, String(await freePort()), JSON.stringify(settings)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  return new Promise((done, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const ready = /READY (\S+) (\S+)\n/.exec(out);
-      if (!ready) return;
-      done({
-        url: ready[1],
-        clusterDir: ready[2],
-        log: () => log,
-        stop: () =>
-          new Promise<void>((stopped) => {
-            if (child.exitCode !== null) return stopped();
-            child.once('exit', () => stopped());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-    child.once('exit', (code) => fail(new Error(`the PostgreSQL helper exited with ${code}`)));
-  });
-}
+const startLoggingServer = (dataDir: string) => startOwnServer(dataDir, { log_statement: 'all', log_min_error_statement: 'error' });
 
 interface Role {
   tenant: TestTenant;
@@ -78,7 +42,7 @@ describe('tenant database roles (a PostgreSQL server of its own)', () => {
   };
 
   beforeAll(async () => {
-    server = await startOwnServer(dir);
+    server = await startLoggingServer(dir);
     target = parsePostgresUrl(server.url);
     t = await TestApp.start({ DATABASE_URL: toPostgresUrl({ ...target, database: 'tessera_roles' }) });
     const pt = await t.platformToken();
@@ -93,8 +57,8 @@ describe('tenant database roles (a PostgreSQL server of its own)', () => {
 
   afterAll(async () => {
     await t?.stop();
-    await server?.stop();
-    for (const path of [dir, server?.clusterDir, server && `${server.clusterDir}.password`]) if (path) rmSync(path, { recursive: true, force: true });
+    if (server) await server.destroy();
+    else rmSync(dir, { recursive: true, force: true });
   });
 
   it('never lets a clear-text tenant password reach PostgreSQL, even when the role step runs again and again', async () => {

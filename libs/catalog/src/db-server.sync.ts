@@ -43,6 +43,13 @@ export class DbServerSync {
         for db in select datname from pg_database where datname in (current_database(), 'postgres', 'template1', 'template0') loop
           execute format('revoke connect, temporary on database %I from public', db);
         end loop;
+        -- Catalog sessions log failed statements tersely and without their text (MikroORM inlines
+        -- values: a failed insert of a platform user would leave its hash in the server log).
+        begin
+          execute format('alter database %I set log_min_error_statement = %L', current_database(), 'panic');
+          execute format('alter database %I set log_error_verbosity = %L', current_database(), 'terse');
+        exception when insufficient_privilege then null; -- not a superuser: the operator sets these
+        end;
       end
     $$`);
   }

@@ -1,12 +1,19 @@
 import { PgTarget, quoteIdent } from '@app/catalog';
-import { boundedShutdownStep } from '@app/common';
+import { boundedShutdownStep, describeError } from '@app/common';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseServers } from './database-servers';
 import { scramSha256Verifier } from './scram-verifier';
+import { templateDbName } from './tenant-slug';
 import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
+/** Server settings that keep a session's failed statements (and their values) out of PostgreSQL's log. */
+const QUIET_LOG_SETTINGS = ["log_min_error_statement = 'panic'", "log_error_verbosity = 'terse'"];
+
+async function isSuperuser(c: PoolClient): Promise<boolean> {
+  return (await c.query<{ ok: boolean }>('select rolsuper as ok from pg_roles where rolname = current_user')).rows[0]?.ok === true;
+}
 
 function ident(name: string): string {
   if (!IDENT.test(name)) throw new Error(`refusing an unexpected identifier: ${name}`);
@@ -84,6 +91,7 @@ export class DatabaseAdmin implements OnApplicationShutdown {
         const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
         if (!exists) await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
         await c.query(`ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`);
+        if (await isSuperuser(c)) for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(role)} SET ${setting}`);
         await c.query('COMMIT');
       } catch (error) {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -140,12 +148,46 @@ export class DatabaseAdmin implements OnApplicationShutdown {
     await this.withServer(server, async (c) => {
       const wanted = ['postgres', 'template1', 'template0', ...extra];
       const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [wanted]);
-      const superuser = (await c.query<{ ok: boolean }>('select rolsuper as ok from pg_roles where rolname = current_user')).rows[0]?.ok === true;
+      const superuser = await isSuperuser(c);
       for (const { datname } of rows) {
         if (!superuser) await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(datname)} TO CURRENT_USER`).catch(() => undefined);
         await c.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${ident(datname)} FROM PUBLIC`);
       }
     });
+  }
+
+  /**
+   * Every login role named `prefix…` (the tenant roles) logs its failed statements tersely and
+   * without their text: MikroORM inlines values into its SQL, and PostgreSQL's own log would
+   * otherwise keep a failed insert's e-mails and password hashes (STATEMENT and DETAIL lines).
+   * Needs a superuser admin (the settings are superuser-only); returns false when it is not one.
+   */
+  async quietTenantRoleLogs(server: string, prefix: string): Promise<boolean> {
+    if (!/^[a-z][a-z0-9_]{0,22}$/.test(prefix)) throw new Error('not a tenant prefix');
+    return this.withServer(server, async (c) => {
+      if (!(await isSuperuser(c))) return false;
+      const { rows } = await c.query<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1) and rolcanlogin and not rolsuper', [prefix]);
+      for (const { rolname } of rows) for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(rolname)} SET ${setting}`);
+      return true;
+    });
+  }
+
+  /**
+   * At start-up, on every configured server: the shared databases (and the tenant template) closed
+   * to PUBLIC, and the tenant roles' logs quieted — servers whose tenants were all onboarded by an
+   * older release get both too. Returns one line per server it could not reach or fix.
+   */
+  async secureServers(prefix: string): Promise<string[]> {
+    const problems: string[] = [];
+    for (const server of this.servers.names()) {
+      try {
+        await this.restrictSharedDatabases(server, [templateDbName(prefix)]);
+        if (!(await this.quietTenantRoleLogs(server, prefix))) problems.push(`${server}: the admin is not a superuser; set log_min_error_statement=panic and log_error_verbosity=terse for tenant roles`);
+      } catch (error) {
+        problems.push(`${server}: ${describeError(error)}`);
+      }
+    }
+    return problems;
   }
 
   /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only, append-only tables append-only. */
