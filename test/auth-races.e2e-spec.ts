@@ -183,6 +183,30 @@ describe('refresh-token reuse under concurrency (two tenants, and the platform)'
     await t.as(acme.token, acme.slug).get('/auth/me').expect(200);
   });
 
+  it('leaves no live refresh token when a password change races 10 refreshes of the user (5 rounds, both tenants)', async () => {
+    for (let r = 0; r < 5; r++) {
+      await Promise.all(
+        [acme, globex].map(async (tenant) => {
+          const email = `racer-${r}@${tenant.slug}.test`;
+          const id = (await t.as(tenant.token, tenant.slug).post('/users', { email, name: `racer ${r}`, password: 'racer-first-passphrase', role: 'staff' }).expect(201)).body.id;
+          // Ten sign-ins (one after another: concurrent ones beyond the throttle would be 429), each refreshed while an admin changes the password.
+          const pairs: { refreshToken: string }[] = [];
+          for (let i = 0; i < 10; i++) {
+            pairs.push((await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email, password: 'racer-first-passphrase' }).expect(200)).body);
+          }
+          const [change, ...refreshes] = await Promise.all([
+            t.as(tenant.token, tenant.slug).patch(`/users/${id}`, { password: 'racer-second-passphrase' }),
+            ...pairs.map((p) => refresh(p.refreshToken)),
+          ]);
+          expect(change.status).toBe(200);
+          for (const won of refreshes.filter((a) => a.status === 200)) await refresh(won.body.refreshToken).expect(401);
+          const live = await t.sql('select id from refresh_tokens where subject_id = $1 and revoked_at is null', [id], tenant.dbName);
+          expect(live).toEqual([]);
+        }),
+      );
+    }
+  });
+
   it('revokes the winner\'s new token too when the winner is slow between spending and issuing (3 at once, 3 rounds)', async () => {
     for (let r = 0; r < ROUNDS; r++) {
       const pair = (await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email: acme.admin.email, password: acme.admin.password }).expect(200)).body;

@@ -110,8 +110,21 @@ export class RefreshTokens {
     });
   }
 
+  /**
+   * Revokes every sign-in of a subject, in line with rotations running at this moment: each live
+   * family's lock is taken first (in one order), so a rotation either commits before and its new
+   * token is revoked here, or runs after and finds its token revoked. Joins the caller's
+   * transaction when there is one (the locks are then held until it commits).
+   */
   async revokeSubject(em: EntityManager, table: RefreshTable, subjectId: string): Promise<void> {
-    await em.getConnection().execute(`update ${table} set revoked_at = now() where subject_id = ? and revoked_at is null`, [subjectId]);
+    await em.transactional(async (tx) => {
+      const families: { family_id: string }[] = await tx.execute(
+        `select distinct family_id from ${table} where subject_id = ? and revoked_at is null order by family_id`,
+        [subjectId],
+      );
+      for (const { family_id } of families) await this.lockFamily(tx, table, family_id);
+      await tx.execute(`update ${table} set revoked_at = now() where subject_id = ? and revoked_at is null`, [subjectId]);
+    });
   }
 
   /** One family at a time (transaction-scoped, so it works behind PgBouncer in transaction mode). */

@@ -101,6 +101,8 @@ export class UsersService {
             throw new ConflictException('This is the last active company admin of the tenant.', 'last-company-admin');
           }
           await em.flush();
+          // Sessions end in the change's own transaction: a committed role, password or activity change never leaves a live refresh token.
+          if (endsSessions) await this.refreshTokens.revokeSubject(em, 'refresh_tokens', user.id);
           return { user, endsSessions };
         },
         { clear: true },
@@ -111,9 +113,9 @@ export class UsersService {
     }
   }
 
+  /** After the commit: every instance stops accepting the user's access tokens at once. */
   private async endSessions(user: User): Promise<void> {
     await this.sessions.userChanged(this.tenancy.tenant.id, user);
-    await this.refreshTokens.revokeSubject(this.tenancy.em, 'refresh_tokens', user.id);
   }
 
   private async flushUnique(): Promise<void> {
