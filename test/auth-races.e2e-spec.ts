@@ -1,4 +1,3 @@
-import { parsePostgresUrl, withClient } from '@app/catalog';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Response } from 'supertest';
@@ -208,27 +207,28 @@ describe('refresh-token reuse under concurrency (two tenants, and the platform)'
   });
 
   it('revokes the winner\'s new token too when the winner is slow between spending and issuing (3 at once, 3 rounds)', async () => {
-    for (let r = 0; r < ROUNDS; r++) {
-      const pair = (await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email: acme.admin.email, password: acme.admin.password }).expect(200)).body;
-      // Reading the user stalls for 700 ms: whoever spends first is held up before it can issue.
-      let locked!: () => void;
-      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-      const holder = withClient({ ...parsePostgresUrl(t.adminUrl), database: acme.dbName }, async (c) => {
-        await c.query('begin');
-        await c.query('lock table users in access exclusive mode');
-        locked();
-        await sleep(700);
-        await c.query('commit');
-      });
-      await lockTaken;
-      const answers = await Promise.all(Array.from({ length: 3 }, () => refresh(pair.refreshToken)));
-      await holder;
-      expect(count(answers, 200)).toBeLessThanOrEqual(1);
-      for (const won of answers.filter((a) => a.status === 200)) await refresh(won.body.refreshToken).expect(401);
-      const rows = await familyRows('refresh_tokens', pair.refreshToken, acme.dbName);
-      expect(rows.every((row) => row.revoked_at !== null)).toBe(true);
+    // As superuser: writing the next token stalls 700 ms, so whoever spends first is held between spending and issuing.
+    const stall = (sql: string) => t.sql(sql, [], acme.dbName);
+    await stall(`create function stall_refresh_insert() returns trigger language plpgsql as $$ begin perform pg_sleep(0.7); return new; end $$`);
+    await stall(`create trigger stall_refresh_insert before insert on refresh_tokens for each row when (new.used_at is null and pg_trigger_depth() = 0) execute function stall_refresh_insert()`);
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        const pair = (await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email: acme.admin.email, password: acme.admin.password }).expect(200)).body;
+        const answers = await Promise.all(Array.from({ length: 3 }, () => refresh(pair.refreshToken)));
+        expect(count(answers, 200)).toBe(1);
+        expect(count(answers, 401)).toBe(2);
+        const won = answers.find((a) => a.status === 200)!;
+        await refresh(won.body.refreshToken).expect(401);
+        await t.as(won.body.accessToken, acme.slug).get('/auth/me').expect(401);
+        const rows = await familyRows('refresh_tokens', pair.refreshToken, acme.dbName);
+        expect(rows).toHaveLength(2);
+        expect(rows.every((row) => row.revoked_at !== null)).toBe(true);
+      }
+    } finally {
+      await stall('drop trigger stall_refresh_insert on refresh_tokens');
+      await stall('drop function stall_refresh_insert()');
     }
-  });
+  }, 60_000);
 
   it('revokes the whole platform family when one platform refresh token is sent 10 times at once (5 rounds)', async () => {
     const catalog = t.catalogUrl.split('/').pop()!;
