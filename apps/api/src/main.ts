@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
-import { boundedShutdownStep, createLogger, describeError, onShutdownSignal, PinoNestLogger, runMain } from '@app/common';
+import { closeOnShutdownSignal, createLogger, describeError, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { TenantFleet, TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
@@ -25,14 +25,10 @@ runMain('tessera', async () => {
       .catch((error: Error) => logger.error(`migrating tenants behind failed: ${describeError(error)}`));
   }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
-  const timeoutMs = config.shutdownTimeoutMs;
-  onShutdownSignal(
-    async (signal) => {
-      logger.log(`${signal}: shutting down`);
-      // Each step is bounded (and logged when given up on); the embedded server keeps the last second.
-      await boundedShutdownStep('the API (in-flight requests, shutdown hooks)', () => app.close(), Math.max(timeoutMs / 2, timeoutMs - 1500));
-      if (catalog.embedded) await boundedShutdownStep('embedded PostgreSQL', () => catalog.embedded!.stop(), timeoutMs);
-    },
-    { timeoutMs, log: (line) => logger.warn(line) },
-  );
+  closeOnShutdownSignal('the API (in-flight requests, shutdown hooks)', () => app.close(), {
+    timeoutMs: config.shutdownTimeoutMs,
+    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
+    announce: (line) => logger.log(line),
+    log: (line) => logger.warn(line),
+  });
 });

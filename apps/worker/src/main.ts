@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
-import { boundedShutdownStep, onShutdownSignal, runMain } from '@app/common';
+import { closeOnShutdownSignal, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { TenantOnboarding } from '@app/tenancy';
 import { Logger } from '@nestjs/common';
@@ -21,13 +21,10 @@ runMain('tessera-worker', async () => {
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
   logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);
-  const timeoutMs = config.shutdownTimeoutMs;
-  onShutdownSignal(
-    async (signal) => {
-      logger.log(`${signal}: shutting down`);
-      await boundedShutdownStep('the worker (running jobs, shutdown hooks)', () => app.close(), Math.max(timeoutMs / 2, timeoutMs - 1500));
-      if (catalog.embedded) await boundedShutdownStep('embedded PostgreSQL', () => catalog.embedded!.stop(), timeoutMs);
-    },
-    { timeoutMs, log: (line) => logger.warn(line) },
-  );
+  closeOnShutdownSignal('the worker (running jobs, shutdown hooks)', () => app.close(), {
+    timeoutMs: config.shutdownTimeoutMs,
+    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
+    announce: (line) => logger.log(line),
+    log: (line) => logger.warn(line),
+  });
 });

@@ -1,5 +1,5 @@
 import { describeError } from './describe-error';
-import { pendingShutdownSteps, shutdownStepsGivenUp, startShutdownClock } from './shutdown';
+import { boundedShutdownStep, pendingShutdownSteps, shutdownStepsGivenUp, startShutdownClock } from './shutdown';
 
 // Config errors are ours and safe as they are; anything else is described without values (no SQL parameters).
 const firstLine = (error: unknown) => (error instanceof Error && error.name === 'ConfigError' ? error.message : describeError(error)).split('\n')[0];
@@ -56,4 +56,22 @@ export function onShutdownSignal(stop: (signal: string) => Promise<void>, option
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
+}
+
+/**
+ * The shutdown of a process entry point: on SIGTERM/SIGINT, `what` (the Nest application) closes
+ * first, leaving the last 1.5 s of `timeoutMs` to `after` (the embedded PostgreSQL, when there is
+ * one); each step is bounded and named in the log when given up on.
+ */
+export function closeOnShutdownSignal(
+  what: string,
+  close: () => Promise<unknown>,
+  options: ShutdownOptions & { after?: { name: string; stop: () => Promise<unknown> }; announce: (line: string) => void },
+): void {
+  const { timeoutMs, after } = options;
+  onShutdownSignal(async (signal) => {
+    options.announce(`${signal}: shutting down`);
+    await boundedShutdownStep(what, close, Math.max(timeoutMs / 2, timeoutMs - 1500));
+    if (after) await boundedShutdownStep(after.name, after.stop, timeoutMs);
+  }, options);
 }
