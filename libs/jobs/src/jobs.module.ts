@@ -2,9 +2,11 @@ import { boundedShutdownStep } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BullModule, getQueueToken } from '@nestjs/bull';
 import { DynamicModule, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { Queue } from 'bull';
 import { BullJobQueue } from './bull-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
+import { JobProcessors } from './job-processor';
 import { JobQueue, QUEUE_NAMES, QueueName } from './job-queue';
 
 class JobQueueCloser implements OnApplicationShutdown {
@@ -33,8 +35,9 @@ export class JobsModule {
       return {
         module: JobsModule,
         global: true,
-        providers: [{ provide: JobQueue, useFactory: () => new InProcessJobQueue() }, closer(config)],
-        exports: [JobQueue],
+        imports: [DiscoveryModule],
+        providers: [{ provide: JobQueue, useFactory: () => new InProcessJobQueue() }, closer(config), JobProcessors],
+        exports: [JobQueue, JobProcessors],
       };
     }
     const provider: Provider = {
@@ -46,6 +49,7 @@ export class JobsModule {
       module: JobsModule,
       global: true,
       imports: [
+        DiscoveryModule,
         BullModule.forRoot({
           url: config.redisUrl,
           prefix: `tessera:${config.tenantDbPrefix}`,
@@ -54,8 +58,8 @@ export class JobsModule {
         }),
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
-      providers: [provider, closer(config)],
-      exports: [JobQueue],
+      providers: [provider, closer(config), JobProcessors],
+      exports: [JobQueue, JobProcessors],
     };
   }
 }
