@@ -10,10 +10,11 @@ const LAYERS = {
   catalog: ['config', 'common'],
   jobs: ['config', 'common'],
   tenancy: ['config', 'common', 'catalog', 'jobs'],
+  fleet: ['config', 'common', 'catalog', 'jobs', 'tenancy'],
   auth: ['config', 'common', 'catalog', 'tenancy'],
   audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
   crm: ['config', 'common', 'tenancy', 'auth', 'audit'],
-  platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'auth'],
+  platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'fleet', 'auth'],
 };
 const ALL_LIBS = Object.keys(LAYERS);
 
@@ -47,6 +48,7 @@ export default tseslint.config(
               message: `libs/${lib} may depend only on: ${allowed.join(', ') || 'no other lib'} (dependencies point one way).`,
             },
             { group: ['../../*/src', '../../*/src/*'], message: 'Never reach into another lib by a relative path.' },
+            { group: [`@app/${lib}`], message: `Inside libs/${lib}, import its own files by a relative path (its index.ts imports them: a cycle).` },
           ],
         },
       ],

@@ -1,5 +1,5 @@
 /** Two tiers: unit specs beside the code, end-to-end suites under test/ against real PostgreSQL. */
-const moduleNameMapper = { '^@app/(config|common|catalog|jobs|tenancy|auth|audit|crm|platform)$': '<rootDir>/libs/$1/src' };
+const moduleNameMapper = { '^@app/(config|common|catalog|jobs|tenancy|fleet|auth|audit|crm|platform)$': '<rootDir>/libs/$1/src' };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] };
 
 module.exports = {

@@ -1,6 +1,8 @@
 import { verifyAuditChain } from '@app/audit';
 import { parsePostgresUrl, PgTarget, SecretBox, toPostgresUrl, withClient } from '@app/catalog';
-import { DatabaseAdmin, TenantContext, TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
+// eslint-disable-next-line no-restricted-imports -- the test drives the admin directly; DatabaseAdmin never leaves fleet's public door
+import { DatabaseAdmin } from '../libs/fleet/src/database-admin';
+import { TenantContext, TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

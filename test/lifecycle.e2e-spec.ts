@@ -1,5 +1,6 @@
 import { JobQueue } from '@app/jobs';
-import { TenantCache, TenantFleet, TenantLifecycle } from '@app/tenancy';
+import { TenantFleet, TenantLifecycle } from '@app/fleet';
+import { TenantCache } from '@app/tenancy';
 import { spawn, ChildProcess, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 import { openCatalogDatabase } from '@app/catalog';
 import { ConfigError } from '@app/config';
 import { PasswordHasher } from '@app/auth';
-import { TenantOnboarding } from '@app/tenancy';
+import { TenantOnboarding } from '@app/fleet';
 import { TestApp } from './support/test-app';
 
 describe('onboarding recovers what a stopped process left, and start-up fails clearly', () => {

@@ -5,7 +5,8 @@ import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProble
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
-import { DatabaseAdmin, TenantContextInterceptor } from '@app/tenancy';
+import { ServerLockdown } from '@app/fleet';
+import { TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
@@ -118,7 +119,7 @@ export async function prepareCatalog(app: NestFastifyApplication, config: AppCon
   await app.get(DbServerSync).sync();
   await app.get(PlatformAuthService).bootstrapAdmin();
   // A server that is down is reported and skipped (connect timeout 5 s), not a failed start.
-  for (const line of await app.get(DatabaseAdmin).secureServers(config.tenantDbPrefix)) log(`securing database server ${line}`);
+  for (const line of await app.get(ServerLockdown).secureAll(config.tenantDbPrefix)) log(`securing database server ${line}`);
 }
 
 /** Every operation may answer problem+json: documented once here rather than on each route. */

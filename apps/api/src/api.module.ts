@@ -2,11 +2,13 @@ import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
-import { CRM_TENANT_SCHEMA, CrmModule } from '@app/crm';
+import { CrmModule } from '@app/crm';
+import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
 import { HealthModule, MetricsModule, PlatformTenantsModule } from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
+import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
 
 @Module({})
 export class ApiModule {
@@ -17,7 +19,8 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         CatalogModule.forRoot(catalogUrl),
         JobsModule.forRoot(config),
-        TenancyModule.forRoot(CRM_TENANT_SCHEMA),
+        TenancyModule.forRoot(TENANT_DATABASE_SCHEMA),
+        FleetModule,
         AuthModule,
         AuditModule,
         CrmModule,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, createLogger, describeError, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { TenantFleet, TenantOnboarding } from '@app/tenancy';
+import { TenantFleet, TenantOnboarding } from '@app/fleet';
 import { Logger } from '@nestjs/common';
 import { createApiApp, prepareCatalog } from './api.app';
 

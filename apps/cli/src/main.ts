@@ -4,7 +4,8 @@ import { DbServerSync, migrateCatalog, openCatalogDatabase } from '@app/catalog'
 import { AppException, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
 import { CreateTenantDto, PlatformTenantsService } from '@app/platform';
-import { isTenantSlug, MigrationResult, TenantDirectory, TenantFleet, TenantLifecycle, TenantOnboarding } from '@app/tenancy';
+import { MigrationResult, TenantFleet, TenantLifecycle, TenantOnboarding } from '@app/fleet';
+import { isTenantSlug, TenantDirectory } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

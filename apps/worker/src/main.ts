@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { TenantOnboarding } from '@app/tenancy';
+import { TenantOnboarding } from '@app/fleet';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module';

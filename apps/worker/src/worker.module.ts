@@ -1,18 +1,23 @@
 import { AuditAnchorsModule } from '@app/audit';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
-import { CRM_TENANT_SCHEMA } from '@app/crm';
+import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
+import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
 
-/** The job process: the same tenancy machinery as the API, without HTTP. */
+/**
+ * The job process: the same tenancy machinery as the API, without HTTP. It runs the queues of
+ * FleetModule (provisioning.processor.ts, migrations.processor.ts, offboarding.processor.ts;
+ * started by JobProcessors, which logs them) and the audit anchoring timer.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(CRM_TENANT_SCHEMA), AuditAnchorsModule],
+      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(TENANT_DATABASE_SCHEMA), FleetModule, AuditAnchorsModule],
     };
   }
 }

@@ -18,12 +18,15 @@ import { PlatformAuthController } from './platform-auth.controller';
 import { PlatformAuthService } from './platform-auth.service';
 import { RefreshTokens } from './refresh-tokens';
 import { TokenService } from './token.service';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
 import { TokenVerifier } from './token-verifier';
 import { VerifiedTokens } from './verified-tokens';
 
+/** Sign-in, tokens and refresh families, API keys, the access guard, and tenant user administration. */
 @Module({
   imports: [PassportModule, JwtModule.register({})],
-  controllers: [AuthController, PlatformAuthController, JwksController, ApiKeysController],
+  controllers: [AuthController, PlatformAuthController, JwksController, ApiKeysController, UsersController],
   providers: [
     KeyStore,
     TokenService,
@@ -35,6 +38,7 @@ import { VerifiedTokens } from './verified-tokens';
     AuthAudit,
     LiveSessions,
     ApiKeysService,
+    UsersService,
     JwtStrategy,
     AuthService,
     PlatformAuthService,

@@ -1,4 +1,4 @@
-export * from './crm.module';
-export * from './leads/lead.entity';
-export * from './tenant-schema';
-export * from './deals/deal.entity';
+export { CrmModule } from './crm.module';
+export { Deal } from './deals/deal.entity';
+export { Lead } from './leads/lead.entity';
+export { CRM_TENANT_MIGRATIONS } from './migrations';

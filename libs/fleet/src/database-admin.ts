@@ -1,11 +1,10 @@
 import { PgTarget, quoteIdent } from '@app/catalog';
-import { boundedShutdownStep, describeError } from '@app/common';
+import { boundedShutdownStep } from '@app/common';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ServerCapacity, TENANT_SCHEMA, TenantSchema } from '@app/tenancy';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseServers } from './database-servers';
 import { scramSha256Verifier } from './scram-verifier';
-import { templateDbName } from './tenant-slug';
-import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
 /** Server settings that keep a session's failed statements (and their values) out of PostgreSQL's log. */
@@ -26,7 +25,7 @@ function literal(value: string): string {
 
 /** DDL on database servers with their admin credentials: roles, databases, privileges. */
 @Injectable()
-export class DatabaseAdmin implements OnApplicationShutdown {
+export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
 
   constructor(
@@ -62,6 +61,11 @@ export class DatabaseAdmin implements OnApplicationShutdown {
       client.release();
       await pool.end();
     }
+  }
+
+  /** The server's max_connections (the tenant pool budget is derived from it). */
+  async maxConnections(server: string): Promise<number> {
+    return this.withServer(server, async (c) => Number((await c.query<{ max_connections: string }>('show max_connections')).rows[0].max_connections));
   }
 
   adminTarget(server: string, database: string): PgTarget {
@@ -170,24 +174,6 @@ export class DatabaseAdmin implements OnApplicationShutdown {
       for (const { rolname } of rows) for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(rolname)} SET ${setting}`);
       return true;
     });
-  }
-
-  /**
-   * At start-up, on every configured server: the shared databases (and the tenant template) closed
-   * to PUBLIC, and the tenant roles' logs quieted — servers whose tenants were all onboarded by an
-   * older release get both too. Returns one line per server it could not reach or fix.
-   */
-  async secureServers(prefix: string): Promise<string[]> {
-    const problems: string[] = [];
-    for (const server of this.servers.names()) {
-      try {
-        await this.restrictSharedDatabases(server, [templateDbName(prefix)]);
-        if (!(await this.quietTenantRoleLogs(server, prefix))) problems.push(`${server}: the admin is not a superuser; set log_min_error_statement=panic and log_error_verbosity=terse for tenant roles`);
-      } catch (error) {
-        problems.push(`${server}: ${describeError(error)}`);
-      }
-    }
-    return problems;
   }
 
   /** Runtime privileges of the tenant role: data only, no DDL, the migration table read-only, append-only tables append-only. */

@@ -2,7 +2,7 @@ import { CATALOG_URL, parsePostgresUrl, PgTarget } from '@app/catalog';
 import { APP_CONFIG, AppConfig, ResolvedDbServer } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 
-/** Addresses and admin credentials of the database servers in tenants.config.json. */
+/** The database servers of tenants.config.json with their admin credentials (never exported from fleet). */
 @Injectable()
 export class DatabaseServers {
   private readonly catalog: PgTarget;
@@ -21,12 +21,6 @@ export class DatabaseServers {
     const server = this.servers.get(name);
     if (!server) throw new Error(`database server "${name}" is not in tenants.config.json`);
     return server;
-  }
-
-  address(name: string): { host: string; port: number } {
-    const server = this.get(name);
-    if (server.useCatalogServer) return { host: this.catalog.host, port: this.catalog.port };
-    return { host: server.host!, port: server.port! };
   }
 
   /** Admin connection to one database of a server (DDL, migrations, seeding). */

@@ -1,8 +1,8 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { templateDbName } from '@app/tenancy';
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseAdmin } from './database-admin';
 import { TenantMigrator } from './tenant-migrator';
-import { templateDbName } from './tenant-slug';
 
 const TEMPLATE_LOCK = 7_312_002;
 

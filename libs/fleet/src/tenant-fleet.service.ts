@@ -1,11 +1,10 @@
 import { Tenant } from '@app/catalog';
 import { describeError, NotFoundException } from '@app/common';
-import { APP_CONFIG, AppConfig } from '@app/config';
-import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
+import { JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
+import { CatalogEvents } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { TenantMigrator } from './tenant-migrator';
 
@@ -19,7 +18,7 @@ export interface MigrationResult {
   error?: string;
 }
 
-interface MigrationJob {
+export interface MigrationJob {
   /** Most tenants of one database server migrated at once by this process. */
   perServer: number;
 }
@@ -49,21 +48,16 @@ class Semaphore {
  * resumes: tenants already at the latest version are done in a moment.
  */
 @Injectable()
-export class TenantFleet implements OnModuleInit {
+export class TenantFleet {
   private readonly perServer = new Map<string, Semaphore>();
 
   constructor(
     private readonly orm: MikroORM,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly migrator: TenantMigrator,
     private readonly admin: DatabaseAdmin,
     private readonly events: CatalogEvents,
     private readonly jobs: JobQueue,
   ) {}
-
-  onModuleInit(): void {
-    if (this.config.workers) this.jobs.handle<MigrationJob>('migrations', 32, (job, context) => this.run(job, context));
-  }
 
   async migrateOne(slug: string): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug }, { populate: ['dbServer'] });
@@ -92,7 +86,8 @@ export class TenantFleet implements OnModuleInit {
     return results;
   }
 
-  private async run(job: JobEnvelope<MigrationJob>, _context: JobContext): Promise<MigrationResult> {
+  /** One tenant's migration job (MigrationsProcessor), under the per-server limit the run asked for. */
+  async runJob(job: JobEnvelope<MigrationJob>): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
     if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
     const server = tenant.dbServer.name;

@@ -2,14 +2,14 @@ import { Tenant } from '@app/catalog';
 import { ConflictException, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
+import { CatalogEvents } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { TenantOnboarding } from './tenant-onboarding.service';
 
@@ -17,7 +17,7 @@ const run = promisify(execFile);
 
 /** Suspend, resume, retry a failed onboarding, offboard (verified backup, then drop). */
 @Injectable()
-export class TenantLifecycle implements OnModuleInit {
+export class TenantLifecycle {
   private readonly logger = new Logger(TenantLifecycle.name);
 
   constructor(
@@ -28,10 +28,6 @@ export class TenantLifecycle implements OnModuleInit {
     private readonly onboarding: TenantOnboarding,
     private readonly jobs: JobQueue,
   ) {}
-
-  onModuleInit(): void {
-    if (this.config.workers) this.jobs.handle<Record<string, unknown>>('offboarding', 2, (job, context) => this.offboardJob(job, context));
-  }
 
   async suspend(slug: string): Promise<Tenant> {
     return this.change(slug, ['active', 'suspended'], (t) => Object.assign(t, { status: 'suspended', suspendedAt: t.suspendedAt ?? new Date() }), 'suspended');
@@ -71,7 +67,8 @@ export class TenantLifecycle implements OnModuleInit {
     return this.jobs.wait('offboarding', `offboard:${tenantId}`);
   }
 
-  private async offboardJob(job: JobEnvelope, context: JobContext): Promise<string> {
+  /** One offboarding job (OffboardingProcessor): a verified backup, then the database and role dropped. */
+  async completeOffboarding(job: JobEnvelope, context: JobContext): Promise<string> {
     const em = this.orm.em.fork();
     const tenant = await em.findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
     if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);

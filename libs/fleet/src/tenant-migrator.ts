@@ -1,10 +1,8 @@
+import { CompanyAdminSeed, latestMigration, TENANT_SCHEMA, TenantOrmFactory, TenantSchema } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { DatabaseAdmin } from './database-admin';
-import { TenantOrmFactory } from './tenant-orm.factory';
-import { CompanyAdminSeed, TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 import { Inject } from '@nestjs/common';
-import { latestMigration } from './tenant-resolver';
 
 /** Applies the tenant schema's migrations to one database with the server's admin credentials. */
 @Injectable()

@@ -3,13 +3,11 @@ import { boundedShutdownStep, ConflictException, describeError, NotFoundExceptio
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { JobQueue } from '@app/jobs';
+import { CatalogEvents, CompanyAdminSeed, tenantDbName } from '@app/tenancy';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CatalogEvents } from './catalog-events';
 import { DatabaseAdmin } from './database-admin';
 import { Placement } from './placement';
-import { CompanyAdminSeed } from './tenant-schema';
-import { tenantDbName } from './tenant-slug';
 
 export interface NewTenant {
   slug: string;

@@ -1,10 +1,9 @@
 import { describeError } from '@app/common';
 import { CATALOG_URL, parsePostgresUrl, ProvisioningStep, SecretBox, Tenant, withClient } from '@app/catalog';
-import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
+import { CatalogEvents } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { CatalogEvents } from './catalog-events';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DatabaseAdmin } from './database-admin';
 import { TemplateDatabases } from './template-databases';
 import { TenantMigrator } from './tenant-migrator';
@@ -19,14 +18,13 @@ export type ProvisionOutcome = 'active' | 'failed' | 'retrying' | 'skipped';
  * next worker, which finishes the same steps — nothing orphaned.
  */
 @Injectable()
-export class TenantProvisioner implements OnModuleInit {
+export class TenantProvisioner {
   private readonly logger = new Logger(TenantProvisioner.name);
   private readonly activated: ((seconds: number) => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
     @Inject(CATALOG_URL) private readonly catalogUrl: string,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretBox,
     private readonly admin: DatabaseAdmin,
     private readonly templates: TemplateDatabases,
@@ -40,11 +38,7 @@ export class TenantProvisioner implements OnModuleInit {
     this.activated.push(listener);
   }
 
-  onModuleInit(): void {
-    if (this.config.workers) this.jobs.handle<Record<string, unknown>>('provisioning', 4, (job, context) => this.run(job, context));
-  }
-
-  /** The job: fails closed unless the payload names a tenant of the catalog, by slug and id. */
+  /** One provisioning job (ProvisioningProcessor): fails closed unless the payload names a tenant of the catalog, by slug and id. */
   async run(job: JobEnvelope, context: JobContext): Promise<ProvisionOutcome> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant });
     if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);

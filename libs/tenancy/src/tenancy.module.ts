@@ -1,43 +1,34 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
-import { DatabaseAdmin } from './database-admin';
-import { DatabaseServers } from './database-servers';
-import { Placement } from './placement';
-import { TemplateDatabases } from './template-databases';
+import { ServerAddresses } from './server-addresses';
 import { TenantCache } from './tenant-cache';
 import { TenantContext } from './tenant-context';
 import { TenantContextInterceptor } from './tenant-context.interceptor';
 import { TenantDirectory } from './tenant-directory.service';
-import { TenantFleet } from './tenant-fleet.service';
-import { TenantLifecycle } from './tenant-lifecycle.service';
-import { TenantMigrator } from './tenant-migrator';
-import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantOrmFactory } from './tenant-orm.factory';
 import { TenantOrmRegistry } from './tenant-orm.registry';
-import { TenantProvisioner } from './tenant-provisioner';
 import { TenantRateLimiter } from './tenant-rate-limiter';
 import { TenantResolver } from './tenant-resolver';
 import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 
+/** What other libs use (fleet builds tenant databases with the ORM factory and the schema). */
 const exported = [
+  TENANT_SCHEMA,
+  TenantOrmFactory,
   CatalogEvents,
   TenantCache,
-  TenantLifecycle,
   TenantContext,
   TenantContextInterceptor,
-  TenantRateLimiter,
   TenantDirectory,
   TenantResolver,
   TenantOrmRegistry,
-  TenantOnboarding,
-  TenantProvisioner,
-  TenantMigrator,
-  TenantFleet,
-  DatabaseAdmin,
-  DatabaseServers,
 ];
 
-/** Tenant resolution, the per-tenant ORM registry, the tenant EntityManager, provisioning. */
+/**
+ * The tenant runtime: resolve a request's tenant, the per-tenant ORM registry inside the
+ * connection budget, the tenant EntityManager (TenantContext), tenant caches, rate limits.
+ * The servers' capacity (ServerCapacity) comes from `fleet`, which holds the admin credentials.
+ */
 @Module({})
 export class TenancyModule {
   static forRoot(schema: TenantSchema): DynamicModule {
@@ -47,9 +38,15 @@ export class TenancyModule {
       providers: [
         { provide: TENANT_SCHEMA, useValue: schema },
         { provide: TenantOrmFactory, inject: [TENANT_SCHEMA], useFactory: (s: TenantSchema) => new TenantOrmFactory(s) },
-        TemplateDatabases,
-        Placement,
-        ...exported,
+        ServerAddresses,
+        TenantRateLimiter,
+        CatalogEvents,
+        TenantCache,
+        TenantContext,
+        TenantContextInterceptor,
+        TenantDirectory,
+        TenantResolver,
+        TenantOrmRegistry,
       ],
       exports: exported,
     };

@@ -5,10 +5,9 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
-import { DatabaseAdmin } from './database-admin';
-import { DatabaseServers } from './database-servers';
 import { Lease, PoolBusyError, PoolRegistry, PoolRegistryStats } from './pool-registry';
 import { ResolvedTenant } from './resolved-tenant';
+import { ServerAddresses, ServerCapacity } from './server-addresses';
 import { TenancyErrors } from './tenancy.exception';
 import { TenantContext } from './tenant-context';
 import { TenantOrmFactory } from './tenant-orm.factory';
@@ -46,8 +45,8 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly factory: TenantOrmFactory,
-    private readonly addresses: DatabaseServers,
-    private readonly admin: DatabaseAdmin,
+    private readonly addresses: ServerAddresses,
+    private readonly capacity: ServerCapacity,
     private readonly secrets: SecretBox,
     private readonly context: TenantContext,
     events: CatalogEvents,
@@ -132,7 +131,7 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
 
   /** Tenant pools this process may open on a server, from its max_connections. */
   private async budget(server: string): Promise<number> {
-    const max = await this.admin.withServer(server, async (c) => Number((await c.query<{ max_connections: string }>('show max_connections')).rows[0].max_connections));
+    const max = await this.capacity.maxConnections(server);
     const { share, instances } = this.config.connectionBudget;
     const connections = Math.floor((max * share) / instances) - RESERVED_CONNECTIONS;
     const pools = Math.max(1, Math.min(this.config.tenantPoolsMax, Math.floor(connections / this.config.tenantPoolSize)));

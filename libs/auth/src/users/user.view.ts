@@ -1,4 +1,4 @@
-import type { User } from '@app/auth';
+import type { User } from '../user.entity';
 
 export interface UserView {
   id: string;

@@ -1,8 +1,11 @@
-import { LiveSessions, PasswordHasher, RefreshTokens, User } from '@app/auth';
 import { ConflictException, normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { LiveSessions } from '../live-sessions';
+import { PasswordHasher } from '../password-hasher';
+import { RefreshTokens } from '../refresh-tokens';
+import { User } from '../user.entity';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery, USER_SORT_FIELDS } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';

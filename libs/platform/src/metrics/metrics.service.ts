@@ -1,5 +1,6 @@
 import { JobQueue, QUEUE_NAMES } from '@app/jobs';
-import { TenantOrmRegistry, TenantProvisioner } from '@app/tenancy';
+import { TenantProvisioner } from '@app/fleet';
+import { TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -1,6 +1,6 @@
 import { PasswordHasher } from '@app/auth';
 import { normalizeEmail } from '@app/common';
-import { TenantLifecycle, TenantOnboarding } from '@app/tenancy';
+import { TenantLifecycle, TenantOnboarding } from '@app/fleet';
 import { Injectable } from '@nestjs/common';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { TenantView, toTenantView } from './tenant.view';

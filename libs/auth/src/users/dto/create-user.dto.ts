@@ -1,4 +1,4 @@
-import { TENANT_ROLES, type TenantRole } from '@app/auth';
+import { TENANT_ROLES, type TenantRole } from '../../roles';
 import { NormalizedEmail } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';

@@ -1,4 +1,4 @@
-import { TENANT_ROLES, type TenantRole } from '@app/auth';
+import { TENANT_ROLES, type TenantRole } from '../../roles';
 import { PageQueryDto } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
