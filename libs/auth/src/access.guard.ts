@@ -93,8 +93,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       return;
     }
     await super.canActivate(context);
-    const exp = token ? (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number }).exp : 0;
-    if (token && request.user) this.verified.remember(token, request.user, exp);
+    if (token && request.user) this.verified.remember(token, request.user);
   }
 
   override handleRequest<T>(error: unknown, user: T): T {
