@@ -4,11 +4,12 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
-import { API_KEY_SCOPE, IS_PUBLIC, ROLES, TENANT_FROM } from './auth.decorators';
+import { ACCESS, type AccessOptions } from './access.decorator';
+import { IS_PUBLIC, TENANT_FROM } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
 import { LiveSessions } from './live-sessions';
 import { VerifiedTokens } from './verified-tokens';
-import type { Principal, Role } from './roles';
+import type { Principal } from './roles';
 
 type AccessRequest = TenantRequest & { user?: Principal };
 
@@ -24,9 +25,9 @@ function header(request: FastifyRequest, name: string): string | undefined {
  *    its own tenant;
  * 3. check a tenant token is still current (user active, same role and token version, family
  *    not signed out);
- * 4. authorise — the route's @Roles must include the caller's role (API keys: the route's
- *    @ApiKeyScope must be among the key's scopes, and @Roles must include the key creator's
- *    current role); a route with neither @Public nor @Roles is
+ * 4. authorise — the route's @Access roles must include the caller's role (API keys: its
+ *    apiKeyScope must be among the key's scopes, and its roles must include the key creator's
+ *    current role); a route with neither @Public nor @Access is
  *    refused for everyone; platform tokens never reach tenant routes nor tenant tokens
  *    platform ones.
  */
@@ -49,6 +50,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     const isPublic = meta<boolean>(IS_PUBLIC) ?? false;
     const withoutTenant = meta<boolean>(WITHOUT_TENANT) ?? false;
     const request = context.switchToHttp().getRequest<AccessRequest>();
+    const access = meta<AccessOptions>(ACCESS);
     const hints = { header: request.headers['x-tenant-id'], host: request.headers.host };
 
     const apiKey = header(request, 'x-api-key');
@@ -60,10 +62,10 @@ export class AccessGuard extends AuthGuard('jwt') {
       const principal = await this.apiKeys.authenticate(tenant, apiKey);
       request.tenant = tenant;
       request.user = principal;
-      const scope = meta<string>(API_KEY_SCOPE);
+      const scope = access?.apiKeyScope;
       if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
       // The scope opens the route to keys; the creator's current role must be allowed there too.
-      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
+      if (!access?.roles.includes(principal.role)) throw AuthErrors.forbidden();
       return true;
     }
 
@@ -77,7 +79,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     }
     if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
     if (principal) {
-      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
+      if (!access?.roles.includes(principal.role)) throw AuthErrors.forbidden();
       if (withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
     }
     if (!withoutTenant && !request.tenant) throw AuthErrors.tenantRequired();

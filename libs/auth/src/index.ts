@@ -1,3 +1,4 @@
+export * from './access.decorator';
 export * from './api-keys/api-key.entity';
 export { AuthAudit } from './auth-audit';
 export * from './auth.decorators';
