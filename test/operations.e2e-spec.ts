@@ -1,9 +1,34 @@
+import { ACCESS, type AccessOptions, IS_PUBLIC } from '@app/auth';
 import { ModulesContainer } from '@nestjs/core';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { TestApp } from './support/test-app';
 
 const ROOT = new Set(['health/live', 'health/ready', '.well-known/jwks.json', 'metrics']);
+
+type Controller = new (...args: never[]) => unknown;
+
+/** Every documented route as `method /path` (OpenAPI style), with its handler and controller. */
+function registeredRoutes(t: TestApp): { route: string; handler: object; controller: Controller }[] {
+  const routes: { route: string; handler: object; controller: Controller }[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Controller | undefined;
+      if (!controller?.prototype) continue;
+      const base = (Reflect.getMetadata(PATH_METADATA, controller) as string) ?? '';
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined || name === 'constructor') continue;
+        const path = `${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
+        if (path === 'metrics') continue; // operational, deliberately out of the API document
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
+        const full = ROOT.has(path) ? `/${path}` : `/api/v1/${path}`;
+        routes.push({ route: `${method} ${full.replace(/:([A-Za-z]+)/g, '{$1}')}`, handler, controller });
+      }
+    }
+  }
+  return routes;
+}
 
 describe('operations: OpenAPI, security headers, CORS, limits', () => {
   let t: TestApp;
@@ -13,28 +38,33 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
   afterAll(() => t?.stop());
 
   it('documents exactly the registered routes in /docs-json', async () => {
-    const registered = new Set<string>();
-    for (const module of t.app.get(ModulesContainer).values()) {
-      for (const wrapper of module.controllers.values()) {
-        const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
-        if (!controller?.prototype) continue;
-        const base = (Reflect.getMetadata(PATH_METADATA, controller) as string) ?? '';
-        for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-          const handler = (controller.prototype as Record<string, unknown>)[name];
-          if (typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined || name === 'constructor') continue;
-          const path = `${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
-          if (path === 'metrics') continue; // operational, deliberately out of the API document
-          const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
-          const full = ROOT.has(path) ? `/${path}` : `/api/v1/${path}`;
-          registered.add(`${method} ${full.replace(/:([A-Za-z]+)/g, '{$1}')}`);
-        }
-      }
-    }
+    const registered = new Set(registeredRoutes(t).map(({ route }) => route));
     const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>>; components: { securitySchemes: Record<string, unknown> } };
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
     expect([...documented].sort()).toEqual([...registered].sort());
     expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer']));
     await t.http().get('/docs').expect(200);
+  });
+
+  it('documents each protected operation’s security: bearer, and the API key with its scope where keys are accepted', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { security?: unknown }>> };
+    const wrong: string[] = [];
+    const counts = { public: 0, bearerOnly: 0, bearerOrApiKey: 0 };
+    for (const { route, handler, controller } of registeredRoutes(t)) {
+      const [method, path] = route.split(' ');
+      const isPublic = (Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller)) === true;
+      const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as AccessOptions | undefined;
+      const expected = isPublic ? undefined : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [access.apiKeyScope] }] : [])];
+      const documented = doc.paths[path]?.[method]?.security;
+      if (JSON.stringify(documented) !== JSON.stringify(expected)) wrong.push(`${route}: ${JSON.stringify(documented)}, expected ${JSON.stringify(expected)}`);
+      if (isPublic) counts.public++;
+      else if (access?.apiKeyScope) counts.bearerOrApiKey++;
+      else counts.bearerOnly++;
+    }
+    expect(wrong).toEqual([]);
+    // Today: 7 public operations, 17 for tokens only, 16 that also take an API key.
+    expect(counts.bearerOrApiKey).toBeGreaterThanOrEqual(16);
+    expect(counts.bearerOnly).toBeGreaterThanOrEqual(17);
   });
 
   it('sends security headers and an X-Request-ID on every answer', async () => {

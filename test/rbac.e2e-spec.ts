@@ -1,4 +1,4 @@
-import { IS_PUBLIC, ROLES } from '@app/auth';
+import { ACCESS, type AccessOptions, IS_PUBLIC } from '@app/auth';
 import { ModulesContainer } from '@nestjs/core';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
@@ -45,7 +45,7 @@ describe('roles and record-level rules (API.md roles table)', () => {
   });
   afterAll(() => t?.stop());
 
-  it('every registered route is @Public() or declares @Roles (deny by default)', () => {
+  it('every registered route is @Public() or declares the roles of its @Access (deny by default)', () => {
     const routes: string[] = [];
     const unguarded: string[] = [];
     for (const module of t.app.get(ModulesContainer).values()) {
@@ -60,8 +60,8 @@ describe('roles and record-level rules (API.md roles table)', () => {
           const route = `${method} /${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/\/$/, '');
           routes.push(route);
           const isPublic = Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller);
-          const roles = Reflect.getMetadata(ROLES, handler) ?? Reflect.getMetadata(ROLES, controller);
-          if (!isPublic && !(Array.isArray(roles) && roles.length)) unguarded.push(route);
+          const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as AccessOptions | undefined;
+          if (!isPublic && !(Array.isArray(access?.roles) && access.roles.length)) unguarded.push(route);
         }
       }
     }

@@ -1,5 +1,5 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
-import { PlatformAuthService, TokenVerifier } from '@app/auth';
+import { PlatformAuthService, SECURITY_SCHEMES, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
 import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProblem, installInputGate, PinoNestLogger, ProblemDetailsFilter, requestIdFrom } from '@app/common';
 import { AppConfig } from '@app/config';
@@ -99,9 +99,9 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
       .setTitle('Tessera API')
       .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant. Errors are RFC 9457 problem details.')
       .setVersion('1')
-      .addBearerAuth()
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' }, 'api-key')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID', description: 'tenant slug (or the sub-domain, or the token)' }, 'tenant')
+      .addBearerAuth(undefined, SECURITY_SCHEMES.bearer)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' }, SECURITY_SCHEMES.apiKey)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID', description: 'tenant slug (or the sub-domain, or the token)' }, SECURITY_SCHEMES.tenant)
       .build(),
   );
   documentProblems(document);

@@ -1,13 +1,12 @@
-import { Roles } from '@app/auth';
+import { Access, COMPANY_ADMINS } from '@app/auth';
 import { Page } from '@app/common';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AuditLogsService, AuditLogView } from './audit-logs.service';
 import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
 
 @ApiTags('audit')
-@ApiBearerAuth()
-@Roles('company_admin')
+@Access({ roles: COMPANY_ADMINS })
 @Controller('audit-logs')
 export class AuditLogsController {
   constructor(private readonly logs: AuditLogsService) {}

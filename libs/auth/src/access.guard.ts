@@ -1,14 +1,14 @@
-import { TenantRequest, TenantResolver, WITHOUT_TENANT } from '@app/tenancy';
+import { TenantRequest, WITHOUT_TENANT } from '@app/tenancy';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
-import { API_KEY_SCOPE, IS_PUBLIC, ROLES, TENANT_FROM } from './auth.decorators';
+import { ACCESS, AccessOptions } from './access.decorator';
+import { AccessAttempt, AccessPolicy, RouteAccess } from './access-policy';
+import { IS_PUBLIC, TENANT_FROM } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
-import { LiveSessions } from './live-sessions';
+import type { Principal } from './roles';
 import { VerifiedTokens } from './verified-tokens';
-import type { Principal, Role } from './roles';
 
 type AccessRequest = TenantRequest & { user?: Principal };
 
@@ -18,25 +18,15 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * The one global guard chain, deny by default:
- * 1. authenticate — a bearer token (passport-jwt) or an `X-API-Key` — unless the route is @Public();
- * 2. resolve the tenant (token `tid`, X-Tenant-ID, sub-domain): a credential is only valid for
- *    its own tenant;
- * 3. check a tenant token is still current (user active, same role and token version, family
- *    not signed out);
- * 4. authorise — the route's @Roles must include the caller's role (API keys: the route's
- *    @ApiKeyScope must be among the key's scopes, and @Roles must include the key creator's
- *    current role); a route with neither @Public nor @Roles is
- *    refused for everyone; platform tokens never reach tenant routes nor tenant tokens
- *    platform ones.
+ * The one global guard, deny by default: it reads the route's decorators and the request's
+ * credentials — a bearer token (passport-jwt) or an `X-API-Key` — and leaves every decision
+ * (tenant, session, role, scope) to AccessPolicy.
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
-    private readonly resolver: TenantResolver,
-    private readonly apiKeys: ApiKeysService,
-    private readonly sessions: LiveSessions,
+    private readonly policy: AccessPolicy,
     private readonly verified: VerifiedTokens,
   ) {
     super();
@@ -46,55 +36,40 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
-    const isPublic = meta<boolean>(IS_PUBLIC) ?? false;
-    const withoutTenant = meta<boolean>(WITHOUT_TENANT) ?? false;
+    const route: RouteAccess = {
+      isPublic: meta<boolean>(IS_PUBLIC) ?? false,
+      withoutTenant: meta<boolean>(WITHOUT_TENANT) ?? false,
+      access: meta<AccessOptions>(ACCESS),
+    };
     const request = context.switchToHttp().getRequest<AccessRequest>();
-    const hints = { header: request.headers['x-tenant-id'], host: request.headers.host };
-
+    const attempt: AccessAttempt = {
+      hints: { header: request.headers['x-tenant-id'], host: request.headers.host },
+      tenantFromRequest: meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request),
+    };
     const apiKey = header(request, 'x-api-key');
-    if (!isPublic && apiKey !== undefined && request.headers.authorization === undefined) {
-      if (withoutTenant) throw AuthErrors.wrongScope();
-      const tenantOfKey = apiKeyTenant(apiKey);
-      if (!tenantOfKey) throw AuthErrors.badApiKey();
-      const tenant = (await this.resolver.resolve({ ...hints, tokenTenant: tenantOfKey }))!;
-      const principal = await this.apiKeys.authenticate(tenant, apiKey);
-      request.tenant = tenant;
-      request.user = principal;
-      const scope = meta<string>(API_KEY_SCOPE);
-      if (!scope || !principal.apiKey!.scopes.includes(scope)) throw AuthErrors.scopeMissing();
-      // The scope opens the route to keys; the creator's current role must be allowed there too.
-      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
-      return true;
+    try {
+      if (!route.isPublic && apiKey !== undefined && request.headers.authorization === undefined) {
+        await this.policy.admitApiKey(route, apiKey, attempt);
+      } else {
+        if (!route.isPublic) attempt.user = await this.authenticate(context, request);
+        await this.policy.admit(route, attempt);
+      }
+    } finally {
+      // Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller.
+      request.user = attempt.user;
+      request.tenant = attempt.tenant;
     }
-
-    if (!isPublic) await this.authenticate(context, request);
-    const principal = request.user;
-    if (!withoutTenant) {
-      // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
-      const fromRequest = isPublic ? meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request) : undefined;
-      request.tenant = await this.resolver.resolve({ ...hints, tokenTenant: principal?.tid ?? fromRequest });
-      if (request.tenant && principal?.scope === 'tenant') await this.sessions.assertCurrent(request.tenant, principal);
-    }
-    if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
-    if (principal) {
-      if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
-      if (withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
-    }
-    if (!withoutTenant && !request.tenant) throw AuthErrors.tenantRequired();
     return true;
   }
 
   /** passport-jwt verifies a token the first time; later requests with it reuse that verdict until it expires. */
-  private async authenticate(context: ExecutionContext, request: AccessRequest): Promise<void> {
+  private async authenticate(context: ExecutionContext, request: AccessRequest): Promise<Principal | undefined> {
     const token = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
     const known = token ? this.verified.get(token) : undefined;
-    if (known) {
-      request.user = known;
-      return;
-    }
+    if (known) return known;
     await super.canActivate(context);
-    const exp = token ? (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number }).exp : 0;
-    if (token && request.user) this.verified.remember(token, request.user, exp);
+    if (token && request.user) this.verified.remember(token, request.user);
+    return request.user;
   }
 
   override handleRequest<T>(error: unknown, user: T): T {

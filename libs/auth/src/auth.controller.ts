@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
-import { Client, CurrentUser, Public, Roles, TenantFrom } from './auth.decorators';
+import { Client, CurrentUser, Public, TenantFrom } from './auth.decorators';
 import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
-import type { Principal } from './roles';
+import { TENANT_USERS, type Principal } from './roles';
 import { TokenPair } from './token.service';
 
 @ApiTags('auth')
@@ -28,16 +29,14 @@ export class AuthController {
     return this.auth.rotate(dto.refreshToken, client);
   }
 
-  @ApiBearerAuth()
-  @Roles('company_admin', 'manager', 'staff')
+  @Access({ roles: TENANT_USERS })
   @Post('logout')
   @HttpCode(204)
   logout(@CurrentUser() principal: Principal, @Client() client: ClientInfo): Promise<void> {
     return this.auth.logout(principal, client);
   }
 
-  @ApiBearerAuth()
-  @Roles('company_admin', 'manager', 'staff')
+  @Access({ roles: TENANT_USERS })
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {
     return this.auth.me(principal);

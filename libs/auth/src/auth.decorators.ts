@@ -1,22 +1,13 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { ApiScope } from './api-keys/api-key.entity';
 import type { ClientInfo } from './auth-audit';
-import type { Principal, Role } from './roles';
+import type { Principal } from './roles';
 
 export const IS_PUBLIC = 'tessera:public';
-export const ROLES = 'tessera:roles';
-export const API_KEY_SCOPE = 'tessera:api-key-scope';
 export const TENANT_FROM = 'tessera:tenant-from';
 
-/** The route needs no credentials. Everything else is denied unless it declares @Roles. */
+/** The route needs no credentials. Everything else is denied unless it declares @Access. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
-
-/** The roles allowed on the route (deny by default). */
-export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
-
-/** The API-key scope that opens this route to REST consumers; routes without one refuse API keys. */
-export const ApiKeyScope = (scope: ApiScope) => SetMetadata(API_KEY_SCOPE, scope);
 
 /** A public tenant route whose tenant may also be read from the request (e.g. a refresh token's prefix). */
 export const TenantFrom = (read: (request: FastifyRequest) => string | undefined) => SetMetadata(TENANT_FROM, read);

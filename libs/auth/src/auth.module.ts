@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
+import { AccessPolicy } from './access-policy';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthAudit } from './auth-audit';
@@ -40,6 +41,7 @@ import { VerifiedTokens } from './verified-tokens';
     ApiKeysService,
     UsersService,
     JwtStrategy,
+    AccessPolicy,
     AuthService,
     PlatformAuthService,
     { provide: APP_GUARD, useClass: AccessGuard },

@@ -1,3 +1,5 @@
+export * from './access.decorator';
+export { AccessPolicy, type AccessAttempt, type RouteAccess } from './access-policy';
 export * from './api-keys/api-key.entity';
 export { AuthAudit } from './auth-audit';
 export * from './auth.decorators';

@@ -1,11 +1,12 @@
 import { WithoutTenant } from '@app/tenancy';
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public, Roles } from './auth.decorators';
+import { ApiTags } from '@nestjs/swagger';
+import { Access } from './access.decorator';
+import { CurrentUser, Public } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { PlatformAuthService } from './platform-auth.service';
-import type { Principal } from './roles';
+import { SUPER_ADMINS, type Principal } from './roles';
 import { TokenPair } from './token.service';
 
 @ApiTags('platform')
@@ -28,8 +29,7 @@ export class PlatformAuthController {
     return this.auth.rotate(dto.refreshToken);
   }
 
-  @ApiBearerAuth()
-  @Roles('super_admin')
+  @Access({ roles: SUPER_ADMINS })
   @Post('logout')
   @HttpCode(204)
   logout(@CurrentUser() principal: Principal): Promise<void> {

@@ -2,6 +2,12 @@ export const TENANT_ROLES = ['company_admin', 'manager', 'staff'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
 export type Role = TenantRole | 'super_admin';
 
+/** Named role sets for @Access (API.md's roles table), each written once. */
+export const TENANT_USERS = TENANT_ROLES;
+export const MANAGERS = ['company_admin', 'manager'] as const;
+export const COMPANY_ADMINS = ['company_admin'] as const;
+export const SUPER_ADMINS = ['super_admin'] as const;
+
 /** Who is calling, as proven by a verified access token. */
 export interface Principal {
   /** User id (tenant user or platform user). */

@@ -11,6 +11,7 @@ export { TenantOrmFactory } from './tenant-orm.factory';
 export { TenantOrmRegistry } from './tenant-orm.registry';
 export type { TenantRequest } from './tenant-request';
 export { latestMigration, TenantResolver } from './tenant-resolver';
+export type { TenantHints } from './tenant-resolver';
 export { TENANT_SCHEMA } from './tenant-schema';
 export type { CompanyAdminSeed, TenantSchema } from './tenant-schema';
 export { isTenantSlug, templateDbName, tenantDbName } from './tenant-slug';

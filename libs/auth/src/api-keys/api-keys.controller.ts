@@ -1,14 +1,14 @@
 import { UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../auth.decorators';
-import type { Principal } from '../roles';
+import { ApiTags } from '@nestjs/swagger';
+import { Access } from '../access.decorator';
+import { CurrentUser } from '../auth.decorators';
+import { COMPANY_ADMINS, type Principal } from '../roles';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
 @ApiTags('api-keys')
-@ApiBearerAuth()
-@Roles('company_admin')
+@Access({ roles: COMPANY_ADMINS })
 @Controller('api-keys')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}

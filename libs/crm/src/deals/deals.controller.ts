@@ -1,7 +1,7 @@
-import { ApiKeyScope, CurrentUser, Roles, type Principal } from '@app/auth';
+import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
 import { Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from './deal.entity';
 import { DealsService } from './deals.service';
@@ -10,49 +10,42 @@ import { ListDealsQuery } from './dto/list-deals.query';
 import { UpdateDealDto } from './dto/update-deal.dto';
 
 @ApiTags('deals')
-@ApiBearerAuth()
 @Controller('deals')
 export class DealsController {
   constructor(private readonly deals: DealsService) {}
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('deals:write')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Post()
   create(@CurrentUser() user: Principal, @Body() dto: CreateDealDto): Promise<DealView> {
     return this.deals.create(user, dto);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('deals:read')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListDealsQuery): Promise<Page<DealView>> {
     return this.deals.list(user, query);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('deals:read')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
     return this.deals.get(user, id);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('deals:write')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
   update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateDealDto): Promise<DealView> {
     return this.deals.update(user, id, dto);
   }
 
-  @Roles('company_admin', 'manager')
-  @ApiKeyScope('deals:write')
+  @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
   assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignOwnerDto): Promise<DealView> {
     return this.deals.assign(user, id, dto);
   }
 
-  @Roles('company_admin', 'manager')
-  @ApiKeyScope('deals:write')
+  @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Delete(':id')
   @HttpCode(204)
   remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {

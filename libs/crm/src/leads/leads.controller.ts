@@ -1,7 +1,7 @@
-import { ApiKeyScope, CurrentUser, Roles, type Principal } from '@app/auth';
+import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
 import { Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from '../deals/deal.entity';
 import { ConvertLeadDto } from './dto/convert-lead.dto';
@@ -12,56 +12,48 @@ import { LeadView } from './lead.entity';
 import { LeadsService } from './leads.service';
 
 @ApiTags('leads')
-@ApiBearerAuth()
 @Controller('leads')
 export class LeadsController {
   constructor(private readonly leads: LeadsService) {}
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('leads:write')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post()
   create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
     return this.leads.create(user, dto);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('leads:read')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
     return this.leads.list(user, query);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('leads:read')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
     return this.leads.get(user, id);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('leads:write')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
   update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
     return this.leads.update(user, id, dto);
   }
 
-  @Roles('company_admin', 'manager')
-  @ApiKeyScope('leads:write')
+  @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
   assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
     return this.leads.assign(user, id, dto);
   }
 
-  @Roles('company_admin', 'manager', 'staff')
-  @ApiKeyScope('leads:write')
+  @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
   convert(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
     return this.leads.convert(user, id, dto);
   }
 
-  @Roles('company_admin', 'manager')
-  @ApiKeyScope('leads:write')
+  @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Delete(':id')
   @HttpCode(204)
   remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {

@@ -1,17 +1,15 @@
-import { ApiKeyScope, Roles } from '@app/auth';
+import { Access, MANAGERS } from '@app/auth';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { ReportsService, SalesSummary } from './reports.service';
 import { SalesSummaryQuery } from './sales-summary.query';
 
 @ApiTags('reports')
-@ApiBearerAuth()
 @Controller('reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
-  @Roles('company_admin', 'manager')
-  @ApiKeyScope('reports:read')
+  @Access({ roles: MANAGERS, apiKeyScope: 'reports:read' })
   @Get('sales-summary')
   salesSummary(@Query() query: SalesSummaryQuery): Promise<SalesSummary> {
     return this.reports.salesSummary(query);

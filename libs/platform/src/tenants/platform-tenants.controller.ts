@@ -1,7 +1,7 @@
-import { Roles } from '@app/auth';
+import { Access, SUPER_ADMINS } from '@app/auth';
 import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { PlatformTenantsService } from './platform-tenants.service';
@@ -15,9 +15,8 @@ class SlugPipe implements PipeTransform<string, string> {
 }
 
 @ApiTags('platform')
-@ApiBearerAuth()
 @WithoutTenant()
-@Roles('super_admin')
+@Access({ roles: SUPER_ADMINS })
 @Controller('platform/tenants')
 export class PlatformTenantsController {
   constructor(private readonly tenants: PlatformTenantsService) {}

@@ -1,0 +1,87 @@
+import { ResolvedTenant, TenantHints, TenantResolver } from '@app/tenancy';
+import { Injectable } from '@nestjs/common';
+import type { AccessOptions } from './access.decorator';
+import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
+import { AuthErrors } from './auth.exception';
+import { LiveSessions } from './live-sessions';
+import type { Principal } from './roles';
+
+/** What a route asks of its caller, read from its decorators. */
+export interface RouteAccess {
+  /** @Public(): no credentials needed. */
+  isPublic: boolean;
+  /** @WithoutTenant(): the route serves no tenant (platform API, health, keys). */
+  withoutTenant: boolean;
+  /** @Access: undefined means nobody may call the route (deny by default). */
+  access?: AccessOptions;
+}
+
+/**
+ * One request's attempt: what the caller sent, and what the policy learns about it. The tenant
+ * and the caller are written as soon as they are known, so a refused attempt still names them
+ * (the audit trail of denials, the request's log line).
+ */
+export interface AccessAttempt {
+  /** X-Tenant-ID and Host. */
+  hints: Pick<TenantHints, 'header' | 'host'>;
+  /** A public route's tenant read from the request (@TenantFrom). */
+  tenantFromRequest?: string;
+  /** The verified bearer-token caller, or the API key's once authenticated. */
+  user?: Principal;
+  tenant?: ResolvedTenant;
+}
+
+/**
+ * The access rules of every HTTP route, deny by default:
+ * - a credential is valid only for its own tenant (token `tid`, key prefix; else 403);
+ * - a tenant token must still be current (user active, same role and version, live family);
+ * - the caller's role must be among the route's @Access roles; an API key also needs the
+ *   route's scope, and acts with no more than its creator's current role;
+ * - platform tokens never reach tenant routes, nor tenant credentials platform ones.
+ */
+@Injectable()
+export class AccessPolicy {
+  constructor(
+    private readonly resolver: TenantResolver,
+    private readonly apiKeys: ApiKeysService,
+    private readonly sessions: LiveSessions,
+  ) {}
+
+  /** A request to a protected route with `X-API-Key` (and no bearer token). */
+  async admitApiKey(route: RouteAccess, key: string, attempt: AccessAttempt): Promise<void> {
+    if (route.withoutTenant) throw AuthErrors.wrongScope();
+    const tenantOfKey = apiKeyTenant(key);
+    if (!tenantOfKey) throw AuthErrors.badApiKey();
+    const tenant = await this.resolver.resolve({ ...attempt.hints, tokenTenant: tenantOfKey });
+    if (!tenant) throw AuthErrors.tenantRequired();
+    const principal = await this.apiKeys.authenticate(tenant, key);
+    attempt.tenant = tenant;
+    attempt.user = principal;
+    const scope = route.access?.apiKeyScope;
+    if (!scope || !principal.apiKey?.scopes.includes(scope)) throw AuthErrors.scopeMissing();
+    // The scope opens the route to keys; the creator's current role must be allowed there too.
+    this.assertRole(route, principal);
+  }
+
+  /** Any other request: `attempt.user` is the verified bearer-token caller, none on a public route. */
+  async admit(route: RouteAccess, attempt: AccessAttempt): Promise<void> {
+    const principal = attempt.user;
+    if (!principal && !route.isPublic) throw AuthErrors.badToken();
+    if (!route.withoutTenant) {
+      // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
+      const tokenTenant = principal?.tid ?? (route.isPublic ? attempt.tenantFromRequest : undefined);
+      attempt.tenant = await this.resolver.resolve({ ...attempt.hints, tokenTenant });
+      if (attempt.tenant && principal?.scope === 'tenant') await this.sessions.assertCurrent(attempt.tenant, principal);
+    }
+    if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
+    if (principal) {
+      this.assertRole(route, principal);
+      if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
+    }
+    if (!route.withoutTenant && !attempt.tenant) throw AuthErrors.tenantRequired();
+  }
+
+  private assertRole(route: RouteAccess, principal: Principal): void {
+    if (!route.access?.roles.includes(principal.role)) throw AuthErrors.forbidden();
+  }
+}
