@@ -1,4 +1,4 @@
-import { TenantRequest, TenantResolver, WITHOUT_TENANT } from '@app/tenancy';
+import { TenancyErrors, TenantRequest, TenantResolver, WITHOUT_TENANT } from '@app/tenancy';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
@@ -80,7 +80,7 @@ export class AccessGuard extends AuthGuard('jwt') {
       if (!meta<Role[]>(ROLES)?.includes(principal.role)) throw AuthErrors.forbidden();
       if (withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
     }
-    if (!withoutTenant && !request.tenant) throw AuthErrors.tenantRequired();
+    if (!withoutTenant && !request.tenant) throw TenancyErrors.required();
     return true;
   }
 

@@ -1,9 +1,10 @@
 import type { Principal } from '@app/auth';
-import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
+import { Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
+import { CrmErrors } from '../crm.exception';
 import { Lead } from '../leads/lead.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
@@ -88,7 +89,7 @@ export class DealsService {
     try {
       await this.tenancy.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('This lead already has a deal.', 'lead-has-deal');
+      if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadHasDeal();
       if (error instanceof ForeignKeyConstraintViolationException) throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
       throw error;
     }

@@ -1,9 +1,10 @@
 import type { Principal } from '@app/auth';
-import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
+import { Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
+import { CrmErrors } from '../crm.exception';
 import { Deal, DealView, toDealView } from '../deals/deal.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
@@ -91,7 +92,7 @@ export class LeadsService {
         return toDealView(deal);
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw convertedError();
+      if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadConverted();
       throw error;
     }
   }
@@ -112,11 +113,7 @@ export class LeadsService {
   /** A visible lead that may still change (a converted lead is final). */
   private async open(em: EntityManager, principal: Principal, id: string, lock = false): Promise<Lead> {
     const lead = await findVisible(em, Lead, principal, id, 'lead', lock);
-    if (lead.status === 'converted') throw convertedError();
+    if (lead.status === 'converted') throw CrmErrors.leadConverted();
     return lead;
   }
-}
-
-function convertedError(): ConflictException {
-  return new ConflictException('A converted lead is final.', 'lead-converted');
 }

@@ -1,5 +1,5 @@
 import { LiveSessions, PasswordHasher, RefreshTokens, User } from '@app/auth';
-import { ConflictException, normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -7,6 +7,7 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery, USER_SORT_FIELDS } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserView, UserView } from './user.view';
+import { UsersErrors } from './users.exception';
 
 /** The people of a tenant. A change of role, password or activity ends their current sessions at once. */
 @Injectable()
@@ -98,7 +99,7 @@ export class UsersService {
           const endsSessions = apply(user);
           const isAdmin = user.role === 'company_admin' && user.active;
           if (wasAdmin && !isAdmin && admins.filter((a) => a.id !== user.id).length === 0) {
-            throw new ConflictException('This is the last active company admin of the tenant.', 'last-company-admin');
+            throw UsersErrors.lastCompanyAdmin();
           }
           await em.flush();
           // Sessions end in the change's own transaction: a committed role, password or activity change never leaves a live refresh token.
@@ -108,7 +109,7 @@ export class UsersService {
         { clear: true },
       );
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('A user with this email already exists in this tenant.', 'user-exists');
+      if (error instanceof UniqueConstraintViolationException) throw UsersErrors.emailTaken();
       throw error;
     }
   }
@@ -122,7 +123,7 @@ export class UsersService {
     try {
       await this.tenancy.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('A user with this email already exists in this tenant.', 'user-exists');
+      if (error instanceof UniqueConstraintViolationException) throw UsersErrors.emailTaken();
       throw error;
     }
   }
