@@ -52,26 +52,42 @@ describe('@IsSortField', () => {
     ]);
   });
 
-  it.each([['a space', 'na me'], ['a double dash', '--name'], ['an empty value', ''], ['a repeated parameter', ['name', 'createdAt']], ['41 letters', 'a'.repeat(41)]])(
-    'refuses %s as no field name',
-    async (_label, sort) => {
-      await expect(refusal(ListFruitQuery, { sort })).resolves.toEqual([{ field: 'sort', message: 'sort must be a field name, optionally prefixed by -' }]);
-    },
-  );
+  it.each([
+    ['a space', 'na me'],
+    ['a double dash', '--name'],
+    ['an empty value', ''],
+    ['a repeated parameter', ['name', 'createdAt']],
+    ['41 letters', 'a'.repeat(41)],
+  ])('refuses %s as no field name', async (_label, sort) => {
+    await expect(refusal(ListFruitQuery, { sort })).resolves.toEqual([
+      { field: 'sort', message: 'sort must be a field name, optionally prefixed by -' },
+    ]);
+  });
 
   it('names both directions of a list sorted by one field', async () => {
     await expect(query(ListEventsQuery, { sort: '-at' })).resolves.toMatchObject({ sort: '-at' });
-    await expect(refusal(ListEventsQuery, { sort: 'seq' })).resolves.toEqual([{ field: 'sort', message: 'sort must be at or -at' }]);
+    await expect(refusal(ListEventsQuery, { sort: 'seq' })).resolves.toEqual([
+      { field: 'sort', message: 'sort must be at or -at' },
+    ]);
   });
 });
 
 describe('parseSort', () => {
   it('reads a field as ascending and a dashed field as descending', () => {
-    expect(parseSort<'name'>('name', { field: 'name', direction: 'desc' })).toEqual({ field: 'name', direction: 'asc' });
-    expect(parseSort<'name'>('-name', { field: 'name', direction: 'asc' })).toEqual({ field: 'name', direction: 'desc' });
+    expect(parseSort<'name'>('name', { field: 'name', direction: 'desc' })).toEqual({
+      field: 'name',
+      direction: 'asc',
+    });
+    expect(parseSort<'name'>('-name', { field: 'name', direction: 'asc' })).toEqual({
+      field: 'name',
+      direction: 'desc',
+    });
   });
 
   it('falls back without a sort', () => {
-    expect(parseSort<'name' | 'createdAt'>(undefined, { field: 'createdAt', direction: 'desc' })).toEqual({ field: 'createdAt', direction: 'desc' });
+    expect(parseSort<'name' | 'createdAt'>(undefined, { field: 'createdAt', direction: 'desc' })).toEqual({
+      field: 'createdAt',
+      direction: 'desc',
+    });
   });
 });

@@ -25,9 +25,14 @@ export const TenancyErrors = {
       errors: [{ field: 'X-Tenant-ID', message: 'must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$' }],
     }),
   required: () =>
-    new TenancyException({ status: 400, code: 'tenant-required', detail: 'This request needs a tenant: send X-Tenant-ID or use the tenant sub-domain.' }),
+    new TenancyException({
+      status: 400,
+      code: 'tenant-required',
+      detail: 'This request needs a tenant: send X-Tenant-ID or use the tenant sub-domain.',
+    }),
   unknown: () => new TenancyException({ status: 404, code: 'tenant-not-found', detail: 'No such tenant.' }),
-  mismatch: () => new TenancyException({ status: 403, code: 'tenant-mismatch', detail: 'The credentials belong to another tenant.' }),
+  mismatch: () =>
+    new TenancyException({ status: 403, code: 'tenant-mismatch', detail: 'The credentials belong to another tenant.' }),
   suspended: () => new TenancyException({ status: 403, code: 'tenant-suspended', detail: 'This tenant is suspended.' }),
   provisioning: () =>
     new TenancyException({
@@ -36,7 +41,12 @@ export const TenancyErrors = {
       detail: 'This tenant is still being set up; try again shortly.',
       headers: { 'Retry-After': '1' },
     }),
-  failed: () => new TenancyException({ status: 409, code: 'tenant-failed', detail: 'Setting up this tenant failed; the platform team has been told.' }),
+  failed: () =>
+    new TenancyException({
+      status: 409,
+      code: 'tenant-failed',
+      detail: 'Setting up this tenant failed; the platform team has been told.',
+    }),
   unavailable: () =>
     new TenancyException({
       status: 503,
@@ -65,6 +75,7 @@ export const TenancyErrors = {
       detail: 'The tenant directory cannot be reached right now.',
       headers: { 'Retry-After': '2' },
     }),
-  rateLimited: (retryAfterSeconds: number) => new TooManyRequestsException("This tenant's request rate is over its limit; slow down.", retryAfterSeconds),
+  rateLimited: (retryAfterSeconds: number) =>
+    new TooManyRequestsException("This tenant's request rate is over its limit; slow down.", retryAfterSeconds),
   noContext: () => new Error('No tenant context: tenant data may only be reached inside a tenant request or job'),
 };
