@@ -1,4 +1,4 @@
-import { Page, ValidationException } from '@app/common';
+import { Page } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -69,7 +69,6 @@ export class AuditLogsService {
   constructor(private readonly tenancy: TenantContext) {}
 
   async list(query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
-    if (query.sort && !['at', '-at'].includes(query.sort)) throw new ValidationException([{ field: 'sort', message: 'sort must be at or -at' }]);
     const where: FilterQuery<AuditLog> = {};
     if (query.actorId) where.actorId = query.actorId;
     if (query.action) where.action = query.action;

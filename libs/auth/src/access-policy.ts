@@ -1,4 +1,4 @@
-import { ResolvedTenant, TenantHints, TenantResolver } from '@app/tenancy';
+import { ResolvedTenant, TenancyErrors, TenantHints, TenantResolver } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import type { AccessOptions } from './access.decorator';
 import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
@@ -53,7 +53,7 @@ export class AccessPolicy {
     const tenantOfKey = apiKeyTenant(key);
     if (!tenantOfKey) throw AuthErrors.badApiKey();
     const tenant = await this.resolver.resolve({ ...attempt.hints, tokenTenant: tenantOfKey });
-    if (!tenant) throw AuthErrors.tenantRequired();
+    if (!tenant) throw TenancyErrors.required();
     const principal = await this.apiKeys.authenticate(tenant, key);
     attempt.tenant = tenant;
     attempt.user = principal;
@@ -78,7 +78,7 @@ export class AccessPolicy {
       this.assertRole(route, principal);
       if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
     }
-    if (!route.withoutTenant && !attempt.tenant) throw AuthErrors.tenantRequired();
+    if (!route.withoutTenant && !attempt.tenant) throw TenancyErrors.required();
   }
 
   private assertRole(route: RouteAccess, principal: Principal): void {

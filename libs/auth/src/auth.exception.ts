@@ -1,24 +1,32 @@
-import { AppException } from '@app/common';
+import { AppException, ForbiddenException, TooManyRequestsException, UnauthorizedException } from '@app/common';
 
-export class AuthException extends AppException {}
+/** The problems of signing in and of credentials (`https://tessera.dev/problems/<code>`). */
+export type AuthErrorCode =
+  'invalid-credentials' | 'invalid-refresh-token' | 'refresh-token-reused' | 'invalid-api-key';
+
+export class AuthException extends AppException<AuthErrorCode> {}
 
 export const AuthErrors = {
-  badToken: () =>
-    new AuthException(401, 'unauthorized', 'Unauthorized', 'The access token is missing, expired or invalid.', undefined, {
-      'WWW-Authenticate': 'Bearer',
+  badToken: () => new UnauthorizedException('The access token is missing, expired or invalid.'),
+  badCredentials: () =>
+    new AuthException({ status: 401, code: 'invalid-credentials', detail: 'The email or password is wrong.' }),
+  badRefresh: () =>
+    new AuthException({
+      status: 401,
+      code: 'invalid-refresh-token',
+      detail: 'The refresh token is unknown, expired or revoked.',
     }),
-  badCredentials: () => new AuthException(401, 'invalid-credentials', 'Unauthorized', 'The email or password is wrong.'),
-  badRefresh: () => new AuthException(401, 'invalid-refresh-token', 'Unauthorized', 'The refresh token is unknown, expired or revoked.'),
   refreshReused: () =>
-    new AuthException(401, 'refresh-token-reused', 'Unauthorized', 'This refresh token was already used; every session of its sign-in has been revoked.'),
-  badApiKey: () => new AuthException(401, 'invalid-api-key', 'Unauthorized', 'The API key is unknown, expired or revoked.'),
-  scopeMissing: () => new AuthException(403, 'forbidden', 'Forbidden', 'The API key does not allow this.'),
-  throttled: (retryAfterSeconds: number) =>
-    new AuthException(429, 'too-many-requests', 'Too Many Requests', 'Too many failed sign-ins; try again later.', undefined, {
-      'Retry-After': String(retryAfterSeconds),
+    new AuthException({
+      status: 401,
+      code: 'refresh-token-reused',
+      detail: 'This refresh token was already used; every session of its sign-in has been revoked.',
     }),
-  forbidden: () => new AuthException(403, 'forbidden', 'Forbidden', 'Your role may not do this.'),
-  tenantRequired: () =>
-    new AuthException(400, 'tenant-required', 'Bad Request', 'This request needs a tenant: send X-Tenant-ID or use the tenant sub-domain.'),
-  wrongScope: () => new AuthException(403, 'forbidden', 'Forbidden', 'These credentials cannot be used here.'),
+  badApiKey: () =>
+    new AuthException({ status: 401, code: 'invalid-api-key', detail: 'The API key is unknown, expired or revoked.' }),
+  scopeMissing: () => new ForbiddenException('The API key does not allow this.'),
+  throttled: (retryAfterSeconds: number) =>
+    new TooManyRequestsException('Too many failed sign-ins; try again later.', retryAfterSeconds),
+  forbidden: () => new ForbiddenException('Your role may not do this.'),
+  wrongScope: () => new ForbiddenException('These credentials cannot be used here.'),
 };

@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
 
+/** `?page=&limit=` of every list; each list adds its own `sort` (`@IsSortField`) and filters. */
 export class PageQueryDto {
   @IsOptional()
   @Type(() => Number)
@@ -17,10 +18,6 @@ export class PageQueryDto {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit: number = 20;
-
-  @IsOptional()
-  @Matches(/^-?[a-zA-Z]{1,40}$/, { message: 'sort must be a field name, optionally prefixed by -' })
-  sort?: string;
 }
 
 export interface PageMeta {
@@ -34,17 +31,41 @@ export interface Page<T> {
   meta: PageMeta;
 }
 
-export interface SortSpec {
-  field: string;
+export interface SortSpec<Field extends string = string> {
+  field: Field;
   direction: 'asc' | 'desc';
 }
 
-/** Parses `?sort=field` / `?sort=-field` against an allowlist; anything else is a 400 upstream. */
-export function parseSort(sort: string | undefined, allowed: readonly string[], fallback: SortSpec): SortSpec | null {
+/** `?sort=field` (ascending) or `?sort=-field` (descending). */
+export type SortParam<Field extends string> = Field | `-${Field}`;
+
+const SORT_SHAPE = /^-?[a-zA-Z]{1,40}$/;
+
+/**
+ * A list's `?sort=` over its allow-list of fields: anything else is a 400 of the validation pipe
+ * that names the allowed fields (`sort must be one of name, createdAt (prefix - for descending)`).
+ */
+export function IsSortField(fields: readonly string[], options?: ValidationOptions): PropertyDecorator {
+  const allowed = fields.length === 1 ? `${fields[0]} or -${fields[0]}` : `one of ${fields.join(', ')} (prefix - for descending)`;
+  const wellFormed = (value: unknown): value is string => typeof value === 'string' && SORT_SHAPE.test(value);
+  return ValidateBy(
+    {
+      name: 'isSortField',
+      constraints: [fields],
+      validator: {
+        validate: (value) => wellFormed(value) && fields.includes(value.replace(/^-/, '')),
+        defaultMessage: ({ property, value }: ValidationArguments) =>
+          wellFormed(value) ? `${property} must be ${allowed}` : `${property} must be a field name, optionally prefixed by -`,
+      },
+    },
+    options,
+  );
+}
+
+/** The order a validated `?sort=` asks for; `fallback` without one. */
+export function parseSort<Field extends string>(sort: SortParam<Field> | undefined, fallback: SortSpec<Field>): SortSpec<Field> {
   if (!sort) return fallback;
-  const direction = sort.startsWith('-') ? 'desc' : 'asc';
-  const field = sort.replace(/^-/, '');
-  return allowed.includes(field) ? { field, direction } : null;
+  return sort.startsWith('-') ? { field: sort.slice(1) as Field, direction: 'desc' } : { field: sort as Field, direction: 'asc' };
 }
 
 /** `text` as a literal inside a LIKE/ILIKE pattern (its %, _ and \\ escaped). */

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException as NestNotFoundException, ValidationError } from '@nestjs/common';
 import { IsString, validateSync, ValidateNested } from 'class-validator';
-import { AppException, ConflictException, UnauthorizedException, ValidationException } from './app.exception';
+import { AppException, UnauthorizedException, ValidationException } from './app.exception';
 import { toProblem } from './problem-details.filter';
 import { flattenValidationErrors } from './validation.pipe';
 
@@ -8,8 +8,13 @@ const GENERIC_500 = 'The server failed to answer this request.';
 
 describe('toProblem', () => {
   it('maps an AppException to its own type, title, status, detail, errors and headers', () => {
-    const exception = new AppException(422, 'lead-closed', 'Unprocessable Content', 'A closed lead cannot change.', [{ field: 'status', message: 'is closed' }], {
-      'Retry-After': '5',
+    const exception = new AppException({
+      status: 422,
+      code: 'lead-closed',
+      title: 'Unprocessable Content',
+      detail: 'A closed lead cannot change.',
+      errors: [{ field: 'status', message: 'is closed' }],
+      headers: { 'Retry-After': '5' },
     });
     expect(toProblem(exception)).toEqual({
       problem: {
@@ -23,8 +28,8 @@ describe('toProblem', () => {
     });
   });
 
-  it('leaves out errors an AppException does not carry', () => {
-    const { problem, headers } = toProblem(new ConflictException('The slug is taken.', 'slug-taken'));
+  it('leaves out errors an AppException does not carry, and titles it by its status', () => {
+    const { problem, headers } = toProblem(new AppException({ status: 409, code: 'slug-taken', detail: 'The slug is taken.' }));
     expect(problem).toEqual({ type: 'https://tessera.dev/problems/slug-taken', title: 'Conflict', status: 409, detail: 'The slug is taken.' });
     expect(problem).not.toHaveProperty('errors');
     expect(headers).toBeUndefined();

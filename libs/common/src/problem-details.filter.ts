@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppException, FieldError, HiddenRecordException, PROBLEM_TYPE_BASE } from './app.exception';
+import { AppException, FieldError, HiddenRecordException, PROBLEM_TYPE_BASE, STATUS_TITLES } from './app.exception';
 import { describeError, stackFrames } from './describe-error';
 
 export interface ProblemDetails {
@@ -12,26 +12,11 @@ export interface ProblemDetails {
   errors?: FieldError[];
 }
 
-const STATUS_TITLES: Record<number, [string, string]> = {
-  400: ['bad-request', 'Bad Request'],
-  401: ['unauthorized', 'Unauthorized'],
-  403: ['forbidden', 'Forbidden'],
-  404: ['not-found', 'Not Found'],
-  405: ['method-not-allowed', 'Method Not Allowed'],
-  406: ['not-acceptable', 'Not Acceptable'],
-  408: ['request-timeout', 'Request Timeout'],
-  409: ['conflict', 'Conflict'],
-  413: ['payload-too-large', 'Payload Too Large'],
-  414: ['uri-too-long', 'URI Too Long'],
-  415: ['unsupported-media-type', 'Unsupported Media Type'],
-  422: ['unprocessable', 'Unprocessable Content'],
-  429: ['too-many-requests', 'Too Many Requests'],
-  503: ['unavailable', 'Service Unavailable'],
-};
+const GENERIC: Record<number, readonly [string, string] | undefined> = STATUS_TITLES;
 
 /** Messages of these client errors are ours or the framework's own, and safe to show. */
 export function genericProblem(status: number, detail: string): ProblemDetails {
-  const [code, title] = STATUS_TITLES[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
+  const [code, title] = GENERIC[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
   return { type: PROBLEM_TYPE_BASE + code, title, status, detail };
 }
 

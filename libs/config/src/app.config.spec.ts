@@ -199,6 +199,40 @@ describe('loadAppConfig: environment', () => {
     configError(() => loadAppConfig({ AUDIT_ANCHOR_INTERVAL_MS: '5' }, folderWith()), 'AUDIT_ANCHOR_INTERVAL_MS');
   });
 
+  it('refuses AUDIT_TRAIL=off in production, in one line that names it', () => {
+    expect(loadAppConfig({ AUDIT_TRAIL: 'off' }, folderWith()).auditTrail).toBe(false);
+    const message = configError(() => loadAppConfig({ ...PRODUCTION, AUDIT_TRAIL: 'off' }, folderWith()), 'AUDIT_TRAIL');
+    expect(message).toBe('environment: AUDIT_TRAIL cannot be off when NODE_ENV=production');
+  });
+
+  it('names the first bad variable when several are bad', () => {
+    const message = configError(() => loadAppConfig({ LOG_LEVEL: 'loud', PORT: 'abc', SHUTDOWN_TIMEOUT_MS: '1' }, folderWith()));
+    expect(message).toBe('environment: PORT: must be an integer number');
+  });
+
+  it('reads CORS_ORIGINS as a list of origins, none when unset', () => {
+    expect(loadAppConfig({}, folderWith()).corsOrigins).toEqual([]);
+    const config = loadAppConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }, folderWith());
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    configError(() => loadAppConfig({ CORS_ORIGINS: 'app.example.com' }, folderWith()), 'CORS_ORIGINS:');
+  });
+
+  it('runs the job processors in the API process unless API_WORKERS=false with Redis', () => {
+    expect(loadAppConfig({}, folderWith()).workers).toBe(true);
+    expect(loadAppConfig({ API_WORKERS: 'false' }, folderWith()).workers).toBe(true);
+    expect(loadAppConfig({ API_WORKERS: 'false', REDIS_URL: 'redis://cache:6379' }, folderWith()).workers).toBe(false);
+  });
+
+  it('resolves the folders against cwd, given or by default', () => {
+    const cwd = folderWith();
+    expect(loadAppConfig({ KEYS_DIR: 'secrets', BACKUP_DIR: '/srv/backups' }, cwd)).toMatchObject({
+      keysDir: join(cwd, 'secrets'),
+      backupDir: '/srv/backups',
+      dataDir: join(cwd, '.data'),
+    });
+    expect(loadAppConfig({}, cwd).backupDir).toBe(join(cwd, '.data/backups'));
+  });
+
   it('leaves /metrics open without METRICS_TOKEN in development and test', () => {
     for (const NODE_ENV of ['development', 'test']) expect(loadAppConfig({ NODE_ENV }, folderWith()).metricsToken).toBeUndefined();
   });

@@ -1,8 +1,9 @@
 import { DbServer, Tenant } from '@app/catalog';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AppException } from '@app/common';
+import { ValidationException } from '@app/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { FleetErrors } from './fleet.exception';
 
 /** Chooses the database server of a new tenant: the named one, else the least-loaded general server. */
 @Injectable()
@@ -14,9 +15,8 @@ export class Placement {
     if (requested) {
       const server = servers.find((s) => s.name === requested);
       if (!server) {
-        throw new AppException(400, 'validation', 'Bad Request', `There is no database server named "${requested}".`, [
-          { field: 'dbServer', message: 'must name a server of tenants.config.json' },
-        ]);
+        const errors = [{ field: 'dbServer', message: 'must name a server of tenants.config.json' }];
+        throw new ValidationException(errors, `There is no database server named "${requested}".`);
       }
       return server;
     }
@@ -26,9 +26,7 @@ export class Placement {
       .map((server) => ({ server, used: load.get(server.name) ?? 0 }))
       .filter(({ server, used }) => used < server.capacity)
       .sort((a, b) => a.used / a.server.capacity - b.used / b.server.capacity || a.server.name.localeCompare(b.server.name));
-    if (!open.length) {
-      throw new AppException(503, 'no-capacity', 'Service Unavailable', 'No general database server has room for another tenant.');
-    }
+    if (!open.length) throw FleetErrors.noCapacity();
     return open[0].server;
   }
 }

@@ -1,5 +1,5 @@
 import { Tenant } from '@app/catalog';
-import { ConflictException, describeError, NotFoundException } from '@app/common';
+import { describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { CatalogEvents } from '@app/tenancy';
@@ -10,6 +10,7 @@ import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { FleetErrors } from './fleet.exception';
 import { DatabaseAdmin } from './database-admin';
 import { TenantOnboarding } from './tenant-onboarding.service';
 
@@ -35,7 +36,7 @@ export class TenantLifecycle {
 
   async resume(slug: string): Promise<Tenant> {
     return this.change(slug, ['suspended', 'active'], (t) => Object.assign(t, { status: 'active', suspendedAt: null }), 'changed', (t) => {
-      if (t.steps.some((s) => s.step === 'offboarding')) throw new ConflictException('This tenant is being offboarded.', 'tenant-offboarding');
+      if (t.steps.some((s) => s.step === 'offboarding')) throw FleetErrors.offboarding();
     });
   }
 
@@ -125,7 +126,7 @@ export class TenantLifecycle {
     const em = this.orm.em.fork();
     const tenant = await em.findOne(Tenant, { slug }, { populate: ['dbServer'] });
     if (!tenant || tenant.status === 'offboarded') throw new NotFoundException('No such tenant.');
-    if (!from.includes(tenant.status)) throw new ConflictException(`A tenant that is ${tenant.status} cannot do this.`, 'invalid-tenant-state');
+    if (!from.includes(tenant.status)) throw FleetErrors.invalidState(tenant.status);
     check?.(tenant);
     apply(tenant);
     await em.flush();

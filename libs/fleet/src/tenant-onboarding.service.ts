@@ -1,5 +1,5 @@
 import { SecretBox, Tenant } from '@app/catalog';
-import { boundedShutdownStep, ConflictException, describeError, NotFoundException } from '@app/common';
+import { boundedShutdownStep, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { JobQueue } from '@app/jobs';
@@ -7,6 +7,7 @@ import { CatalogEvents, CompanyAdminSeed, tenantDbName } from '@app/tenancy';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DatabaseAdmin } from './database-admin';
+import { FleetErrors } from './fleet.exception';
 import { Placement } from './placement';
 
 export interface NewTenant {
@@ -41,12 +42,12 @@ export class TenantOnboarding implements OnApplicationShutdown {
 
   async register(input: NewTenant, correlationId: string = randomUUID()): Promise<Tenant> {
     const em = this.orm.em.fork();
-    if (await em.count(Tenant, { slug: input.slug })) throw duplicate(input.slug);
+    if (await em.count(Tenant, { slug: input.slug })) throw FleetErrors.tenantExists(input.slug);
     const server = await this.placement.choose(em, input.dbServer);
     const dbName = tenantDbName(this.config.tenantDbPrefix, input.slug);
     // Never adopt a database or role the catalog does not know: it could belong to anyone.
     if ((await this.admin.databaseExists(server.name, dbName)) || (await this.admin.roleExists(server.name, dbName))) {
-      throw new ConflictException(`A database or role named "${dbName}" already exists on server "${server.name}".`, 'tenant-db-exists');
+      throw FleetErrors.databaseExists(dbName, server.name);
     }
     const tenant = em.create(Tenant, {
       slug: input.slug,
@@ -62,7 +63,7 @@ export class TenantOnboarding implements OnApplicationShutdown {
     try {
       await em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw duplicate(input.slug);
+      if (error instanceof UniqueConstraintViolationException) throw FleetErrors.tenantExists(input.slug);
       throw error;
     }
     await this.events.publish({ slug: tenant.slug, tenantId: tenant.id, kind: 'changed' });
@@ -107,8 +108,4 @@ export class TenantOnboarding implements OnApplicationShutdown {
   async idle(): Promise<void> {
     while (this.running.size) await Promise.allSettled([...this.running.values()]);
   }
-}
-
-function duplicate(slug: string): ConflictException {
-  return new ConflictException(`A tenant with the slug "${slug}" already exists.`, 'tenant-exists');
 }

@@ -1,33 +1,81 @@
-import { AppException } from '@app/common';
+import { AppException, TooManyRequestsException } from '@app/common';
 
-export class TenancyException extends AppException {}
+/** The problems of resolving and serving a request's tenant (`https://tessera.dev/problems/<code>`). */
+export type TenancyErrorCode =
+  | 'invalid-tenant'
+  | 'tenant-required'
+  | 'tenant-not-found'
+  | 'tenant-mismatch'
+  | 'tenant-suspended'
+  | 'tenant-provisioning'
+  | 'tenant-failed'
+  | 'tenant-unavailable'
+  | 'tenant-pools-busy'
+  | 'tenant-migrating'
+  | 'catalog-unavailable';
+
+export class TenancyException extends AppException<TenancyErrorCode> {}
 
 export const TenancyErrors = {
   badSlug: () =>
-    new TenancyException(400, 'invalid-tenant', 'Bad Request', 'The tenant identifier is not valid: 3-40 lower-case letters, digits or dashes, starting with a letter.', [
-      { field: 'X-Tenant-ID', message: 'must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$' },
-    ]),
+    new TenancyException({
+      status: 400,
+      code: 'invalid-tenant',
+      detail: 'The tenant identifier is not valid: 3-40 lower-case letters, digits or dashes, starting with a letter.',
+      errors: [{ field: 'X-Tenant-ID', message: 'must match ^[a-z][a-z0-9-]{1,38}[a-z0-9]$' }],
+    }),
   required: () =>
-    new TenancyException(400, 'tenant-required', 'Bad Request', 'This request needs a tenant: send X-Tenant-ID or use the tenant sub-domain.'),
-  unknown: () => new TenancyException(404, 'tenant-not-found', 'Not Found', 'No such tenant.'),
-  mismatch: () => new TenancyException(403, 'tenant-mismatch', 'Forbidden', 'The credentials belong to another tenant.'),
-  suspended: () => new TenancyException(403, 'tenant-suspended', 'Forbidden', 'This tenant is suspended.'),
+    new TenancyException({
+      status: 400,
+      code: 'tenant-required',
+      detail: 'This request needs a tenant: send X-Tenant-ID or use the tenant sub-domain.',
+    }),
+  unknown: () => new TenancyException({ status: 404, code: 'tenant-not-found', detail: 'No such tenant.' }),
+  mismatch: () =>
+    new TenancyException({ status: 403, code: 'tenant-mismatch', detail: 'The credentials belong to another tenant.' }),
+  suspended: () => new TenancyException({ status: 403, code: 'tenant-suspended', detail: 'This tenant is suspended.' }),
   provisioning: () =>
-    new TenancyException(409, 'tenant-provisioning', 'Conflict', 'This tenant is still being set up; try again shortly.', undefined, { 'Retry-After': '1' }),
-  failed: () => new TenancyException(409, 'tenant-failed', 'Conflict', 'Setting up this tenant failed; the platform team has been told.'),
+    new TenancyException({
+      status: 409,
+      code: 'tenant-provisioning',
+      detail: 'This tenant is still being set up; try again shortly.',
+      headers: { 'Retry-After': '1' },
+    }),
+  failed: () =>
+    new TenancyException({
+      status: 409,
+      code: 'tenant-failed',
+      detail: 'Setting up this tenant failed; the platform team has been told.',
+    }),
   unavailable: () =>
-    new TenancyException(503, 'tenant-unavailable', 'Service Unavailable', "The tenant's database cannot be reached right now.", undefined, { 'Retry-After': '2' }),
+    new TenancyException({
+      status: 503,
+      code: 'tenant-unavailable',
+      detail: "The tenant's database cannot be reached right now.",
+      headers: { 'Retry-After': '2' },
+    }),
   busy: () =>
-    new TenancyException(503, 'tenant-pools-busy', 'Service Unavailable', 'All tenant connections are busy; try again shortly.', undefined, { 'Retry-After': '1' }),
+    new TenancyException({
+      status: 503,
+      code: 'tenant-pools-busy',
+      detail: 'All tenant connections are busy; try again shortly.',
+      headers: { 'Retry-After': '1' },
+    }),
   migrating: () =>
-    new TenancyException(503, 'tenant-migrating', 'Service Unavailable', "This tenant's database is being upgraded; try again shortly.", undefined, {
-      'Retry-After': '5',
+    new TenancyException({
+      status: 503,
+      code: 'tenant-migrating',
+      detail: "This tenant's database is being upgraded; try again shortly.",
+      headers: { 'Retry-After': '5' },
     }),
   catalogUnavailable: () =>
-    new TenancyException(503, 'catalog-unavailable', 'Service Unavailable', 'The tenant directory cannot be reached right now.', undefined, { 'Retry-After': '2' }),
-  rateLimited: (retryAfterSeconds: number) =>
-    new TenancyException(429, 'too-many-requests', 'Too Many Requests', "This tenant's request rate is over its limit; slow down.", undefined, {
-      'Retry-After': String(retryAfterSeconds),
+    new TenancyException({
+      status: 503,
+      code: 'catalog-unavailable',
+      detail: 'The tenant directory cannot be reached right now.',
+      headers: { 'Retry-After': '2' },
     }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new TooManyRequestsException("This tenant's request rate is over its limit; slow down.", retryAfterSeconds),
   noContext: () => new Error('No tenant context: tenant data may only be reached inside a tenant request or job'),
 };

@@ -189,7 +189,7 @@ describe('TenantResolver.resolve', () => {
   });
 
   it('lets a directory failure through unchanged', async () => {
-    const failure = new AppException(503, 'catalog-unavailable', 'Service Unavailable', 'down');
+    const failure = new AppException({ status: 503, code: 'catalog-unavailable', detail: 'down' });
     find.mockRejectedValueOnce(failure);
     await expect(resolver.resolve({ header: 'acme' })).rejects.toBe(failure);
   });

@@ -1,7 +1,10 @@
-import { IsStrictDate, PageQueryDto } from '@app/common';
+import { IsSortField, IsStrictDate, PageQueryDto, SortParam } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { AUDIT_OUTCOMES, type AuditOutcome } from '../audit-log.entity';
+
+/** Entries are listed by time, newest first unless `?sort=at`. */
+export const AUDIT_SORT_FIELDS = ['at'] as const;
 
 export class ListAuditLogsQuery extends PageQueryDto {
   @ApiPropertyOptional()
@@ -38,4 +41,8 @@ export class ListAuditLogsQuery extends PageQueryDto {
   @IsOptional()
   @IsStrictDate('date-or-date-time')
   to?: string;
+
+  @IsOptional()
+  @IsSortField(AUDIT_SORT_FIELDS)
+  sort?: SortParam<(typeof AUDIT_SORT_FIELDS)[number]>;
 }

@@ -1,4 +1,4 @@
-import { ConflictException, normalizeEmail, NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { normalizeEmail, NotFoundException, Page, parseSort } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -7,9 +7,10 @@ import { PasswordHasher } from '../password-hasher';
 import { RefreshTokens } from '../refresh-tokens';
 import { User } from '../user.entity';
 import { CreateUserDto } from './dto/create-user.dto';
-import { ListUsersQuery, USER_SORT_FIELDS } from './dto/list-users.query';
+import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserView, UserView } from './user.view';
+import { UsersErrors } from './users.exception';
 
 /** The people of a tenant. A change of role, password or activity ends their current sessions at once. */
 @Injectable()
@@ -22,8 +23,7 @@ export class UsersService {
   ) {}
 
   async list(query: ListUsersQuery): Promise<Page<UserView>> {
-    const sort = parseSort(query.sort, USER_SORT_FIELDS, { field: 'createdAt', direction: 'asc' });
-    if (!sort) throw new ValidationException([{ field: 'sort', message: `sort must be one of ${USER_SORT_FIELDS.join(', ')} (prefix - for descending)` }]);
+    const sort = parseSort(query.sort, { field: 'createdAt', direction: 'asc' });
     const where: FilterQuery<User> = {};
     if (query.role) where.role = query.role;
     if (query.active !== undefined) where.active = query.active;
@@ -101,7 +101,7 @@ export class UsersService {
           const endsSessions = apply(user);
           const isAdmin = user.role === 'company_admin' && user.active;
           if (wasAdmin && !isAdmin && admins.filter((a) => a.id !== user.id).length === 0) {
-            throw new ConflictException('This is the last active company admin of the tenant.', 'last-company-admin');
+            throw UsersErrors.lastCompanyAdmin();
           }
           await em.flush();
           // Sessions end in the change's own transaction: a committed role, password or activity change never leaves a live refresh token.
@@ -111,7 +111,7 @@ export class UsersService {
         { clear: true },
       );
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('A user with this email already exists in this tenant.', 'user-exists');
+      if (error instanceof UniqueConstraintViolationException) throw UsersErrors.emailTaken();
       throw error;
     }
   }
@@ -125,7 +125,7 @@ export class UsersService {
     try {
       await this.tenancy.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('A user with this email already exists in this tenant.', 'user-exists');
+      if (error instanceof UniqueConstraintViolationException) throw UsersErrors.emailTaken();
       throw error;
     }
   }

@@ -1,16 +1,17 @@
 import type { Principal } from '@app/auth';
-import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
+import { Page, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
+import { CrmErrors } from '../crm.exception';
 import { Lead } from '../leads/lead.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
 import { applyStage, Deal, DealView, toDealView } from './deal.entity';
 import { DealRepository } from './deal.repository';
 import { CreateDealDto } from './dto/create-deal.dto';
-import { DEAL_SORT_FIELDS, ListDealsQuery } from './dto/list-deals.query';
+import { ListDealsQuery } from './dto/list-deals.query';
 import { UpdateDealDto } from './dto/update-deal.dto';
 
 @Injectable()
@@ -37,8 +38,6 @@ export class DealsService {
   }
 
   async list(principal: Principal, query: ListDealsQuery): Promise<Page<DealView>> {
-    const sort = parseSort(query.sort, DEAL_SORT_FIELDS, { field: 'createdAt', direction: 'desc' });
-    if (!sort) throw new ValidationException([{ field: 'sort', message: `sort must be one of ${DEAL_SORT_FIELDS.join(', ')} (prefix - for descending)` }]);
     const [rows, total] = await this.deals.search({
       ownerScope: ownerScope(principal),
       stage: query.stage,
@@ -46,7 +45,7 @@ export class DealsService {
       leadId: query.leadId,
       currency: query.currency,
       q: query.q,
-      sort,
+      sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
     });
@@ -88,7 +87,7 @@ export class DealsService {
     try {
       await this.tenancy.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new ConflictException('This lead already has a deal.', 'lead-has-deal');
+      if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadHasDeal();
       if (error instanceof ForeignKeyConstraintViolationException) throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { ConflictException } from '@app/common';
 import { randomUUID } from 'node:crypto';
+import { CrmErrors } from '../crm.exception';
 import { LeadRepository } from './lead.repository';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'lost', 'converted'] as const;
@@ -17,9 +17,7 @@ export const LEAD_TRANSITIONS: Record<LeadStatus, readonly LeadStatus[]> = {
 
 export function assertTransition(from: LeadStatus, to: LeadStatus): void {
   if (from === to && to !== 'converted') return;
-  if (!LEAD_TRANSITIONS[from].includes(to)) {
-    throw new ConflictException(`A lead cannot go from ${from} to ${to}.`, 'invalid-status-transition');
-  }
+  if (!LEAD_TRANSITIONS[from].includes(to)) throw CrmErrors.statusTransition(from, to);
 }
 
 @Entity({ tableName: 'leads', repository: () => LeadRepository })

@@ -1,15 +1,16 @@
 import type { Principal } from '@app/auth';
-import { ConflictException, Page, parseSort, ValidationException } from '@app/common';
+import { Page, parseSort } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
+import { CrmErrors } from '../crm.exception';
 import { Deal, DealView, toDealView } from '../deals/deal.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
 import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
-import { LEAD_SORT_FIELDS, ListLeadsQuery } from './dto/list-leads.query';
+import { ListLeadsQuery } from './dto/list-leads.query';
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { assertTransition, Lead, LeadView, toLeadView } from './lead.entity';
 import { LeadRepository } from './lead.repository';
@@ -29,14 +30,12 @@ export class LeadsService {
   }
 
   async list(principal: Principal, query: ListLeadsQuery): Promise<Page<LeadView>> {
-    const sort = parseSort(query.sort, LEAD_SORT_FIELDS, { field: 'createdAt', direction: 'desc' });
-    if (!sort) throw new ValidationException([{ field: 'sort', message: `sort must be one of ${LEAD_SORT_FIELDS.join(', ')} (prefix - for descending)` }]);
     const [rows, total] = await this.leads.search({
       ownerScope: ownerScope(principal),
       status: query.status,
       ownerId: query.ownerId,
       q: query.q,
-      sort,
+      sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
     });
@@ -91,7 +90,7 @@ export class LeadsService {
         return toDealView(deal);
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw convertedError();
+      if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadConverted();
       throw error;
     }
   }
@@ -112,11 +111,7 @@ export class LeadsService {
   /** A visible lead that may still change (a converted lead is final). */
   private async open(em: EntityManager, principal: Principal, id: string, lock = false): Promise<Lead> {
     const lead = await findVisible(em, Lead, principal, id, 'lead', lock);
-    if (lead.status === 'converted') throw convertedError();
+    if (lead.status === 'converted') throw CrmErrors.leadConverted();
     return lead;
   }
-}
-
-function convertedError(): ConflictException {
-  return new ConflictException('A converted lead is final.', 'lead-converted');
 }

@@ -1,10 +1,10 @@
-import { ServiceUnavailableException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
+import { PlatformErrors } from '../platform.exception';
 
 export interface Readiness {
   status: 'ok';
@@ -55,7 +55,7 @@ export class HealthService implements OnApplicationShutdown {
     } catch (error) {
       const details = ((error as { getResponse?: () => { error?: Record<string, unknown> } }).getResponse?.().error ?? {}) as Record<string, unknown>;
       const down = Object.keys(details);
-      throw new ServiceUnavailableException(`Not ready: ${down.join(', ') || 'a dependency'} unreachable.`, 'not-ready', 5);
+      throw PlatformErrors.notReady(down);
     }
   }
 

@@ -1,10 +1,11 @@
+import { IsSortField, PageQueryDto, SortParam } from '@app/common';
 import { TENANT_ROLES, type TenantRole } from '../../roles';
-import { PageQueryDto } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 
 export const USER_SORT_FIELDS = ['name', 'email', 'role', 'createdAt'] as const;
+export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
 export class ListUsersQuery extends PageQueryDto {
   @ApiPropertyOptional({ enum: TENANT_ROLES })
@@ -17,4 +18,8 @@ export class ListUsersQuery extends PageQueryDto {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
+
+  @IsOptional()
+  @IsSortField(USER_SORT_FIELDS)
+  sort?: SortParam<UserSortField>;
 }

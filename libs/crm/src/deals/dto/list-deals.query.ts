@@ -1,9 +1,10 @@
-import { PageQueryDto } from '@app/common';
+import { IsSortField, PageQueryDto, SortParam } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { DEAL_STAGES, type DealStage } from '../deal.entity';
 
 export const DEAL_SORT_FIELDS = ['title', 'amount', 'stage', 'expectedCloseDate', 'createdAt', 'updatedAt'] as const;
+export type DealSortField = (typeof DEAL_SORT_FIELDS)[number];
 
 export class ListDealsQuery extends PageQueryDto {
   @ApiPropertyOptional({ enum: DEAL_STAGES })
@@ -31,4 +32,8 @@ export class ListDealsQuery extends PageQueryDto {
   @IsString()
   @MaxLength(100)
   q?: string;
+
+  @IsOptional()
+  @IsSortField(DEAL_SORT_FIELDS)
+  sort?: SortParam<DealSortField>;
 }

@@ -1,9 +1,10 @@
-import { PageQueryDto } from '@app/common';
+import { IsSortField, PageQueryDto, SortParam } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
 
 export const LEAD_SORT_FIELDS = ['name', 'company', 'status', 'createdAt', 'updatedAt'] as const;
+export type LeadSortField = (typeof LEAD_SORT_FIELDS)[number];
 
 export class ListLeadsQuery extends PageQueryDto {
   @ApiPropertyOptional({ enum: LEAD_STATUSES })
@@ -21,4 +22,8 @@ export class ListLeadsQuery extends PageQueryDto {
   @IsString()
   @MaxLength(100)
   q?: string;
+
+  @IsOptional()
+  @IsSortField(LEAD_SORT_FIELDS)
+  sort?: SortParam<LeadSortField>;
 }

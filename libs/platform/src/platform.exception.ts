@@ -1,0 +1,16 @@
+import { AppException } from '@app/common';
+
+/** The problems of the platform API itself (`https://tessera.dev/problems/<code>`). */
+export type PlatformErrorCode = 'not-ready';
+
+export class PlatformException extends AppException<PlatformErrorCode> {}
+
+export const PlatformErrors = {
+  notReady: (down: string[]) =>
+    new PlatformException({
+      status: 503,
+      code: 'not-ready',
+      detail: `Not ready: ${down.join(', ') || 'a dependency'} unreachable.`,
+      headers: { 'Retry-After': '5' },
+    }),
+};
