@@ -12,6 +12,7 @@ export * from './tenant-directory.service';
 export * from './tenant-fleet.service';
 export * from './tenant-lifecycle.service';
 export * from './tenant-migrator';
+export { tenantOrmOptions, type TenantOrmTarget } from './tenant-orm.factory';
 export * from './tenant-onboarding.service';
 export * from './tenant-orm.registry';
 export * from './tenant-provisioner';
