@@ -1,10 +1,11 @@
-import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { TENANT_ROLES, type TenantRole } from './roles';
 import { UserRepository } from './user.repository';
 
 /** A person who signs in to one tenant. Lives in the tenant's own database. */
 @Entity({ tableName: 'users', repository: () => UserRepository })
+@Check({ name: 'users_email_lower', expression: '"email" = lower("email")' })
 export class User {
   [EntityRepositoryType]?: UserRepository;
   [OptionalProps]?: 'active' | 'tokenVersion' | 'createdAt' | 'updatedAt';
@@ -32,9 +33,9 @@ export class User {
   @Property({ type: 'integer' })
   tokenVersion: number = 0;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -20,16 +20,16 @@ export class DbServer {
   @Property({ type: 'integer' })
   capacity: number;
 
-  @Property({ type: 'text[]' })
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
   tags: string[] = [];
 
   /** False once the server left tenants.config.json; its tenants stay where they are. */
   @Property({ type: 'boolean' })
   active: boolean = true;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Index, OptionalProps, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DbServer } from './db-server.entity';
 import { TenantRepository } from './tenant.repository';
@@ -21,6 +21,11 @@ export interface PendingAdmin {
 }
 
 @Entity({ tableName: 'tenants', repository: () => TenantRepository })
+// A unique index (not a constraint), as the migration made it.
+@Unique({
+  name: 'tenants_db_server_db_name_unique',
+  expression: 'create unique index "tenants_db_server_db_name_unique" on "tenants" ("db_server", "db_name")',
+})
 export class Tenant {
   [EntityRepositoryType]?: TenantRepository;
   [OptionalProps]?: 'plan' | 'status' | 'steps' | 'attempts' | 'createdAt' | 'updatedAt';
@@ -38,10 +43,10 @@ export class Tenant {
   plan: string = 'standard';
 
   @Index()
-  @Property({ type: 'text' })
+  @Enum({ items: () => TENANT_STATUSES, type: 'text' })
   status: TenantStatus = 'provisioning';
 
-  @ManyToOne(() => DbServer, { fieldName: 'db_server', deleteRule: 'restrict' })
+  @ManyToOne(() => DbServer, { fieldName: 'db_server', deleteRule: 'restrict', foreignKeyName: 'tenants_db_server_fkey' })
   dbServer: DbServer;
 
   @Property({ type: 'text' })
@@ -60,10 +65,10 @@ export class Tenant {
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
   @Property({ type: 'timestamptz', nullable: true })
@@ -74,7 +79,7 @@ export class Tenant {
   schemaVersion?: string | null;
 
   /** Completed steps of the provisioning saga (a retry skips none: every step is idempotent). */
-  @Property({ type: 'json' })
+  @Property({ type: 'json', defaultRaw: "'[]'" })
   steps: ProvisioningStep[] = [];
 
   /** Provisioning attempts so far. */

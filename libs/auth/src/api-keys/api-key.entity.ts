@@ -18,7 +18,7 @@ export class ApiKey {
   @Property({ type: 'text[]' })
   scopes: ApiScope[];
 
-  @Property({ type: 'text', hidden: true })
+  @Property({ type: 'text', hidden: true, unique: true })
   keyHash: string;
 
   /** The first characters of the key, to recognise it in lists. */
@@ -37,6 +37,6 @@ export class ApiKey {
   @Property({ type: 'timestamptz', nullable: true })
   lastUsedAt?: Date | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }

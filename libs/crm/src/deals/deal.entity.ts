@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Check, Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DealRepository } from './deal.repository';
 
@@ -7,6 +7,18 @@ export type DealStage = (typeof DEAL_STAGES)[number];
 export const CLOSED_STAGES: readonly DealStage[] = ['won', 'lost'];
 
 @Entity({ tableName: 'deals', repository: () => DealRepository })
+// The migrations' indexes; descending, trigram and partial ones by `expression` (MikroORM 6 has no option for those).
+@Index({ name: 'deals_created_index', expression: 'create index "deals_created_index" on "deals" ("created_at" desc, "id" desc)' })
+@Index({ name: 'deals_owner_created_index', expression: 'create index "deals_owner_created_index" on "deals" ("owner_id", "created_at" desc, "id" desc)' })
+@Index({ name: 'deals_stage_created_index', expression: 'create index "deals_stage_created_index" on "deals" ("stage", "created_at" desc, "id" desc)' })
+@Index({ name: 'deals_amount_index', properties: ['amount', 'id'] })
+@Index({ name: 'deals_close_date_index', properties: ['expectedCloseDate', 'id'] })
+@Index({ name: 'deals_closed_at_index', expression: `create index "deals_closed_at_index" on "deals" ("closed_at") where "stage" = 'won'` })
+@Index({ name: 'deals_title_trgm', expression: 'create index "deals_title_trgm" on "deals" using gin ("title" gin_trgm_ops)' })
+@Check({ name: 'deals_amount_check', expression: '"amount" >= 0' })
+@Check({ name: 'deals_currency_check', expression: `"currency" ~ '^[A-Z]{3}$'` })
+// As PostgreSQL prints it back (`in (…)` becomes `= any (array[…])`), so the schema diff sees no change.
+@Check({ name: 'deals_closed_check', expression: `("stage" = any (array['won', 'lost'])) = ("closed_at" is not null)` })
 export class Deal {
   [EntityRepositoryType]?: DealRepository;
   [OptionalProps]?: 'stage' | 'createdAt' | 'updatedAt';
@@ -41,10 +53,10 @@ export class Deal {
   @Property({ type: 'timestamptz', nullable: true })
   closedAt?: Date | null;
 
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
 
