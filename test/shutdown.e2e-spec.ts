@@ -116,7 +116,7 @@ class ApiProcess {
     let output = '';
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    await until('the worker to run', async () => output.includes('Tessera worker running'), 60_000);
+    await until('the worker to run', () => Promise.resolve(output.includes('Tessera worker running')), 60_000);
     return { child, exited, output: () => output };
   }
 

@@ -66,7 +66,7 @@ export class AuditSubscriber implements EventSubscriber {
 
   constructor(private readonly context: AuditContext) {}
 
-  async onFlush(args: FlushEventArgs): Promise<void> {
+  onFlush(args: FlushEventArgs): void {
     if (!this.context.enabled) return;
     if (args.uow.getChangeSets().some((cs) => cs.meta.class === AuditLog)) this.writing.add(args.em); // the audit recorder's entries
     const changeSets = args.uow.getChangeSets().filter((cs) => cs.meta.class !== AuditLog && !cs.meta.embeddable);

@@ -152,7 +152,7 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
   const running = fresh ? { shared: false as const } : inspectRunning(pgDir);
   if (running.shared) {
     // The cluster serves another live process, on the port that process chose.
-    return { url: urlOn(running.port), port: running.port, dataDir: pgDir, shared: true, stop: async () => undefined };
+    return { url: urlOn(running.port), port: running.port, dataDir: pgDir, shared: true, stop: () => Promise.resolve() };
   }
   const url = urlOn(options.port);
   const located = locateEmbeddedPostgres(options.binaryCacheDir);

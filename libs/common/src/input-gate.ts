@@ -70,12 +70,18 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: FieldError)
 }
 
 /**
+ * Fastify's default JSON parser is this callback form (fastify `lib/content-type-parser.js`); its
+ * declared type is the union of the callback and the promise form, so it is narrowed here.
+ */
+type CallbackBodyParser = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => void;
+
+/**
  * One gate in front of validation for what no input may hold, whatever the route: the body,
  * the query string and the path parameters are inspected once parsed, before any guard, pipe
  * or query sees them. A JSON body may be empty (a body-less route with a JSON content type).
  */
 export function installInputGate(fastify: FastifyInstance): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error') as CallbackBodyParser;
   fastify.removeContentTypeParser(['application/json']);
   const parser: FastifyBodyParser<string> = (request, body, done) => {
     if (body.trim() === '') return done(null, undefined);

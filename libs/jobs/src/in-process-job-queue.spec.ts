@@ -6,9 +6,9 @@ describe('InProcessJobQueue.close', () => {
   it('ends a job waiting to retry as failed, so whoever waits for it is not kept waiting for ever', async () => {
     const queue = new InProcessJobQueue();
     let runs = 0;
-    queue.handle('provisioning', 1, async () => {
+    queue.handle('provisioning', 1, () => {
       runs += 1;
-      throw new Error('the database is gone');
+      return Promise.reject(new Error('the database is gone'));
     });
     const id = await queue.enqueue('provisioning', envelope, { attempts: 5, backoffMs: 600_000 });
     const waiting = queue.wait('provisioning', id);
@@ -26,8 +26,9 @@ describe('InProcessJobQueue.close', () => {
     await queue.close();
     await expect(waiting).rejects.toThrow(/queue closed before migrations job .* ran$/);
     let ran = false;
-    queue.handle('migrations', 1, async () => {
+    queue.handle('migrations', 1, () => {
       ran = true;
+      return Promise.resolve();
     });
     expect(ran).toBe(false);
   });

@@ -34,7 +34,28 @@ export class InProcessJobQueue extends JobQueue {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  async enqueue<T>(queue: QueueName, envelope: JobEnvelope<T>, options: EnqueueOptions = {}): Promise<string> {
+  enqueue<T>(queue: QueueName, envelope: JobEnvelope<T>, options: EnqueueOptions = {}): Promise<string> {
+    return new Promise((resolve) => resolve(this.add(queue, envelope, options))); // a throw rejects, as from an async method
+  }
+
+  handle<T>(queue: QueueName, concurrency: number, handler: JobHandler<T>): void {
+    const lane = this.lane(queue);
+    lane.handler = handler as JobHandler<unknown>;
+    lane.concurrency = Math.max(1, concurrency);
+    this.pump(queue);
+  }
+
+  wait(_queue: QueueName, jobId: string): Promise<unknown> {
+    const job = this.jobs.get(jobId);
+    return job ? job.done : Promise.reject(new Error(`no job ${jobId}`));
+  }
+
+  counts(): Promise<Record<QueueName, QueueCounts>> {
+    return new Promise((resolve) => resolve(this.tally())); // a throw rejects, as from an async method
+  }
+
+  /** Adds a job (or finds the same one still waiting or running) and returns its id. */
+  private add<T>(queue: QueueName, envelope: JobEnvelope<T>, options: EnqueueOptions): string {
     const id = options.jobId ?? randomUUID();
     const existing = this.jobs.get(id);
     if (existing && !['completed', 'failed'].includes(existing.state)) return id;
@@ -53,19 +74,7 @@ export class InProcessJobQueue extends JobQueue {
     return id;
   }
 
-  handle<T>(queue: QueueName, concurrency: number, handler: JobHandler<T>): void {
-    const lane = this.lane(queue);
-    lane.handler = handler as JobHandler<unknown>;
-    lane.concurrency = Math.max(1, concurrency);
-    this.pump(queue);
-  }
-
-  wait(_queue: QueueName, jobId: string): Promise<unknown> {
-    const job = this.jobs.get(jobId);
-    return job ? job.done : Promise.reject(new Error(`no job ${jobId}`));
-  }
-
-  async counts(): Promise<Record<QueueName, QueueCounts>> {
+  private tally(): Record<QueueName, QueueCounts> {
     const counts = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { waiting: 0, active: 0, delayed: 0, failed: 0 }])) as Record<QueueName, QueueCounts>;
     for (const job of this.jobs.values()) {
       if (job.state === 'waiting' || job.state === 'active' || job.state === 'delayed' || job.state === 'failed') counts[job.queue][job.state]++;

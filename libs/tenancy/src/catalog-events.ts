@@ -55,7 +55,7 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
     await this.subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`cannot subscribe to catalog changes: ${e.message}`));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.subscriber?.disconnect();
     this.publisher?.disconnect();
   }

@@ -5,10 +5,14 @@ class FakePool implements Closable {
   closeCalls = 0;
   constructor(readonly key: string) {}
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls++;
+    return Promise.resolve();
   }
 }
+
+/** A create function that opens a new FakePool for `key` at once. */
+const opens = (key: string) => () => Promise.resolve(new FakePool(key));
 
 function registry(options: Partial<PoolRegistryOptions> = {}): PoolRegistry<FakePool> {
   return new PoolRegistry<FakePool>({ maxPools: 2, idleMs: 60_000, acquireTimeoutMs: 5_000, ...options });
@@ -52,7 +56,7 @@ describe('PoolRegistry', () => {
 
   it('reuses an open instance for a later acquire of the same key', async () => {
     const pools = registry();
-    const create = jest.fn(async () => new FakePool('a'));
+    const create = jest.fn(opens('a'));
     const first = await pools.acquire('a', create);
     first.release();
     const second = await pools.acquire('a', create);
@@ -65,10 +69,10 @@ describe('PoolRegistry', () => {
   it('closes the least recently used idle instance when every slot is taken', async () => {
     const pools = registry({ maxPools: 2 });
     const made = new Map<string, FakePool>();
-    const create = (key: string) => async () => {
+    const create = (key: string) => () => {
       const pool = new FakePool(key);
       made.set(key, pool);
-      return pool;
+      return Promise.resolve(pool);
     };
 
     (await pools.acquire('a', create('a'))).release();
@@ -87,9 +91,9 @@ describe('PoolRegistry', () => {
 
   it('never closes an instance in use: a new key waits, and takes the slot the first release frees', async () => {
     const pools = registry({ maxPools: 2 });
-    const a = await pools.acquire('a', async () => new FakePool('a'));
-    const b = await pools.acquire('b', async () => new FakePool('b'));
-    const createC = jest.fn(async () => new FakePool('c'));
+    const a = await pools.acquire('a', opens('a'));
+    const b = await pools.acquire('b', opens('b'));
+    const createC = jest.fn(opens('c'));
 
     const c = track(pools.acquire('c', createC));
     await settle();
@@ -114,8 +118,8 @@ describe('PoolRegistry', () => {
 
   it('gives up with PoolBusyError when no slot is released in time', async () => {
     const pools = registry({ maxPools: 1, acquireTimeoutMs: 50 });
-    const a = await pools.acquire('a', async () => new FakePool('a'));
-    const createB = jest.fn(async () => new FakePool('b'));
+    const a = await pools.acquire('a', opens('a'));
+    const createB = jest.fn(opens('b'));
 
     const started = Date.now();
     await expect(pools.acquire('b', createB)).rejects.toBeInstanceOf(PoolBusyError);
@@ -201,7 +205,7 @@ describe('PoolRegistry', () => {
     });
 
     const attempts = Array.from({ length: 5 }, () => pools.acquire('a', failing));
-    const other = track(pools.acquire('b', async () => new FakePool('b'))); // waits for the only slot
+    const other = track(pools.acquire('b', opens('b'))); // waits for the only slot
     const outcomes = await Promise.allSettled(attempts);
 
     expect(failing).toHaveBeenCalledTimes(1);
@@ -212,7 +216,7 @@ describe('PoolRegistry', () => {
     expect(pools.stats()).toMatchObject({ open: 1, opening: 0, inUse: 1, created: 1 });
     leaseB.release();
 
-    const retry = jest.fn(async () => new FakePool('a'));
+    const retry = jest.fn(opens('a'));
     const leaseA = await pools.acquire('a', retry);
     expect(retry).toHaveBeenCalledTimes(1);
     expect(leaseA.value.key).toBe('a');
@@ -224,11 +228,11 @@ describe('PoolRegistry', () => {
     it('closes only instances idle for longer than idleMs', async () => {
       let clock = 1_000;
       const pools = registry({ maxPools: 5, idleMs: 1_000, now: () => clock });
-      const a = await pools.acquire('a', async () => new FakePool('a'));
-      const held = await pools.acquire('held', async () => new FakePool('held'));
+      const a = await pools.acquire('a', opens('a'));
+      const held = await pools.acquire('held', opens('held'));
       a.release(); // idle since 1000
       clock = 1_500;
-      const b = await pools.acquire('b', async () => new FakePool('b'));
+      const b = await pools.acquire('b', opens('b'));
       b.release(); // idle since 1500
 
       clock = 2_000; // 'a' idle for exactly idleMs: not longer
@@ -253,7 +257,7 @@ describe('PoolRegistry', () => {
     it('counts use from the release, not the acquire', async () => {
       let clock = 0;
       const pools = registry({ idleMs: 1_000, now: () => clock });
-      const a = await pools.acquire('a', async () => new FakePool('a'));
+      const a = await pools.acquire('a', opens('a'));
       clock = 5_000;
       a.release();
       clock = 5_500;
@@ -266,14 +270,14 @@ describe('PoolRegistry', () => {
   describe('evict', () => {
     it('closes an idle instance at once, and the next acquire creates a new one', async () => {
       const pools = registry();
-      const a = await pools.acquire('a', async () => new FakePool('a'));
+      const a = await pools.acquire('a', opens('a'));
       a.release();
 
       await pools.evict('a');
       expect(a.value.closeCalls).toBe(1);
       expect(pools.stats()).toMatchObject({ open: 0, closing: 0 });
 
-      const again = await pools.acquire('a', async () => new FakePool('a'));
+      const again = await pools.acquire('a', opens('a'));
       expect(again.value).not.toBe(a.value);
       again.release();
       await pools.closeAll();
@@ -281,7 +285,7 @@ describe('PoolRegistry', () => {
 
     it('does not close an instance in use', async () => {
       const pools = registry();
-      const a = await pools.acquire('a', async () => new FakePool('a'));
+      const a = await pools.acquire('a', opens('a'));
 
       await pools.evict('a');
       expect(a.value.closeCalls).toBe(0);
@@ -296,7 +300,7 @@ describe('PoolRegistry', () => {
     it('closes an instance evicted while in use once it is released (by the next sweep at the latest)', async () => {
       const clock = 1_000;
       const pools = registry({ idleMs: 60_000, now: () => clock });
-      const a = await pools.acquire('a', async () => new FakePool('a'));
+      const a = await pools.acquire('a', opens('a'));
 
       await pools.evict('a');
       a.release();
@@ -316,9 +320,9 @@ describe('PoolRegistry', () => {
 
   it('closeAll closes every instance, idle, in use or still opening', async () => {
     const pools = registry({ maxPools: 3 });
-    const idle = await pools.acquire('idle', async () => new FakePool('idle'));
+    const idle = await pools.acquire('idle', opens('idle'));
     idle.release();
-    const busy = await pools.acquire('busy', async () => new FakePool('busy'));
+    const busy = await pools.acquire('busy', opens('busy'));
     let finishOpening: (pool: FakePool) => void = () => undefined;
     const opening = new FakePool('opening');
     const pending = pools.acquire('opening', () => new Promise<FakePool>((resolve) => (finishOpening = resolve)));
@@ -339,19 +343,19 @@ describe('PoolRegistry', () => {
 
   it('treats a second release() of the same lease as a no-op', async () => {
     const pools = registry({ maxPools: 1, acquireTimeoutMs: 50 });
-    const create = async () => new FakePool('a');
+    const create = opens('a');
     const first = await pools.acquire('a', create);
     const second = await pools.acquire('a', create);
 
     first.release();
     first.release(); // must not count as the second lease's release
     expect(pools.stats().inUse).toBe(1);
-    await expect(pools.acquire('b', async () => new FakePool('b'))).rejects.toBeInstanceOf(PoolBusyError);
+    await expect(pools.acquire('b', opens('b'))).rejects.toBeInstanceOf(PoolBusyError);
     expect(first.value.closeCalls).toBe(0);
 
     second.release();
     expect(pools.stats().inUse).toBe(0);
-    const b = await pools.acquire('b', async () => new FakePool('b'));
+    const b = await pools.acquire('b', opens('b'));
     expect(first.value.closeCalls).toBe(1);
     b.release();
     await pools.closeAll();
@@ -361,8 +365,15 @@ describe('PoolRegistry', () => {
 describe('PoolRegistry.drain', () => {
   it('waits for leases in use before returning, and gives up at its deadline', async () => {
     const closed: string[] = [];
+    const recording = (key: string) => () => {
+      const close = () => {
+        closed.push(key);
+        return Promise.resolve();
+      };
+      return Promise.resolve({ close });
+    };
     const pools = new PoolRegistry<{ close(): Promise<void> }>({ maxPools: 2, idleMs: 1000, acquireTimeoutMs: 100 });
-    const lease = await pools.acquire('a', async () => ({ close: async () => void closed.push('a') }));
+    const lease = await pools.acquire('a', recording('a'));
     let drained = false;
     const draining = pools.drain(2_000).then(() => (drained = true));
     await new Promise((r) => setTimeout(r, 60));
@@ -370,7 +381,7 @@ describe('PoolRegistry.drain', () => {
     lease.release();
     await draining;
     expect(drained).toBe(true);
-    const stuck = await pools.acquire('b', async () => ({ close: async () => void closed.push('b') }));
+    const stuck = await pools.acquire('b', recording('b'));
     const started = Date.now();
     await pools.drain(80);
     expect(Date.now() - started).toBeGreaterThanOrEqual(70);

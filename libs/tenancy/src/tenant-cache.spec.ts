@@ -10,7 +10,10 @@ function events() {
   const fake = {
     on: (l: (c: TenantChange) => void) => changeListeners.push(l),
     onCache: () => undefined,
-    publishCache: async (c: CacheChange) => void published.push(c),
+    publishCache: (c: CacheChange) => {
+      published.push(c);
+      return Promise.resolve();
+    },
   } as unknown as CatalogEvents;
   return { fake, published, emit: (c: TenantChange) => changeListeners.forEach((l) => l(c)) };
 }

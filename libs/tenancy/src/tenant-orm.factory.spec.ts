@@ -34,7 +34,7 @@ const schema: TenantSchema = {
   migrations: [],
   subscribers: [],
   appendOnlyTables: [],
-  seedCompanyAdmin: async () => undefined,
+  seedCompanyAdmin: () => Promise.resolve(),
 };
 
 function target(dbName: string): TenantOrmTarget {

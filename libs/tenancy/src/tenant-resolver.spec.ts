@@ -119,7 +119,7 @@ describe('TenantResolver.resolve', () => {
   let resolver: TenantResolver;
 
   beforeEach(() => {
-    find = jest.fn<Promise<ResolvedTenant | null>, [string]>(async (slug) => tenant(slug));
+    find = jest.fn<Promise<ResolvedTenant | null>, [string]>((slug) => Promise.resolve(tenant(slug)));
     const directory = { find } as unknown as TenantDirectory;
     const config = { baseDomain: BASE } as unknown as AppConfig;
     const schema = { migrations: [{ name: 'Migration1' }, { name: 'Migration2' }] } as unknown as TenantSchema;

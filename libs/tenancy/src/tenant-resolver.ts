@@ -75,6 +75,7 @@ export function assertServable(tenant: ResolvedTenant, requiredVersion = ''): vo
       throw TenancyErrors.provisioning();
     case 'failed':
       throw TenancyErrors.failed();
+    case 'offboarded': // answered as if it never existed
     default:
       throw TenancyErrors.unknown();
   }

@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * follows commit order even under concurrent writes.
  */
 export class Migration20261126000500 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create sequence "audit_logs_seq";`);
     this.addSql(`create table "audit_logs" (
       "id" uuid not null primary key,
@@ -59,7 +59,7 @@ export class Migration20261126000500 extends Migration {
     this.addSql(`create trigger "audit_logs_no_truncate" before truncate on "audit_logs" for each statement execute function audit_logs_refuse_change();`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "audit_logs";');
     this.addSql('drop function if exists audit_logs_chain();');
     this.addSql('drop function if exists audit_logs_refuse_change();');

@@ -9,7 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  * so an insert that names a chain field is refused outright.
  */
 export class Migration20261201000200 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create or replace function audit_logs_chain() returns trigger language plpgsql as $$
       declare previous text;
       begin
@@ -24,7 +24,7 @@ export class Migration20261201000200 extends Migration {
     $$;`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql(`create or replace function audit_logs_chain() returns trigger language plpgsql as $$
       declare previous text;
       begin

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Tenant database: users. */
 export class Migration20261126000100 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "users" (
       "id" uuid not null primary key,
       "email" text not null,
@@ -19,7 +19,7 @@ export class Migration20261126000100 extends Migration {
     );`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "users";');
   }
 }

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Tenant database: refresh-token families and API keys (both stored only as hashes). */
 export class Migration20261126000300 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "refresh_tokens" (
       "id" uuid not null primary key,
       "subject_id" uuid not null,
@@ -32,7 +32,7 @@ export class Migration20261126000300 extends Migration {
     );`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "api_keys";');
     this.addSql('drop table if exists "refresh_tokens";');
   }

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261126000000 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "db_servers" (
       "name" text not null primary key,
       "use_catalog_server" boolean not null default false,
@@ -46,7 +46,7 @@ export class Migration20261126000000 extends Migration {
     );`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "platform_users";');
     this.addSql('drop table if exists "tenants";');
     this.addSql('drop table if exists "db_servers";');

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Catalog: refresh-token families of platform users. */
 export class Migration20261126000400 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "platform_refresh_tokens" (
       "id" uuid not null primary key,
       "subject_id" uuid not null references "platform_users" ("id") on delete cascade,
@@ -18,7 +18,7 @@ export class Migration20261126000400 extends Migration {
     this.addSql(`create index "platform_refresh_tokens_family_id_index" on "platform_refresh_tokens" ("family_id");`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "platform_refresh_tokens";');
   }
 }

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Catalog: the platform's own audit trail (tenants created, suspended, offboarded; platform sign-ins). Append-only. */
 export class Migration20261126000600 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "platform_audit_logs" (
       "id" uuid not null primary key,
       "seq" bigint generated always as identity,
@@ -29,7 +29,7 @@ export class Migration20261126000600 extends Migration {
     this.addSql(`create trigger "platform_audit_logs_no_truncate" before truncate on "platform_audit_logs" for each statement execute function platform_audit_logs_refuse_change();`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "platform_audit_logs";');
     this.addSql('drop function if exists platform_audit_logs_refuse_change();');
   }

@@ -8,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
  * One row per anchored head: the history is kept.
  */
 export class Migration20261201000300 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "audit_anchors" (
       "tenant_id" uuid not null references "tenants" ("id") on delete cascade,
       "seq" bigint not null,
@@ -19,7 +19,7 @@ export class Migration20261201000300 extends Migration {
     );`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "audit_anchors";');
   }
 }

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Tenant database: leads, with indexes for the list's filters and default order. */
 export class Migration20261126000200 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create table "leads" (
       "id" uuid not null primary key,
       "name" text not null,
@@ -21,7 +21,7 @@ export class Migration20261126000200 extends Migration {
     this.addSql(`create index "leads_status_index" on "leads" ("status");`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "leads";');
   }
 }

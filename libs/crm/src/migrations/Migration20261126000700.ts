@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * sort of the leads and deals lists, trigram indexes for the case-insensitive search.
  */
 export class Migration20261126000700 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`create extension if not exists pg_trgm;`);
     this.addSql(`drop index if exists "leads_owner_id_index";`);
     this.addSql(`drop index if exists "leads_status_index";`);
@@ -46,7 +46,7 @@ export class Migration20261126000700 extends Migration {
     this.addSql(`create index "deals_title_trgm" on "deals" using gin ("title" gin_trgm_ops);`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists "deals";');
   }
 }

@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * so the unique index can be built on any existing data.
  */
 export class Migration20261201000100 extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`update "deals" set "lead_id" = null where "id" in (
       select "id" from (
         select "id", row_number() over (partition by "lead_id" order by "created_at", "id") as "n"
@@ -17,7 +17,7 @@ export class Migration20261201000100 extends Migration {
     this.addSql(`drop index if exists "deals_lead_index";`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql(`create index if not exists "deals_lead_index" on "deals" ("lead_id");`);
     this.addSql(`drop index if exists "deals_lead_id_unique";`);
   }

@@ -35,7 +35,7 @@ export class HealthService implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.redis?.disconnect();
   }
 
