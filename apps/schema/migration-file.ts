@@ -75,7 +75,7 @@ function addSqlLines(statements: string[]): string {
 
 function method(name: 'up' | 'down', statements: string[]): string {
   const body = statements.length ? `\n${addSqlLines(statements)}\n  ` : '';
-  return `  override async ${name}(): Promise<void> {${body}}`;
+  return `  override ${name}(): void {${body}}`;
 }
 
 /** The source of a migration class, in the repository's style (see libs/*\/src/migrations). */
