@@ -46,6 +46,6 @@ import { VerifiedTokens } from './verified-tokens';
     PlatformAuthService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthAudit, PasswordHasher, TokenService, TokenVerifier, PlatformAuthService, LiveSessions, RefreshTokens],
+  exports: [AuthAudit, PasswordHasher, TokenVerifier, PlatformAuthService],
 })
 export class AuthModule {}
