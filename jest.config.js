@@ -1,6 +1,29 @@
-/** Two tiers: unit specs beside the code, end-to-end suites under test/ against real PostgreSQL. */
-const moduleNameMapper = { '^@app/(config|common|catalog|jobs|tenancy|fleet|auth|audit|crm|platform)$': '<rootDir>/libs/$1/src' };
+/**
+ * Four projects, fastest first:
+ * - unit: specs beside the code, no database;
+ * - medium: services called inside a tenant context on real PostgreSQL (test/medium/), no HTTP;
+ * - e2e: the whole HTTP path in this process, on real PostgreSQL (and a second server);
+ * - e2e-stack: the e2e suites that also need Redis or the build (dist/): a real API, worker or
+ *   CLI process, or a PostgreSQL of their own started from dist/ (test/support/pg-server.mjs).
+ * Each project's global setup starts only what it needs; servers are shared within one run.
+ */
+const moduleNameMapper = {
+  '^@app/(config|common|catalog|jobs|tenancy|fleet|auth|audit|crm|platform)$': '<rootDir>/libs/$1/src',
+};
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] };
+const globalTeardown = '<rootDir>/test/support/global-teardown.ts';
+
+/** The e2e suites that use Redis (TESSERA_TEST_REDIS, REDIS_URL) or dist/. */
+const STACK_SUITES = [
+  'audit-anchor',
+  'auth-races',
+  'database-roles',
+  'faults',
+  'lifecycle',
+  'server-log',
+  'shutdown',
+  'start-anywhere',
+];
 
 module.exports = {
   // Per-test limit (applies to every project; e2e suites onboard tenants and start workers).
@@ -15,14 +38,35 @@ module.exports = {
       transform,
     },
     {
+      displayName: 'medium',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      moduleNameMapper,
+      transform,
+      globalSetup: '<rootDir>/test/support/medium-setup.ts',
+      globalTeardown,
+    },
+    {
       displayName: 'e2e',
       rootDir: __dirname,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...STACK_SUITES.map((name) => `/test/${name}\\.e2e-spec\\.ts$`)],
       moduleNameMapper,
       transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      globalTeardown,
+    },
+    {
+      displayName: 'e2e-stack',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: STACK_SUITES.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
+      moduleNameMapper,
+      transform,
+      globalSetup: '<rootDir>/test/support/stack-setup.ts',
+      globalTeardown,
     },
   ],
 };

@@ -1,4 +1,6 @@
+import { stopTestServers } from './test-servers';
+
+/** Every tier's teardown: stops the servers the run started (the first call does it all). */
 export default async function globalTeardown(): Promise<void> {
-  const state = (globalThis as Record<string, unknown>).__TESSERA_E2E__ as { stop(): Promise<void> } | undefined;
-  await state?.stop();
+  await stopTestServers();
 }
