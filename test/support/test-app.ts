@@ -1,4 +1,4 @@
-import { ensureDatabase, parsePostgresUrl, quoteIdent, toPostgresUrl, withClient } from '@app/catalog';
+import { ensureDatabase, parsePostgresUrl, toPostgresUrl } from '@app/catalog';
 import { AppConfig, loadAppConfig } from '@app/config';
 import { TenantDirectory } from '@app/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApiApp, prepareCatalog } from '../../apps/api/src/api.app';
+import { adminSql, dropTestDeployment } from './test-databases';
 
 export const PLATFORM_ADMIN = { email: 'root@platform.test', password: 'platform-root-passphrase' };
 
@@ -121,7 +122,7 @@ export class TestApp {
 
   /** Runs SQL on the server as admin (database `postgres` unless named). */
   sql<T = Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> {
-    return withClient({ ...parsePostgresUrl(this.adminUrl), database }, async (c) => (await c.query(text, params)).rows as T[]);
+    return adminSql<T>(this.adminUrl, text, params, database);
   }
 
   /** Changes a tenant in the catalog behind the API's back, then drops it from the cache. */
@@ -134,13 +135,7 @@ export class TestApp {
   async stop(): Promise<void> {
     await this.app?.close();
     if (!this.owner) return;
-    const dbs = await this.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) or datname = $2', [
-      this.prefix,
-      parsePostgresUrl(this.catalogUrl).database,
-    ]);
-    for (const { datname } of dbs) await this.sql(`drop database if exists ${quoteIdent(datname)} with (force)`);
-    const roles = await this.sql<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [this.prefix]);
-    for (const { rolname } of roles) await this.sql(`drop role if exists ${quoteIdent(rolname)}`);
+    await dropTestDeployment(this.adminUrl, parsePostgresUrl(this.catalogUrl).database, this.prefix);
     rmSync(this.keysDir, { recursive: true, force: true });
     if (this.env.REDIS_URL) await dropRedisKeys(this.env.REDIS_URL, `tessera:${this.prefix}*`);
   }
