@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { TestApp, TestTenant } from './support/test-app';
 
 describe('CRM: leads, deals and reports (two tenants)', () => {
@@ -26,34 +27,98 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   });
   afterAll(() => t?.stop());
 
-  it('validates lead status transitions; a converted lead is final', async () => {
-    const lead = (await as(staff.token).post('/leads', { name: 'Flow', company: 'Flow Ltd' }).expect(201)).body;
-    await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
-    await as(staff.token).patch(`/leads/${lead.id}`, { status: 'qualified' }).expect(200);
-    await as(staff.token).patch(`/leads/${lead.id}`, { status: 'lost' }).expect(200);
-    const backwards = await as(staff.token).patch(`/leads/${lead.id}`, { status: 'qualified' }).expect(409);
-    expect(backwards.body.type).toMatch(/\/invalid-status-transition$/);
-    await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '10.00', currency: 'USD' }).expect(409);
-    await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
-    await as(staff.token).patch(`/leads/${lead.id}`, { status: 'converted' }).expect(400);
+  describe('lead status transitions', () => {
+    const newLead = async (name: string) => (await as(staff.token).post('/leads', { name }).expect(201)).body as { id: string };
 
-    const deal = await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '12500', currency: 'EUR' }).expect(201);
-    expect(deal.body).toMatchObject({ title: 'Flow Ltd', amount: '12500.00', currency: 'EUR', stage: 'prospecting', leadId: lead.id, ownerId: staff.id, closedAt: null });
-    const converted = await as(staff.token).get(`/leads/${lead.id}`).expect(200);
-    expect(converted.body.status).toBe('converted');
-    await as(staff.token).patch(`/leads/${lead.id}`, { name: 'changed' }).expect(409);
-    await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '1.00', currency: 'EUR' }).expect(409);
-    await as(manager.token).post(`/leads/${lead.id}/assign`, { ownerId: manager.id }).expect(409);
-    const [row] = await t.sql<{ amount: string }>('select amount::text from deals where lead_id = $1', [lead.id], acme.dbName);
-    expect(row.amount).toBe('12500.00');
+    it('moves a lead from new to contacted, qualified and lost', async () => {
+      const lead = await newLead('Flow');
+      await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
+      await as(staff.token).patch(`/leads/${lead.id}`, { status: 'qualified' }).expect(200);
+      await as(staff.token).patch(`/leads/${lead.id}`, { status: 'lost' }).expect(200);
+    });
+
+    describe('a lost lead', () => {
+      let lost: { id: string };
+      beforeEach(async () => {
+        lost = await newLead('Lost');
+        await as(staff.token).patch(`/leads/${lost.id}`, { status: 'lost' }).expect(200);
+      });
+
+      it('cannot go back to qualified (409 invalid-status-transition)', async () => {
+        const backwards = await as(staff.token).patch(`/leads/${lost.id}`, { status: 'qualified' }).expect(409);
+        expect(backwards.body.type).toMatch(/\/invalid-status-transition$/);
+      });
+
+      it('cannot be converted (409)', async () => {
+        await as(staff.token).post(`/leads/${lost.id}/convert`, { amount: '10.00', currency: 'USD' }).expect(409);
+      });
+
+      it('can be reopened as contacted', async () => {
+        await as(staff.token).patch(`/leads/${lost.id}`, { status: 'contacted' }).expect(200);
+      });
+    });
+
+    it('refuses converted as a status to PATCH (400): only /convert converts', async () => {
+      const lead = await newLead('Not by PATCH');
+      await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
+      await as(staff.token).patch(`/leads/${lead.id}`, { status: 'converted' }).expect(400);
+    });
+
+    describe('a lead lost, reopened and converted', () => {
+      let lead: { id: string };
+      let deal: request.Response;
+      beforeAll(async () => {
+        lead = (await as(staff.token).post('/leads', { name: 'Flow', company: 'Flow Ltd' }).expect(201)).body;
+        await as(staff.token).patch(`/leads/${lead.id}`, { status: 'lost' }).expect(200);
+        await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
+        deal = await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '12500', currency: 'EUR' }).expect(201);
+      });
+
+      it("became a deal titled after its company, owned by the lead's owner, its amount a decimal string", () => {
+        expect(deal.body).toMatchObject({ title: 'Flow Ltd', amount: '12500.00', currency: 'EUR', stage: 'prospecting', leadId: lead.id, ownerId: staff.id, closedAt: null });
+      });
+
+      it('stored the amount as the exact numeric 12500.00', async () => {
+        const [row] = await t.sql<{ amount: string }>('select amount::text from deals where lead_id = $1', [lead.id], acme.dbName);
+        expect(row.amount).toBe('12500.00');
+      });
+
+      it('reads as converted', async () => {
+        const converted = await as(staff.token).get(`/leads/${lead.id}`).expect(200);
+        expect(converted.body.status).toBe('converted');
+      });
+
+      it('is final: a change is a 409', async () => {
+        await as(staff.token).patch(`/leads/${lead.id}`, { name: 'changed' }).expect(409);
+      });
+
+      it('is final: a second conversion is a 409', async () => {
+        await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '1.00', currency: 'EUR' }).expect(409);
+      });
+
+      it('is final: an assignment is a 409', async () => {
+        await as(manager.token).post(`/leads/${lead.id}/assign`, { ownerId: manager.id }).expect(409);
+      });
+    });
   });
 
-  it('keeps money as decimal strings with an ISO-4217 currency, never floats', async () => {
-    const ok = await as(manager.token).post('/deals', { title: 'Precise', amount: '0.10', currency: 'USD' }).expect(201);
-    expect(ok.body.amount).toBe('0.10');
-    const big = await as(manager.token).post('/deals', { title: 'Big', amount: '999999999999.99', currency: 'JPY' }).expect(201);
-    expect(big.body.amount).toBe('999999999999.99');
-    for (const [amount, currency] of [
+  describe('money: decimal strings with an ISO-4217 currency, never floats', () => {
+    let precise: request.Response;
+    let big: request.Response;
+    beforeAll(async () => {
+      precise = await as(manager.token).post('/deals', { title: 'Precise', amount: '0.10', currency: 'USD' }).expect(201);
+      big = await as(manager.token).post('/deals', { title: 'Big', amount: '999999999999.99', currency: 'JPY' }).expect(201);
+    });
+
+    it('keeps cents exactly', () => {
+      expect(precise.body.amount).toBe('0.10');
+    });
+
+    it('keeps the largest amount exactly', () => {
+      expect(big.body.amount).toBe('999999999999.99');
+    });
+
+    it.each([
       [12.5, 'USD'],
       ['12.505', 'USD'],
       ['-1.00', 'USD'],
@@ -62,10 +127,13 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
       ['10.00', 'usd'],
       ['10.00', 'XYZ'],
       ['10.00', 'US'],
-    ] as const) {
+    ] as const)('refuses the amount %p in %p (400)', async (amount, currency) => {
       await as(manager.token).post('/deals', { title: 'Bad', amount, currency }).expect(400);
-    }
-    await as(manager.token).post('/deals', { title: 'Bad', amount: '1.00', currency: 'USD', expectedCloseDate: '2026-02-30' }).expect(400);
+    });
+
+    it('refuses an expected close date that does not exist (400)', async () => {
+      await as(manager.token).post('/deals', { title: 'Bad', amount: '1.00', currency: 'USD', expectedCloseDate: '2026-02-30' }).expect(400);
+    });
   });
 
   it('stamps closedAt on won or lost and clears it when the deal reopens', async () => {
@@ -80,65 +148,144 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     expect(createdLost.body.closedAt).not.toBeNull();
   });
 
-  it('applies the record rules to deals: staff own theirs, others 404, no delete or assign', async () => {
-    const mine = (await as(staff.token).post('/deals', { title: 'Staff deal', amount: '1.00', currency: 'USD' }).expect(201)).body;
-    const theirs = (await as(manager.token).post('/deals', { title: 'Manager deal', amount: '2.00', currency: 'USD' }).expect(201)).body;
-    const list = await as(staff.token).get('/deals?limit=100').expect(200);
-    expect(list.body.data.every((d: { ownerId: string }) => d.ownerId === staff.id)).toBe(true);
-    await as(staff.token).get(`/deals/${theirs.id}`).expect(404);
-    await as(staff.token).patch(`/deals/${theirs.id}`, { title: 'x' }).expect(404);
-    await as(staff.token).delete(`/deals/${mine.id}`).expect(403);
-    await as(staff.token).post(`/deals/${mine.id}/assign`, { ownerId: manager.id }).expect(403);
-    await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', ownerId: manager.id }).expect(400);
-    const managerLead = (await as(manager.token).post('/leads', { name: 'not for staff' }).expect(201)).body;
-    await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', leadId: managerLead.id }).expect(400);
-    await as(manager.token).post(`/deals/${mine.id}/assign`, { ownerId: manager.id }).expect(200);
-    await as(staff.token).get(`/deals/${mine.id}`).expect(404);
-    await as(manager.token).delete(`/deals/${mine.id}`).expect(204);
-    // Globex sees none of it.
-    await as(globex.token, globex).get(`/deals/${theirs.id}`).expect(404);
-    expect((await as(globex.token, globex).get('/deals').expect(200)).body.meta.total).toBe(0);
+  describe('the record rules of deals: staff own theirs, others 404, no delete or assign', () => {
+    let mine: { id: string };
+    let theirs: { id: string };
+    const staffDeal = async (title: string) => (await as(staff.token).post('/deals', { title, amount: '1.00', currency: 'USD' }).expect(201)).body as { id: string };
+    beforeAll(async () => {
+      mine = await staffDeal('Staff deal');
+      theirs = (await as(manager.token).post('/deals', { title: 'Manager deal', amount: '2.00', currency: 'USD' }).expect(201)).body;
+    });
+
+    it('lists staff only their own deals', async () => {
+      const list = await as(staff.token).get('/deals?limit=100').expect(200);
+      expect(list.body.data.map((d: { id: string }) => d.id)).toContain(mine.id);
+      expect(list.body.data.every((d: { ownerId: string }) => d.ownerId === staff.id)).toBe(true);
+    });
+
+    it("answers staff reading a manager's deal with 404", async () => {
+      await as(staff.token).get(`/deals/${theirs.id}`).expect(404);
+    });
+
+    it("answers staff changing a manager's deal with 404", async () => {
+      await as(staff.token).patch(`/deals/${theirs.id}`, { title: 'x' }).expect(404);
+    });
+
+    it('refuses staff deleting their own deal (403)', async () => {
+      await as(staff.token).delete(`/deals/${mine.id}`).expect(403);
+    });
+
+    it('refuses staff assigning their own deal (403)', async () => {
+      await as(staff.token).post(`/deals/${mine.id}/assign`, { ownerId: manager.id }).expect(403);
+    });
+
+    it('refuses an ownerId in a new deal (400)', async () => {
+      await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', ownerId: manager.id }).expect(400);
+    });
+
+    it('refuses staff linking a deal to a lead they cannot see (400)', async () => {
+      const managerLead = (await as(manager.token).post('/leads', { name: 'not for staff' }).expect(201)).body;
+      await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', leadId: managerLead.id }).expect(400);
+    });
+
+    it('lets a manager take a staff deal over, after which staff get 404 for it', async () => {
+      const deal = await staffDeal('Taken over');
+      await as(manager.token).post(`/deals/${deal.id}/assign`, { ownerId: manager.id }).expect(200);
+      await as(staff.token).get(`/deals/${deal.id}`).expect(404);
+    });
+
+    it('lets a manager delete a deal (204)', async () => {
+      const deal = await staffDeal('Deleted');
+      await as(manager.token).delete(`/deals/${deal.id}`).expect(204);
+    });
+
+    it('shows Globex none of it', async () => {
+      await as(globex.token, globex).get(`/deals/${theirs.id}`).expect(404);
+      expect((await as(globex.token, globex).get('/deals').expect(200)).body.meta.total).toBe(0);
+    });
   });
 
-  it('filters and sorts deals', async () => {
-    const byCurrency = await as(manager.token).get('/deals?currency=JPY').expect(200);
-    expect(byCurrency.body.data.map((d: { title: string }) => d.title)).toEqual(['Big']);
-    const sorted = await as(manager.token).get('/deals?sort=-amount&limit=2').expect(200);
-    expect(sorted.body.data[0].amount).toBe('999999999999.99');
-    const search = await as(manager.token).get('/deals?q=PRECI').expect(200);
-    expect(search.body.data.map((d: { title: string }) => d.title)).toEqual(['Precise']);
-    await as(manager.token).get('/deals?sort=ownerId').expect(400);
-    await as(manager.token).get('/deals?stage=closed').expect(400);
+  describe('deal lists', () => {
+    it('filter by currency', async () => {
+      const byCurrency = await as(manager.token).get('/deals?currency=JPY').expect(200);
+      expect(byCurrency.body.data.map((d: { title: string }) => d.title)).toEqual(['Big']);
+    });
+
+    it('sort by amount, largest first', async () => {
+      const sorted = await as(manager.token).get('/deals?sort=-amount&limit=2').expect(200);
+      expect(sorted.body.data[0].amount).toBe('999999999999.99');
+    });
+
+    it('search titles case-insensitively', async () => {
+      const search = await as(manager.token).get('/deals?q=PRECI').expect(200);
+      expect(search.body.data.map((d: { title: string }) => d.title)).toEqual(['Precise']);
+    });
+
+    it('refuse a sort field outside the list (400)', async () => {
+      await as(manager.token).get('/deals?sort=ownerId').expect(400);
+    });
+
+    it('refuse an unknown stage (400)', async () => {
+      await as(manager.token).get('/deals?stage=closed').expect(400);
+    });
   });
 
-  it('reports sales per stage and currency from SQL aggregates, honouring from/to', async () => {
-    const start = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 20));
-    const fresh = (await as(globex.token, globex).post('/leads', { name: 'Report lead' }).expect(201)).body;
-    await as(globex.token, globex).post('/leads', { name: 'Other lead' }).expect(201);
-    await as(globex.token, globex).post(`/leads/${fresh.id}/convert`, { amount: '100.50', currency: 'USD' }).expect(201);
-    const d1 = (await as(globex.token, globex).post('/deals', { title: 'A', amount: '200.25', currency: 'USD' }).expect(201)).body;
-    await as(globex.token, globex).post('/deals', { title: 'B', amount: '300.00', currency: 'EUR', stage: 'won' }).expect(201);
-    await as(globex.token, globex).patch(`/deals/${d1.id}`, { stage: 'won' }).expect(200);
-
-    const report = await as(globex.token, globex).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
+  describe('the sales summary: SQL aggregates per stage and currency, honouring from/to', () => {
+    let start: string;
+    let report: request.Response;
     const stage = (name: string) => report.body.byStage.find((s: { stage: string }) => s.stage === name);
-    expect(stage('prospecting')).toEqual({ stage: 'prospecting', count: 1, amount: { USD: '100.50' } });
-    expect(stage('won')).toEqual({ stage: 'won', count: 2, amount: { USD: '200.25', EUR: '300.00' } });
-    expect(stage('lost')).toEqual({ stage: 'lost', count: 0, amount: {} });
-    expect(report.body.wonAmount).toEqual({ USD: '200.25', EUR: '300.00' });
-    expect(report.body.leadsByStatus.find((s: { status: string }) => s.status === 'converted').count).toBe(1);
-    expect(report.body.conversionRate).toBe(0.5);
+    beforeAll(async () => {
+      start = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 20));
+      const fresh = (await as(globex.token, globex).post('/leads', { name: 'Report lead' }).expect(201)).body;
+      await as(globex.token, globex).post('/leads', { name: 'Other lead' }).expect(201);
+      await as(globex.token, globex).post(`/leads/${fresh.id}/convert`, { amount: '100.50', currency: 'USD' }).expect(201);
+      const d1 = (await as(globex.token, globex).post('/deals', { title: 'A', amount: '200.25', currency: 'USD' }).expect(201)).body;
+      await as(globex.token, globex).post('/deals', { title: 'B', amount: '300.00', currency: 'EUR', stage: 'won' }).expect(201);
+      await as(globex.token, globex).patch(`/deals/${d1.id}`, { stage: 'won' }).expect(200);
+      report = await as(globex.token, globex).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
+    });
 
-    const empty = await as(globex.token, globex).get('/reports/sales-summary?from=2000-01-01&to=2000-02-01').expect(200);
-    expect(empty.body.wonAmount).toEqual({});
-    expect(empty.body.conversionRate).toBe(0);
-    await as(globex.token, globex).get('/reports/sales-summary?from=2026-02-01&to=2026-01-01').expect(400);
-    await as(globex.token, globex).get('/reports/sales-summary?from=soon').expect(400);
-    await as(staff.token).get('/reports/sales-summary').expect(403);
-    // Acme's report knows nothing of Globex's deals.
-    const acmeReport = await as(manager.token).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
-    expect(acmeReport.body.wonAmount).toEqual({});
+    it('counts and sums the deals of each stage per currency', () => {
+      expect(stage('prospecting')).toEqual({ stage: 'prospecting', count: 1, amount: { USD: '100.50' } });
+      expect(stage('won')).toEqual({ stage: 'won', count: 2, amount: { USD: '200.25', EUR: '300.00' } });
+      expect(stage('lost')).toEqual({ stage: 'lost', count: 0, amount: {} });
+    });
+
+    it('sums the won amount per currency', () => {
+      expect(report.body.wonAmount).toEqual({ USD: '200.25', EUR: '300.00' });
+    });
+
+    it('counts the leads of each status', () => {
+      expect(report.body.leadsByStatus.find((s: { status: string }) => s.status === 'converted').count).toBe(1);
+    });
+
+    it('gives the share of leads converted', () => {
+      expect(report.body.conversionRate).toBe(0.5);
+    });
+
+    it('is empty for a period with nothing in it', async () => {
+      const empty = await as(globex.token, globex).get('/reports/sales-summary?from=2000-01-01&to=2000-02-01').expect(200);
+      expect(empty.body.wonAmount).toEqual({});
+      expect(empty.body.conversionRate).toBe(0);
+    });
+
+    it('refuses a period ending before it starts (400)', async () => {
+      await as(globex.token, globex).get('/reports/sales-summary?from=2026-02-01&to=2026-01-01').expect(400);
+    });
+
+    it('refuses a date that is not one (400)', async () => {
+      await as(globex.token, globex).get('/reports/sales-summary?from=soon').expect(400);
+    });
+
+    it('refuses staff (403)', async () => {
+      await as(staff.token).get('/reports/sales-summary').expect(403);
+    });
+
+    it("knows nothing of another tenant's deals", async () => {
+      const acmeReport = await as(manager.token).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
+      expect(acmeReport.body.wonAmount).toEqual({});
+    });
   });
 
   it('audits a conversion as one transaction: the lead update and the new deal', async () => {
