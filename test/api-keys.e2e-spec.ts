@@ -108,37 +108,82 @@ describe('API keys for REST consumers (two tenants)', () => {
     await withKey(key, { host: `${acme.slug}.tessera.test` }).get('/leads').expect(200);
   });
 
-  it('allows only the scopes of the key (403 otherwise)', async () => {
-    const reader = await createKey({ name: 'reader', scopes: ['leads:read'] });
-    expectProblem(await withKey(reader.key).post('/leads', { name: 'From a reader' }), 403, /\/forbidden$/);
-    expectProblem(await withKey(reader.key).get('/users'), 403, /\/forbidden$/);
+  describe('scopes: a key may do only what its scopes allow (403 otherwise)', () => {
+    let reader: CreatedKey;
+    let writer: CreatedKey;
+    let writeOnly: CreatedKey;
+    let directory: CreatedKey;
+    beforeAll(async () => {
+      reader = await createKey({ name: 'reader', scopes: ['leads:read'] });
+      writer = await createKey({ name: 'writer', scopes: ['leads:read', 'leads:write'] });
+      writeOnly = await createKey({ name: 'write only', scopes: ['leads:write'] });
+      directory = await createKey({ name: 'directory', scopes: ['users:read'] });
+    });
 
-    const writer = await createKey({ name: 'writer', scopes: ['leads:read', 'leads:write'] });
-    const lead = await withKey(writer.key).post('/leads', { name: 'From a writer' }).expect(201);
-    expect(lead.body).toMatchObject({ name: 'From a writer', status: 'new' });
-    expect(await t.sql('select name from leads where id = $1', [lead.body.id], acme.dbName)).toEqual([{ name: 'From a writer' }]);
+    it('a leads:read key cannot create leads', async () => {
+      expectProblem(await withKey(reader.key).post('/leads', { name: 'From a reader' }), 403, /\/forbidden$/);
+    });
 
-    const writeOnly = await createKey({ name: 'write only', scopes: ['leads:write'] });
-    await withKey(writeOnly.key).get('/leads').expect(403);
+    it('a leads:read key cannot list users', async () => {
+      expectProblem(await withKey(reader.key).get('/users'), 403, /\/forbidden$/);
+    });
 
-    const users = await createKey({ name: 'directory', scopes: ['users:read'] });
-    const list = await withKey(users.key).get('/users').expect(200);
-    expect(list.body.data.map((u: { email: string }) => u.email)).toContain(acme.admin.email);
-    for (const u of list.body.data) expect(u).not.toHaveProperty('passwordHash');
-    await withKey(users.key).post('/users', { email: 'sneaky@acme.test', name: 'Sneaky', password: 'sneaky-passphrase', role: 'company_admin' }).expect(403);
-    await withKey(users.key).get('/leads').expect(403);
+    it('a leads:write key creates leads in its tenant', async () => {
+      const lead = await withKey(writer.key).post('/leads', { name: 'From a writer' }).expect(201);
+      expect(lead.body).toMatchObject({ name: 'From a writer', status: 'new' });
+      expect(await t.sql('select name from leads where id = $1', [lead.body.id], acme.dbName)).toEqual([{ name: 'From a writer' }]);
+    });
+
+    it('a leads:write key alone cannot read leads', async () => {
+      await withKey(writeOnly.key).get('/leads').expect(403);
+    });
+
+    it('a users:read key lists the users, without password hashes', async () => {
+      const list = await withKey(directory.key).get('/users').expect(200);
+      expect(list.body.data.map((u: { email: string }) => u.email)).toContain(acme.admin.email);
+      for (const u of list.body.data) expect(u).not.toHaveProperty('passwordHash');
+    });
+
+    it('a users:read key cannot create users', async () => {
+      await withKey(directory.key).post('/users', { email: 'sneaky@acme.test', name: 'Sneaky', password: 'sneaky-passphrase', role: 'company_admin' }).expect(403);
+    });
+
+    it('a users:read key cannot read leads', async () => {
+      await withKey(directory.key).get('/leads').expect(403);
+    });
   });
 
-  it('never opens key management, platform routes or session routes to a key, whatever its scopes', async () => {
-    const all = await createKey({ name: 'everything', scopes: ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'] });
-    expectProblem(await withKey(all.key).get('/api-keys'), 403);
-    expectProblem(await withKey(all.key).post('/api-keys', { name: 'child', scopes: ['leads:read'] }), 403);
-    expectProblem(await withKey(all.key).delete(`/api-keys/${all.id}`), 403);
-    expectProblem(await withKey(all.key).get('/platform/tenants'), 403);
-    expectProblem(await withKey(all.key).get(`/platform/tenants/${acme.slug}`), 403);
-    await withKey(all.key).get('/auth/me').expect(403);
-    await withKey(all.key).post('/auth/logout', {}).expect(403);
-    await withKey(all.key).get('/leads').expect(200); // the key itself is fine
+  describe('a key with every scope never opens key management, platform routes or session routes', () => {
+    let all: CreatedKey;
+    beforeAll(async () => {
+      all = await createKey({ name: 'everything', scopes: ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'] });
+    });
+
+    it('cannot list keys (403)', async () => {
+      expectProblem(await withKey(all.key).get('/api-keys'), 403);
+    });
+
+    it('cannot create a key (403)', async () => {
+      expectProblem(await withKey(all.key).post('/api-keys', { name: 'child', scopes: ['leads:read'] }), 403);
+    });
+
+    it('cannot revoke a key, itself included (403)', async () => {
+      expectProblem(await withKey(all.key).delete(`/api-keys/${all.id}`), 403);
+    });
+
+    it('cannot reach platform routes (403)', async () => {
+      expectProblem(await withKey(all.key).get('/platform/tenants'), 403);
+      expectProblem(await withKey(all.key).get(`/platform/tenants/${acme.slug}`), 403);
+    });
+
+    it('cannot use session routes (403)', async () => {
+      await withKey(all.key).get('/auth/me').expect(403);
+      await withKey(all.key).post('/auth/logout', {}).expect(403);
+    });
+
+    it('reads leads: the key itself is fine', async () => {
+      await withKey(all.key).get('/leads').expect(200);
+    });
   });
 
   it('binds the key to its tenant: another tenant by header or sub-domain is a 403', async () => {
@@ -149,36 +194,93 @@ describe('API keys for REST consumers (two tenants)', () => {
     expectProblem(await withKey(key, { host: `${globex.slug}.tessera.test` }).get('/leads'), 403);
   });
 
-  it('refuses tampered, foreign, unknown-tenant and garbage keys with 401 (404 for a tenant that does not exist)', async () => {
-    const { key } = await createKey({ name: 'original', scopes: ['leads:read'] });
-    const [prefix, slug, secret] = key.split('.');
-    const flipped = `${secret[0] === 'A' ? 'B' : 'A'}${secret.slice(1)}`;
-    expectProblem(await withKey(`${prefix}.${slug}.${flipped}`).get('/leads'), 401, /\/invalid-api-key$/);
-    const lastFlipped = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
-    expectProblem(await withKey(`${prefix}.${slug}.${lastFlipped}`).get('/leads'), 401);
-    // acme's secret relabelled as globex's: globex has no such key.
-    expectProblem(await withKey(`tsk.${globex.slug}.${secret}`).get('/leads'), 401);
-    expectProblem(await withKey(`tsk.${globex.slug}.${secret}`, { 'x-tenant-id': globex.slug }).get('/leads'), 401);
-    const ghost = await withKey(`tsk.ghost-${t.id}.${secret}`).get('/leads');
-    expect([401, 404]).toContain(ghost.status);
-    expect(ghost.headers['content-type']).toContain('application/problem+json');
-    for (const garbage of ['garbage', 'tsk', `tsk.${slug}`, `tsk.${slug}.short`, `tsk..${secret}`, `TSK.${slug}.${secret}`, `tsk.${slug.toUpperCase()}.${secret}`, `${key}x`, `x${key}`, `tsk.${slug}.${secret}.more`]) {
-      expectProblem(await withKey(garbage).get('/leads'), 401);
-    }
-    await withKey(key).get('/leads').expect(200);
+  describe('keys that are not what they claim: 401 (404 for a tenant that does not exist)', () => {
+    let key: string;
+    let prefix: string;
+    let slug: string;
+    let secret: string;
+    beforeAll(async () => {
+      ({ key } = await createKey({ name: 'original', scopes: ['leads:read'] }));
+      [prefix, slug, secret] = key.split('.');
+    });
+
+    it('refuses the key with the first character of its secret changed (401 invalid-api-key)', async () => {
+      const flipped = `${secret[0] === 'A' ? 'B' : 'A'}${secret.slice(1)}`;
+      expectProblem(await withKey(`${prefix}.${slug}.${flipped}`).get('/leads'), 401, /\/invalid-api-key$/);
+    });
+
+    it('refuses the key with the last character of its secret changed', async () => {
+      const lastFlipped = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+      expectProblem(await withKey(`${prefix}.${slug}.${lastFlipped}`).get('/leads'), 401);
+    });
+
+    it("refuses the secret relabelled as another tenant's, with or without that tenant's header", async () => {
+      // acme's secret relabelled as globex's: globex has no such key.
+      expectProblem(await withKey(`tsk.${globex.slug}.${secret}`).get('/leads'), 401);
+      expectProblem(await withKey(`tsk.${globex.slug}.${secret}`, { 'x-tenant-id': globex.slug }).get('/leads'), 401);
+    });
+
+    it('refuses a key naming a tenant that does not exist (401 or 404, problem+json)', async () => {
+      const ghost = await withKey(`tsk.ghost-${t.id}.${secret}`).get('/leads');
+      expect([401, 404]).toContain(ghost.status);
+      expect(ghost.headers['content-type']).toContain('application/problem+json');
+    });
+
+    it.each([
+      ['garbage', () => 'garbage'],
+      ['tsk', () => 'tsk'],
+      ['tsk.<slug>', () => `tsk.${slug}`],
+      ['tsk.<slug>.short', () => `tsk.${slug}.short`],
+      ['tsk..<secret>', () => `tsk..${secret}`],
+      ['TSK.<slug>.<secret>', () => `TSK.${slug}.${secret}`],
+      ['tsk.<SLUG>.<secret>', () => `tsk.${slug.toUpperCase()}.${secret}`],
+      ['<key>x', () => `${key}x`],
+      ['x<key>', () => `x${key}`],
+      ['tsk.<slug>.<secret>.more', () => `tsk.${slug}.${secret}.more`],
+    ])('refuses the malformed key %s', async (_label, garbage) => {
+      expectProblem(await withKey(garbage()).get('/leads'), 401);
+    });
+
+    it('still takes the original key', async () => {
+      await withKey(key).get('/leads').expect(200);
+    });
   });
 
-  it('revokes a key at once (204, then 401), only through its own tenant', async () => {
-    const { id, key } = await createKey({ name: 'to revoke', scopes: ['leads:read'] });
-    await withKey(key).get('/leads').expect(200); // used (and cached) before the revocation
-    await as(globex.token).delete(`/api-keys/${id}`).expect(404); // another tenant's admin cannot touch it
-    await withKey(key).get('/leads').expect(200);
-    await as(acme.token).delete(`/api-keys/${id}`).expect(204);
-    expectProblem(await withKey(key).get('/leads'), 401, /\/invalid-api-key$/);
-    const item = (await listKeys()).find((k) => k.id === id)!;
-    expect(item.revokedAt).toEqual(expect.any(String));
-    await as(acme.token).delete('/api-keys/00000000-0000-4000-8000-000000000000').expect(404);
-    await as(acme.token).delete('/api-keys/not-a-uuid').expect(400);
+  describe('revoking a key: at once (204, then 401), only through its own tenant', () => {
+    let id: string;
+    let key: string;
+    beforeAll(async () => {
+      ({ id, key } = await createKey({ name: 'to revoke', scopes: ['leads:read'] }));
+      await withKey(key).get('/leads').expect(200); // used (and cached) before the revocation
+    });
+
+    it("is not for another tenant's admin (404), and the key keeps working", async () => {
+      await as(globex.token).delete(`/api-keys/${id}`).expect(404);
+      await withKey(key).get('/leads').expect(200);
+    });
+
+    describe('once revoked by its own tenant (204)', () => {
+      beforeAll(async () => {
+        await as(acme.token).delete(`/api-keys/${id}`).expect(204);
+      });
+
+      it('stops the key at once (401 invalid-api-key)', async () => {
+        expectProblem(await withKey(key).get('/leads'), 401, /\/invalid-api-key$/);
+      });
+
+      it('lists the key with its revokedAt', async () => {
+        const item = (await listKeys()).find((k) => k.id === id)!;
+        expect(item.revokedAt).toEqual(expect.any(String));
+      });
+    });
+
+    it('answers 404 for a key that does not exist', async () => {
+      await as(acme.token).delete('/api-keys/00000000-0000-4000-8000-000000000000').expect(404);
+    });
+
+    it('answers 400 for an id that is not a UUID', async () => {
+      await as(acme.token).delete('/api-keys/not-a-uuid').expect(400);
+    });
   });
 
   it('expires a key at its expiresAt (works before, 401 after)', async () => {
@@ -230,30 +332,64 @@ describe('API keys for REST consumers (two tenants)', () => {
     expectProblem(await withKey(created.key).get('/leads'), 401, /\/invalid-api-key$/);
   });
 
-  it("clamps a key to its creator's current role: demoted to staff, the key lists no users, deletes nothing, sees only own leads; promoted back, it works again", async () => {
-    const creatorToken = await signIn(acme, 'demoted-admin@acme.test', 'company_admin');
-    const creatorId = (await as(creatorToken).get('/auth/me').expect(200)).body.id as string;
-    const created = (await as(creatorToken).post('/api-keys', { name: 'integration', scopes: ['users:read', 'leads:read', 'leads:write'] }).expect(201))
-      .body as CreatedKey;
-    const own = (await withKey(created.key).post('/leads', { name: 'Made by the key', company: 'Acme' }).expect(201)).body.id as string;
-    const others = await Promise.all([1, 2].map(async (i) => (await as(acme.token).post('/leads', { name: `Not theirs ${i}`, company: 'Acme' }).expect(201)).body.id as string));
-    await withKey(created.key).get('/users').expect(200);
+  describe("a key clamped to its creator's current role", () => {
+    let creatorId: string;
+    let created: CreatedKey;
+    let own: string;
+    let others: string[];
+    beforeAll(async () => {
+      const creatorToken = await signIn(acme, 'demoted-admin@acme.test', 'company_admin');
+      creatorId = (await as(creatorToken).get('/auth/me').expect(200)).body.id as string;
+      created = (await as(creatorToken).post('/api-keys', { name: 'integration', scopes: ['users:read', 'leads:read', 'leads:write'] }).expect(201)).body as CreatedKey;
+      own = (await withKey(created.key).post('/leads', { name: 'Made by the key', company: 'Acme' }).expect(201)).body.id as string;
+      others = await Promise.all([1, 2].map(async (i) => (await as(acme.token).post('/leads', { name: `Not theirs ${i}`, company: 'Acme' }).expect(201)).body.id as string));
+    });
 
-    await as(acme.token).patch(`/users/${creatorId}`, { role: 'staff' }).expect(200);
-    const listings = await Promise.all(Array.from({ length: 10 }, () => withKey(created.key).get('/users')));
-    for (const res of listings) expectProblem(res, 403, /\/forbidden$/);
-    expectProblem(await withKey(created.key).delete(`/leads/${others[0]}`), 403, /\/forbidden$/);
-    expectProblem(await withKey(created.key).delete(`/leads/${own}`), 403, /\/forbidden$/);
-    const seen = (await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as { id: string; ownerId: string }[];
-    expect(seen.map((l) => l.id)).toEqual([own]);
-    await withKey(created.key).get(`/leads/${others[1]}`).expect(404);
-    const rows = await t.sql<{ n: string }>('select count(*) as n from leads where id = any($1)', [[own, ...others]], acme.dbName);
-    expect(Number(rows[0].n)).toBe(3); // nothing was deleted
+    it('lists users while its creator is a company admin', async () => {
+      await withKey(created.key).get('/users').expect(200);
+    });
 
-    await as(acme.token).patch(`/users/${creatorId}`, { role: 'company_admin' }).expect(200);
-    await withKey(created.key).get('/users').expect(200);
-    expect(((await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as unknown[]).length).toBeGreaterThan(1);
-    await withKey(created.key).delete(`/leads/${others[0]}`).expect(204);
+    describe('once its creator is demoted to staff', () => {
+      beforeAll(async () => {
+        await as(acme.token).patch(`/users/${creatorId}`, { role: 'staff' }).expect(200);
+      });
+
+      it('lists no users (403), not even once among 10 requests at once', async () => {
+        const listings = await Promise.all(Array.from({ length: 10 }, () => withKey(created.key).get('/users')));
+        for (const res of listings) expectProblem(res, 403, /\/forbidden$/);
+      });
+
+      it("deletes nothing, another's lead or its own (403)", async () => {
+        expectProblem(await withKey(created.key).delete(`/leads/${others[0]}`), 403, /\/forbidden$/);
+        expectProblem(await withKey(created.key).delete(`/leads/${own}`), 403, /\/forbidden$/);
+        const rows = await t.sql<{ n: string }>('select count(*) as n from leads where id = any($1)', [[own, ...others]], acme.dbName);
+        expect(Number(rows[0].n)).toBe(3); // nothing was deleted
+      });
+
+      it('sees only its own leads', async () => {
+        const seen = (await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as { id: string; ownerId: string }[];
+        expect(seen.map((l) => l.id)).toEqual([own]);
+        await withKey(created.key).get(`/leads/${others[1]}`).expect(404);
+      });
+    });
+
+    describe('once its creator is promoted back to company admin', () => {
+      beforeAll(async () => {
+        await as(acme.token).patch(`/users/${creatorId}`, { role: 'company_admin' }).expect(200);
+      });
+
+      it('lists users again', async () => {
+        await withKey(created.key).get('/users').expect(200);
+      });
+
+      it('sees every lead again', async () => {
+        expect(((await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as unknown[]).length).toBeGreaterThan(1);
+      });
+
+      it('deletes again (204)', async () => {
+        await withKey(created.key).delete(`/leads/${others[0]}`).expect(204);
+      });
+    });
   });
 
   it('lets a bearer token win over a key sent with it (no privilege mixing)', async () => {
