@@ -43,20 +43,38 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
   });
 
-  it('serves Bull Board at /platform/queues to super admins only', async () => {
-    await t.http().get('/platform/queues').expect(401);
-    await t.http().get('/platform/queues').set('authorization', 'Bearer forged.token.here').expect(401);
-    const tenant = await t.createTenant('board', pt);
-    await t.http().get('/platform/queues').set('authorization', `Bearer ${tenant.token}`).expect(403);
-    const page = await t.http().get('/platform/queues').set('authorization', `Bearer ${pt}`).expect(200);
-    expect(page.text).toMatch(/<html/i);
-    const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
-    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['migrations', 'offboarding', 'provisioning']);
-    const handoff = await t.http().get(`/platform/queues?token=${pt}`).expect(303);
-    expect(handoff.headers.location).toBe('/platform/queues');
-    const cookie = String(handoff.headers['set-cookie']).split(';')[0];
-    expect(String(handoff.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
-    await t.http().get('/platform/queues').set('cookie', cookie).expect(200);
+  describe('Bull Board at /platform/queues: super admins only', () => {
+    let tenantToken: string;
+    beforeAll(async () => {
+      tenantToken = (await t.createTenant('board', pt)).token;
+    });
+
+    it('asks for credentials (401), also for a forged token', async () => {
+      await t.http().get('/platform/queues').expect(401);
+      await t.http().get('/platform/queues').set('authorization', 'Bearer forged.token.here').expect(401);
+    });
+
+    it("refuses a tenant's token (403)", async () => {
+      await t.http().get('/platform/queues').set('authorization', `Bearer ${tenantToken}`).expect(403);
+    });
+
+    it('serves the board to a super admin', async () => {
+      const page = await t.http().get('/platform/queues').set('authorization', `Bearer ${pt}`).expect(200);
+      expect(page.text).toMatch(/<html/i);
+    });
+
+    it('lists the three queues', async () => {
+      const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
+      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['migrations', 'offboarding', 'provisioning']);
+    });
+
+    it('moves a ?token into an HttpOnly, SameSite=Strict cookie (303), which then opens the board', async () => {
+      const handoff = await t.http().get(`/platform/queues?token=${pt}`).expect(303);
+      expect(handoff.headers.location).toBe('/platform/queues');
+      const cookie = String(handoff.headers['set-cookie']).split(';')[0];
+      expect(String(handoff.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+      await t.http().get('/platform/queues').set('cookie', cookie).expect(200);
+    });
   });
 
   it('onboards ten tenants at once, each into its own database, with every saga step recorded', async () => {
@@ -150,30 +168,38 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     }
   });
 
-  it('revocations reach a second API instance at once: deactivation, sign-out, API key', async () => {
-    const tenant = await t.createTenant('revoke', pt);
-    const other = await TestApp.start(t.env, t);
-    try {
-      const as = (app: TestApp, token: string) => app.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
+  describe('revocations reach a second API instance at once', () => {
+    let tenant: TestTenant;
+    let other: TestApp;
+    const me = (app: TestApp, token: string) => app.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
+    beforeAll(async () => {
+      tenant = await t.createTenant('revoke', pt);
+      other = await TestApp.start(t.env, t);
+    });
+    afterAll(() => other?.stop());
+
+    it("a user's deactivation", async () => {
       const user = { email: 'leaver@revoke.test', password: 'leaver-passphrase-1', name: 'Leaver', role: 'staff' };
       const created = await t.http().post('/api/v1/users').set('authorization', `Bearer ${tenant.token}`).send(user).expect(201);
       const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: user.email, password: user.password }).expect(200);
-      await as(other, login.body.accessToken).expect(200); // cached as active on the second instance
+      await me(other, login.body.accessToken).expect(200); // cached as active on the second instance
       await t.http().delete(`/api/v1/users/${created.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
-      await until('the second instance to refuse the deactivated user', async () => (await as(other, login.body.accessToken)).status === 401, 3_000);
+      await until('the second instance to refuse the deactivated user', async () => (await me(other, login.body.accessToken)).status === 401, 3_000);
+    });
 
+    it('a sign-out', async () => {
       const second = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(200);
-      await as(other, second.body.accessToken).expect(200);
+      await me(other, second.body.accessToken).expect(200);
       await t.http().post('/api/v1/auth/logout').set('authorization', `Bearer ${second.body.accessToken}`).expect(204);
-      await until('the second instance to refuse the signed-out token', async () => (await as(other, second.body.accessToken)).status === 401, 3_000);
+      await until('the second instance to refuse the signed-out token', async () => (await me(other, second.body.accessToken)).status === 401, 3_000);
+    });
 
+    it("an API key's revocation", async () => {
       const key = await t.http().post('/api/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'k', scopes: ['leads:read'] }).expect(201);
       await other.http().get('/api/v1/leads').set('x-api-key', key.body.key).expect(200);
       await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
       await until('the second instance to refuse the revoked key', async () => (await other.http().get('/api/v1/leads').set('x-api-key', key.body.key)).status === 401, 3_000);
-    } finally {
-      await other.stop();
-    }
+    });
   });
 
   it('refuses a tenant whose schema is behind (503 tenant-migrating) until its migration ran', async () => {
@@ -216,26 +242,69 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(cli.out).toMatch(/tenant\(s\), 1 failed/);
   });
 
-  it('offboards: verified backup, then no database, role, cached key or job left; tokens dead', async () => {
-    const tenant: TestTenant = await t.createTenant('leaving', pt);
-    await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: 'last lead' }).expect(201);
-    const [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
-    expect(t.app.get(TenantCache).tenants()).toContain(id);
-    await t.http().delete(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(202);
-    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(403);
-    await t.app.get(TenantLifecycle).waitForOffboarding(id);
-    const shown = await t.http().get(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(200);
-    expect(shown.body.status).toBe('offboarded');
-    expect(await t.sql('select 1 from pg_database where datname = $1', [tenant.dbName])).toEqual([]);
-    expect(await t.sql('select 1 from pg_roles where rolname = $1', [tenant.dbName])).toEqual([]);
-    const [{ backup_path }] = await t.sql<{ backup_path: string }>('select backup_path from tenants where slug = $1', [tenant.slug], catalogDb());
-    const listing = execFileSync('pg_restore', ['--list', backup_path], { encoding: 'utf8' });
-    expect(listing).toMatch(/TABLE DATA public leads/);
-    expect(t.app.get(TenantCache).tenants()).not.toContain(id);
-    const counts = await t.app.get(JobQueue).counts();
-    expect(counts.offboarding).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
-    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(404);
-    await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(404);
-    await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(404);
+  describe('offboarding: verified backup, then no database, role, cached key or job left; tokens dead', () => {
+    let tenant: TestTenant;
+    let id: string;
+    const leads = () => t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
+    beforeAll(async () => {
+      tenant = await t.createTenant('leaving', pt);
+      await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: 'last lead' }).expect(201);
+      [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
+    });
+
+    it('starts from a tenant with cached keys', () => {
+      expect(t.app.get(TenantCache).tenants()).toContain(id);
+    });
+
+    describe('once DELETE /platform/tenants/:slug answered 202', () => {
+      beforeAll(async () => {
+        await t.http().delete(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(202);
+      });
+
+      it("refuses the tenant's traffic at once (403)", async () => {
+        await leads().expect(403);
+      });
+
+      describe('once the offboarding job ran', () => {
+        beforeAll(() => t.app.get(TenantLifecycle).waitForOffboarding(id));
+
+        it('shows the tenant offboarded', async () => {
+          const shown = await t.http().get(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(200);
+          expect(shown.body.status).toBe('offboarded');
+        });
+
+        it('leaves neither its database nor its role', async () => {
+          expect(await t.sql('select 1 from pg_database where datname = $1', [tenant.dbName])).toEqual([]);
+          expect(await t.sql('select 1 from pg_roles where rolname = $1', [tenant.dbName])).toEqual([]);
+        });
+
+        it('leaves a backup that pg_restore reads, with its data', async () => {
+          const [{ backup_path }] = await t.sql<{ backup_path: string }>('select backup_path from tenants where slug = $1', [tenant.slug], catalogDb());
+          const listing = execFileSync('pg_restore', ['--list', backup_path], { encoding: 'utf8' });
+          expect(listing).toMatch(/TABLE DATA public leads/);
+        });
+
+        it('leaves no cached key of the tenant', () => {
+          expect(t.app.get(TenantCache).tenants()).not.toContain(id);
+        });
+
+        it('leaves no offboarding job behind', async () => {
+          const counts = await t.app.get(JobQueue).counts();
+          expect(counts.offboarding).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+        });
+
+        it('answers its tokens with 404', async () => {
+          await leads().expect(404);
+        });
+
+        it('answers a sign-in with 404', async () => {
+          await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(404);
+        });
+
+        it('cannot be resumed (404)', async () => {
+          await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(404);
+        });
+      });
+    });
   });
 });
