@@ -1,5 +1,6 @@
-export * from './app.config';
-export * from './config.error';
-export * from './config.module';
-export * from './tenants-config';
-export * from './dev-secrets';
+export { loadAppConfig } from './app.config';
+export type { AppConfig } from './app.config';
+export { ConfigError } from './config.error';
+export { APP_CONFIG, ConfigModule } from './config.module';
+export type { ResolvedDbServer } from './tenants-config';
+export { loadOrCreateDevSecret } from './dev-secrets';

@@ -1,4 +1,4 @@
-export { FLEET_PROCESSORS, FleetModule } from './fleet.module';
+export { FleetModule } from './fleet.module';
 export { ServerLockdown } from './server-lockdown';
 export { TenantFleet } from './tenant-fleet.service';
 export type { MigrationResult } from './tenant-fleet.service';

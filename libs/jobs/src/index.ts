@@ -1,5 +1,6 @@
-export * from './job-queue';
-export * from './jobs.module';
-export * from './in-process-job-queue';
-export * from './bull-job-queue';
-export * from './job-processor';
+export { JobQueue, PermanentJobError, QUEUE_NAMES } from './job-queue';
+export type { JobContext, JobEnvelope } from './job-queue';
+export { JobsModule } from './jobs.module';
+export { BullJobQueue } from './bull-job-queue';
+export { JobProcessor, JobProcessors } from './job-processor';
+export type { JobProcessorHandler } from './job-processor';

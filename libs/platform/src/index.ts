@@ -1,8 +1,7 @@
-export * from './health/health.module';
-export * from './tenants/platform-tenants.module';
-export * from './tenants/dto/create-tenant.dto';
-export * from './tenants/platform-tenants.service';
-export * from './tenants/tenant.view';
-export * from './queues/queues-board';
-export * from './metrics/metrics.module';
-export * from './metrics/metrics.service';
+export { HealthModule } from './health/health.module';
+export { PlatformTenantsModule } from './tenants/platform-tenants.module';
+export { CreateTenantDto } from './tenants/dto/create-tenant.dto';
+export { PlatformTenantsService } from './tenants/platform-tenants.service';
+export { mountQueuesBoard } from './queues/queues-board';
+export { MetricsModule } from './metrics/metrics.module';
+export { MetricsService } from './metrics/metrics.service';

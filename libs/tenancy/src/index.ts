@@ -8,7 +8,6 @@ export { TenantContext } from './tenant-context';
 export { TenantContextInterceptor } from './tenant-context.interceptor';
 export { TenantDirectory } from './tenant-directory.service';
 export { TenantOrmFactory, tenantOrmOptions } from './tenant-orm.factory';
-export type { TenantOrmTarget } from './tenant-orm.factory';
 export { TenantOrmRegistry } from './tenant-orm.registry';
 export type { TenantRequest } from './tenant-request';
 export { latestMigration, TenantResolver } from './tenant-resolver';
