@@ -25,7 +25,9 @@ const noDeepImports = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'jest.config.js', 'test/support/*.js'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'jest.config.js', 'test/support/*.js'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -58,11 +60,16 @@ export default tseslint.config(
           patterns: [
             ...noDeepImports,
             {
-              group: ALL_LIBS.filter((other) => other !== lib && !allowed.includes(other)).map((other) => `@app/${other}`),
+              group: ALL_LIBS.filter((other) => other !== lib && !allowed.includes(other)).map(
+                (other) => `@app/${other}`,
+              ),
               message: `libs/${lib} may depend only on: ${allowed.join(', ') || 'no other lib'} (dependencies point one way).`,
             },
             { group: ['../../*/src', '../../*/src/*'], message: 'Never reach into another lib by a relative path.' },
-            { group: [`@app/${lib}`], message: `Inside libs/${lib}, import its own files by a relative path (its index.ts imports them: a cycle).` },
+            {
+              group: [`@app/${lib}`],
+              message: `Inside libs/${lib}, import its own files by a relative path (its index.ts imports them: a cycle).`,
+            },
           ],
         },
       ],
@@ -78,7 +85,9 @@ export default tseslint.config(
     // Medium suites call a lib's services from the inside (as Immich's test/medium does), so they
     // may import the lib's own files by path; the public door stays the rule everywhere else.
     files: ['test/medium/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: noDeepImports.filter((p) => !p.group.includes('**/libs/**')) }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: noDeepImports.filter((p) => !p.group.includes('**/libs/**')) }],
+    },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

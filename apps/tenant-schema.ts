@@ -1,4 +1,11 @@
-import { AUDIT_APPEND_ONLY_TABLES, AUDIT_CHAIN_COLUMNS, AUDIT_TENANT_MIGRATIONS, AuditLog, AuditSubscriber, auditContext } from '@app/audit';
+import {
+  AUDIT_APPEND_ONLY_TABLES,
+  AUDIT_CHAIN_COLUMNS,
+  AUDIT_TENANT_MIGRATIONS,
+  AuditLog,
+  AuditSubscriber,
+  auditContext,
+} from '@app/audit';
 import { ApiKey, AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
 import type { TenantSchema } from '@app/tenancy';
@@ -10,7 +17,9 @@ import type { TenantSchema } from '@app/tenancy';
  */
 export const TENANT_DATABASE_SCHEMA: TenantSchema = {
   entities: [User, ApiKey, Lead, Deal, AuditLog],
-  migrations: [...AUTH_TENANT_MIGRATIONS, ...CRM_TENANT_MIGRATIONS, ...AUDIT_TENANT_MIGRATIONS].sort((a, b) => a.name.localeCompare(b.name)),
+  migrations: [...AUTH_TENANT_MIGRATIONS, ...CRM_TENANT_MIGRATIONS, ...AUDIT_TENANT_MIGRATIONS].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  ),
   subscribers: [new AuditSubscriber(auditContext)],
   appendOnlyTables: AUDIT_APPEND_ONLY_TABLES,
   databaseSetColumns: AUDIT_CHAIN_COLUMNS,

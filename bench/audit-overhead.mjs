@@ -18,7 +18,10 @@ async function prepare(auditTrail) {
   const pt = await platformToken(app.base);
   const slug = `audit-${auditTrail}-${RUN}`;
   await onboard(app.base, pt, slug);
-  const login = await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } });
+  const login = await api(app.base, 'POST', '/auth/login', {
+    tenant: slug,
+    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+  });
   return { auditTrail, app, token: login.json.accessToken, runs: [] };
 }
 
@@ -31,7 +34,12 @@ async function round(target) {
     headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Bench lead', email: 'bench@example.test', company: 'Bench Inc', source: 'bench' }),
   });
-  target.runs.push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors });
+  target.runs.push({
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+  });
 }
 
 const off = await prepare('off');
@@ -47,15 +55,32 @@ try {
 }
 const summary = (t) => ({
   auditTrail: t.auditTrail,
-  rps: percentile(t.runs.map((r) => r.rps), 50),
-  p50: percentile(t.runs.map((r) => r.p50), 50),
-  p99: percentile(t.runs.map((r) => r.p99), 50),
+  rps: percentile(
+    t.runs.map((r) => r.rps),
+    50,
+  ),
+  p50: percentile(
+    t.runs.map((r) => r.p50),
+    50,
+  ),
+  p99: percentile(
+    t.runs.map((r) => r.p99),
+    50,
+  ),
   errors: t.runs.reduce((n, r) => n + r.errors, 0),
   rounds: t.runs.map((r) => Math.round(r.rps)),
 });
 const [a, b] = [summary(off), summary(on)];
 const overhead = 1 - b.rps / a.rps;
-for (const r of [a, b]) console.log(`audit ${r.auditTrail.padEnd(3)}: median ${r.rps.toFixed(0)} req/s (rounds ${r.rounds.join(', ')}), p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}`);
-console.log(`audit trail overhead on POST /leads at ${connections} connections: ${(overhead * 100).toFixed(1)}% of throughput`);
+for (const r of [a, b])
+  console.log(
+    `audit ${r.auditTrail.padEnd(3)}: median ${r.rps.toFixed(0)} req/s (rounds ${r.rounds.join(', ')}), p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}`,
+  );
+console.log(
+  `audit trail overhead on POST /leads at ${connections} connections: ${(overhead * 100).toFixed(1)}% of throughput`,
+);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/audit-overhead-c${connections}.json`, JSON.stringify({ seconds, connections, rounds, off: a, on: b, overhead }, null, 2));
+writeFileSync(
+  `bench/results/audit-overhead-c${connections}.json`,
+  JSON.stringify({ seconds, connections, rounds, off: a, on: b, overhead }, null, 2),
+);

@@ -15,7 +15,10 @@ try {
   const db = new URL(server);
   db.pathname = `/${RUN}_${slug.replace(/-/g, '_')}`;
   const dbUrl = db.toString();
-  const login = await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } });
+  const login = await api(app.base, 'POST', '/auth/login', {
+    tenant: slug,
+    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+  });
   const token = login.json.accessToken;
   const adminId = psql(dbUrl, 'select id from users limit 1');
   // 100k leads over 20 owners, 5 statuses, spread over a year.
@@ -36,14 +39,29 @@ try {
   const cases = [
     ['default page (created_at desc)', `select * from leads order by created_at desc, id desc limit 20`],
     ['page 50', `select * from leads order by created_at desc, id desc limit 20 offset 980`],
-    ['owner filter (staff view)', `select * from leads where owner_id = ${owner} order by created_at desc, id desc limit 20`],
+    [
+      'owner filter (staff view)',
+      `select * from leads where owner_id = ${owner} order by created_at desc, id desc limit 20`,
+    ],
     ['status filter', `select * from leads where status = 'qualified' order by created_at desc, id desc limit 20`],
     ['sort by name', `select * from leads order by name asc, id asc limit 20`],
     ['sort by -company', `select * from leads order by company desc, id desc limit 20`],
-    ['search q (ILIKE on name/email/company)', `select * from leads where name ilike '%company 17%' or email ilike '%company 17%' or company ilike '%company 17%' order by created_at desc, id desc limit 20`],
-    ['count for q (5% of rows match)', `select count(*) from leads where name ilike '%company 17%' or email ilike '%company 17%' or company ilike '%company 17%'`],
-    ['selective search q=example17.test', `select * from leads where name ilike '%example17.test%' or email ilike '%example17.test%' or company ilike '%example17.test%' order by created_at desc, id desc limit 20`],
-    ['count for selective q', `select count(*) from leads where name ilike '%example17.test%' or email ilike '%example17.test%' or company ilike '%example17.test%'`],
+    [
+      'search q (ILIKE on name/email/company)',
+      `select * from leads where name ilike '%company 17%' or email ilike '%company 17%' or company ilike '%company 17%' order by created_at desc, id desc limit 20`,
+    ],
+    [
+      'count for q (5% of rows match)',
+      `select count(*) from leads where name ilike '%company 17%' or email ilike '%company 17%' or company ilike '%company 17%'`,
+    ],
+    [
+      'selective search q=example17.test',
+      `select * from leads where name ilike '%example17.test%' or email ilike '%example17.test%' or company ilike '%example17.test%' order by created_at desc, id desc limit 20`,
+    ],
+    [
+      'count for selective q',
+      `select count(*) from leads where name ilike '%example17.test%' or email ilike '%example17.test%' or company ilike '%example17.test%'`,
+    ],
     ['count for meta.total (owner)', `select count(*) from leads where owner_id = ${owner}`],
     ['count for meta.total (all)', `select count(*) from leads`],
   ];
@@ -57,7 +75,9 @@ try {
     walk(plan.Plan);
     const seq = nodes.some((n) => n.startsWith('Seq Scan'));
     results.plans.push({ label, ms: plan['Execution Time'], seqScan: seq, nodes });
-    console.log(`${seq ? 'SEQ ' : 'idx '} ${plan['Execution Time'].toFixed(2).padStart(8)} ms  ${label}: ${nodes.join(' > ')}`);
+    console.log(
+      `${seq ? 'SEQ ' : 'idx '} ${plan['Execution Time'].toFixed(2).padStart(8)} ms  ${label}: ${nodes.join(' > ')}`,
+    );
   }
   const requests = [
     ['GET /leads?limit=20', '/leads?limit=20'],

@@ -31,7 +31,13 @@ console.log('\nLargest files:\n');
 for (const file of all.sort((a, b) => b.lines - a.lines).slice(0, 10)) console.log(`- ${file.path}: ${file.lines}`);
 
 const indexes = units.filter((u) => u.name.startsWith('libs/')).map((u) => join(root, u.name, 'src', 'index.ts'));
-const program = ts.createProgram(indexes, { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, skipLibCheck: true, noEmit: true });
+const program = ts.createProgram(indexes, {
+  module: ts.ModuleKind.CommonJS,
+  target: ts.ScriptTarget.ES2022,
+  experimentalDecorators: true,
+  skipLibCheck: true,
+  noEmit: true,
+});
 const checker = program.getTypeChecker();
 console.log('\n| lib index | exported symbols | of which classes |\n|---|---|---|');
 for (const index of indexes) {

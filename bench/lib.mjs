@@ -65,10 +65,14 @@ export function psql(serverUrl, sql) {
 }
 
 function dropEverything(serverUrl, tag) {
-  for (const db of psql(serverUrl, `select datname from pg_database where datname like '%${RUN}${tag}%'`).split('\n').filter(Boolean)) {
+  for (const db of psql(serverUrl, `select datname from pg_database where datname like '%${RUN}${tag}%'`)
+    .split('\n')
+    .filter(Boolean)) {
     psql(serverUrl, `drop database if exists "${db}" with (force)`);
   }
-  for (const role of psql(serverUrl, `select rolname from pg_roles where rolname like '${RUN}${tag}%'`).split('\n').filter(Boolean)) {
+  for (const role of psql(serverUrl, `select rolname from pg_roles where rolname like '${RUN}${tag}%'`)
+    .split('\n')
+    .filter(Boolean)) {
     psql(serverUrl, `drop role if exists "${role}"`);
   }
 }
@@ -78,7 +82,11 @@ export async function api(base, method, path, { token, tenant, body } = {}) {
   if (token) headers.authorization = `Bearer ${token}`;
   if (tenant) headers['x-tenant-id'] = tenant;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -94,7 +102,13 @@ export async function onboard(base, token, slug) {
   const t0 = performance.now();
   const r = await api(base, 'POST', '/platform/tenants', {
     token,
-    body: { slug, name: slug, adminEmail: `admin@${slug}.test`, adminName: 'Admin', adminPassword: `admin-${slug}-pass` },
+    body: {
+      slug,
+      name: slug,
+      adminEmail: `admin@${slug}.test`,
+      adminName: 'Admin',
+      adminPassword: `admin-${slug}-pass`,
+    },
   });
   if (r.status !== 202) throw new Error(`create ${slug}: ${r.status} ${JSON.stringify(r.json)}`);
   for (;;) {

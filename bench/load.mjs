@@ -15,13 +15,23 @@ try {
   for (let i = 0; i < count; i++) {
     const slug = `load${i}-${RUN}`;
     await onboard(app.base, pt, slug);
-    const token = (await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } })).json.accessToken;
+    const token = (
+      await api(app.base, 'POST', '/auth/login', {
+        tenant: slug,
+        body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+      })
+    ).json.accessToken;
     tenants.push({ slug, token });
   }
   const requests = [
     { method: 'GET', path: '/api/v1/leads?limit=20', weight: 6 },
     { method: 'GET', path: '/api/v1/leads?q=load&limit=20', weight: 1 },
-    { method: 'POST', path: '/api/v1/leads', body: JSON.stringify({ name: 'Load lead', email: 'load@example.test', company: 'Load Inc' }), weight: 3 },
+    {
+      method: 'POST',
+      path: '/api/v1/leads',
+      body: JSON.stringify({ name: 'Load lead', email: 'load@example.test', company: 'Load Inc' }),
+      weight: 3,
+    },
   ];
   const pickRequest = () => {
     let r = Math.random() * 10;
@@ -38,7 +48,17 @@ try {
           const tenant = tenants[Math.floor(Math.random() * tenants.length)];
           const q = pickRequest();
           req.tenant = tenant.slug;
-          return { ...req, method: q.method, path: q.path, body: q.body, headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json', 'x-tenant-slug-for-bench': tenant.slug } };
+          return {
+            ...req,
+            method: q.method,
+            path: q.path,
+            body: q.body,
+            headers: {
+              authorization: `Bearer ${tenant.token}`,
+              'content-type': 'application/json',
+              'x-tenant-slug-for-bench': tenant.slug,
+            },
+          };
         },
       },
     ],
@@ -52,7 +72,10 @@ try {
   for (const t of tenants) {
     const db = new URL(server);
     db.pathname = `/${RUN}_${t.slug.replace(/-/g, '_')}`;
-    const [l, e] = psql(db.toString(), "select (select count(*) from leads), (select count(*) from audit_logs where action = 'lead.create' and outcome = 'success')").split('|');
+    const [l, e] = psql(
+      db.toString(),
+      "select (select count(*) from leads), (select count(*) from audit_logs where action = 'lead.create' and outcome = 'success')",
+    ).split('|');
     leads += Number(l);
     entries += Number(e);
   }
@@ -69,7 +92,9 @@ try {
     leadsWritten: leads,
     auditEntries: entries,
   };
-  console.log(`${summary.requests} requests in ${seconds} s (${summary.rps} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms) over ${count} tenants: errors ${summary.errors}, non-2xx ${summary.non2xx}; ${leads} leads written, ${entries} audit entries`);
+  console.log(
+    `${summary.requests} requests in ${seconds} s (${summary.rps} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms) over ${count} tenants: errors ${summary.errors}, non-2xx ${summary.non2xx}; ${leads} leads written, ${entries} audit entries`,
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/load.json', JSON.stringify(summary, null, 2));
   if (summary.errors || summary.non2xx || leads !== entries) process.exitCode = 1;

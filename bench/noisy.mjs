@@ -15,22 +15,43 @@ try {
   const token = async (name) => {
     const slug = `${name}-${RUN}`;
     await onboard(app.base, pt, slug);
-    return (await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } })).json.accessToken;
+    return (
+      await api(app.base, 'POST', '/auth/login', {
+        tenant: slug,
+        body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+      })
+    ).json.accessToken;
   };
   const [noisy, measured] = [await token('noisy'), await token('measured')];
   const run = (tok, rate, connections) =>
-    autocannon({ url: `${app.base}/api/v1/leads?limit=20`, headers: { authorization: `Bearer ${tok}` }, duration: seconds, connections, overallRate: rate });
+    autocannon({
+      url: `${app.base}/api/v1/leads?limit=20`,
+      headers: { authorization: `Bearer ${tok}` },
+      duration: seconds,
+      connections,
+      overallRate: rate,
+    });
   const ok = (r) => (r.requests.total - r.non2xx) / seconds;
   const rate = Math.floor(limit * 0.8);
   const quiet = await run(measured, rate, 4);
   const [flood, beside] = await Promise.all([run(noisy, limit * 10, 32), run(measured, rate, 4)]);
   const result = {
     limit,
-    measured: { quietOkRps: ok(quiet), besideOkRps: ok(beside), quietP99: quiet.latency.p99, besideP99: beside.latency.p99, keeps: ok(beside) / ok(quiet) },
+    measured: {
+      quietOkRps: ok(quiet),
+      besideOkRps: ok(beside),
+      quietP99: quiet.latency.p99,
+      besideP99: beside.latency.p99,
+      keeps: ok(beside) / ok(quiet),
+    },
     noisy: { offeredRps: flood.requests.average, okRps: ok(flood), throttled: flood.non2xx },
   };
-  console.log(`measured tenant at ${rate} req/s: quiet ${result.measured.quietOkRps.toFixed(0)} ok/s (p99 ${quiet.latency.p99} ms), beside the noisy one ${result.measured.besideOkRps.toFixed(0)} ok/s (p99 ${beside.latency.p99} ms): keeps ${(result.measured.keeps * 100).toFixed(0)}% (target ≥ 90%)`);
-  console.log(`noisy tenant offered ${result.noisy.offeredRps.toFixed(0)} req/s, served ${result.noisy.okRps.toFixed(0)}/s, throttled ${result.noisy.throttled} with 429`);
+  console.log(
+    `measured tenant at ${rate} req/s: quiet ${result.measured.quietOkRps.toFixed(0)} ok/s (p99 ${quiet.latency.p99} ms), beside the noisy one ${result.measured.besideOkRps.toFixed(0)} ok/s (p99 ${beside.latency.p99} ms): keeps ${(result.measured.keeps * 100).toFixed(0)}% (target ≥ 90%)`,
+  );
+  console.log(
+    `noisy tenant offered ${result.noisy.offeredRps.toFixed(0)} req/s, served ${result.noisy.okRps.toFixed(0)}/s, throttled ${result.noisy.throttled} with 429`,
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/noisy.json', JSON.stringify(result, null, 2));
 } finally {

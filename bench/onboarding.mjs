@@ -11,7 +11,9 @@ try {
   const times = [];
   for (let i = 0; i < count; i++) times.push(await onboard(app.base, token, `o${i}-${RUN}`));
   const fmt = (v) => `${v.toFixed(0)} ms`;
-  console.log(`onboarding ${count} tenants (first includes the template): first ${fmt(times[0])}, median ${fmt(percentile(times, 50))}, p95 ${fmt(percentile(times, 95))}, max ${fmt(Math.max(...times))}`);
+  console.log(
+    `onboarding ${count} tenants (first includes the template): first ${fmt(times[0])}, median ${fmt(percentile(times, 50))}, p95 ${fmt(percentile(times, 95))}, max ${fmt(Math.max(...times))}`,
+  );
 } finally {
   await app.stop();
 }

@@ -11,7 +11,12 @@ export async function benchServer() {
   const require = createRequire(import.meta.url);
   const { startEmbeddedPostgres } = require('../dist/libs/catalog/src/embedded-postgres.js');
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const pg = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), persistent: false, maxConnections: 600 });
+  const pg = await startEmbeddedPostgres({
+    dataDir: dir,
+    port: await freePort(),
+    persistent: false,
+    maxConnections: 600,
+  });
   return {
     url: pg.url,
     stop: async () => {

@@ -11,10 +11,25 @@ try {
   await onboard(app.base, pt, slug);
   const db = new URL(server);
   db.pathname = `/${RUN}_${slug.replace(/-/g, '_')}`;
-  psql(db.toString(), `insert into leads (id, name, owner_id) select gen_random_uuid(), 'Lead ' || i, gen_random_uuid() from generate_series(1, 20) i`);
-  const token = (await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } })).json.accessToken;
-  const r = await autocannon({ url: `${app.base}/api/v1/leads?limit=20`, headers: { authorization: `Bearer ${token}` }, connections: Number(process.env.CONN ?? 32), duration: Number(process.env.SECS ?? 8) });
-  console.log(`GET /leads: ${r.requests.average} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non2xx ${r.non2xx}`);
+  psql(
+    db.toString(),
+    `insert into leads (id, name, owner_id) select gen_random_uuid(), 'Lead ' || i, gen_random_uuid() from generate_series(1, 20) i`,
+  );
+  const token = (
+    await api(app.base, 'POST', '/auth/login', {
+      tenant: slug,
+      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+    })
+  ).json.accessToken;
+  const r = await autocannon({
+    url: `${app.base}/api/v1/leads?limit=20`,
+    headers: { authorization: `Bearer ${token}` },
+    connections: Number(process.env.CONN ?? 32),
+    duration: Number(process.env.SECS ?? 8),
+  });
+  console.log(
+    `GET /leads: ${r.requests.average} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non2xx ${r.non2xx}`,
+  );
 } finally {
   await app.stop();
 }

@@ -4,7 +4,10 @@
 import { spawnSync } from 'node:child_process';
 
 const steps = [
-  ['scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 200-pool budget', ['bench/scale.mjs', '10', '1000']],
+  [
+    'scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 200-pool budget',
+    ['bench/scale.mjs', '10', '1000'],
+  ],
   ['noisy neighbour at 10× its rate limit', ['bench/noisy.mjs', '10', '100']],
   ['load: 64 connections, 60 s, reads and writes over 10 tenants, every write audited', ['bench/load.mjs', '60', '10']],
   ['onboarding 50 tenants, then 200 in all, then a fleet migration of 200', ['bench/fleet.mjs', '50', '200']],
@@ -15,7 +18,10 @@ const steps = [
 let failed = 0;
 for (const [title, args] of steps) {
   console.log(`\n== ${title}`);
-  const run = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' } });
+  const run = spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
+  });
   if (run.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -26,7 +26,15 @@ async function peakConnections(work) {
   let running = true;
   const sampler = (async () => {
     while (running) {
-      peak = Math.max(peak, Number(psql(server, `select count(*) from pg_stat_activity where application_name = 'tessera-tenant' and datname like '${RUN}%'`)));
+      peak = Math.max(
+        peak,
+        Number(
+          psql(
+            server,
+            `select count(*) from pg_stat_activity where application_name = 'tessera-tenant' and datname like '${RUN}%'`,
+          ),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
@@ -48,9 +56,18 @@ function fire({ base, pick, connections = 32, duration = seconds }) {
 }
 
 function report(name, r, peak, pid) {
-  const row = { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, peakConnections: peak, rssMiB: pid ? Math.round(rssMiB(pid)) : null };
+  const row = {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+    peakConnections: peak,
+    rssMiB: pid ? Math.round(rssMiB(pid)) : null,
+  };
   results[name] = row;
-  console.log(`${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  peak conns ${peak}  RSS ${row.rssMiB ?? '-'} MiB`);
+  console.log(
+    `${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  peak conns ${peak}  RSS ${row.rssMiB ?? '-'} MiB`,
+  );
 }
 
 function zipf(n, s = 1.1) {
@@ -72,7 +89,11 @@ function zipf(n, s = 1.1) {
   };
 }
 
-const app = await startApi(server, { TENANT_POOLS_MAX: String(POOLS), TENANT_POOL_SIZE: String(POOL_SIZE), TENANT_RATE_LIMIT_RPS: '0' });
+const app = await startApi(server, {
+  TENANT_POOLS_MAX: String(POOLS),
+  TENANT_POOL_SIZE: String(POOL_SIZE),
+  TENANT_RATE_LIMIT_RPS: '0',
+});
 try {
   const pt = await platformToken(app.base);
   console.log(`onboarding ${tenantCount} tenants…`);
@@ -86,14 +107,20 @@ try {
   console.log(`onboarded ${tenants.length} tenants in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const tokens = [];
   for (const slug of tenants.slice(0, tenantCount)) {
-    const r = await api(app.base, 'POST', '/auth/login', { tenant: slug, body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` } });
+    const r = await api(app.base, 'POST', '/auth/login', {
+      tenant: slug,
+      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+    });
     tokens.push(r.json.accessToken);
   }
   // 20 leads in the first 100 tenants (the hot one included).
   for (const slug of tenants.slice(0, 100)) {
     const db = new URL(server);
     db.pathname = `/${RUN}_${slug.replace(/-/g, '_')}`;
-    psql(db.toString(), `insert into leads (id, name, owner_id) select gen_random_uuid(), 'Lead ' || i, gen_random_uuid() from generate_series(1, 20) i`);
+    psql(
+      db.toString(),
+      `insert into leads (id, name, owner_id) select gen_random_uuid(), 'Lead ' || i, gen_random_uuid() from generate_series(1, 20) i`,
+    );
   }
   const leads = (i) => ({ path: '/api/v1/leads?limit=20', headers: { authorization: `Bearer ${tokens[i]}` } });
 
@@ -135,7 +162,9 @@ try {
     spreadOverHot: ratio('3. 100 tenants', '2. one hot tenant'),
     apiOverFloor: ratio('2. one hot tenant', '1. floor (node:http + pg)'),
   };
-  console.log(`100 tenants / hot: ${results.targets.spreadOverHot} (target ≥ 0.95); API / floor: ${results.targets.apiOverFloor} (target ≥ 0.6); 1,000 tenants: errors ${results[`4. ${tokens.length} tenants, Zipf, ${POOLS} pools`].errors}, peak connections ${run.peak} of a budget of ${POOLS * POOL_SIZE}`);
+  console.log(
+    `100 tenants / hot: ${results.targets.spreadOverHot} (target ≥ 0.95); API / floor: ${results.targets.apiOverFloor} (target ≥ 0.6); 1,000 tenants: errors ${results[`4. ${tokens.length} tenants, Zipf, ${POOLS} pools`].errors}, peak connections ${run.peak} of a budget of ${POOLS * POOL_SIZE}`,
+  );
   writeFileSync('bench/results/scale.json', JSON.stringify(results, null, 2));
   void percentile;
 } finally {

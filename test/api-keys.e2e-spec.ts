@@ -49,34 +49,63 @@ describe('API keys for REST consumers (two tenants)', () => {
   });
   const createKey = async (body: object, tenant: TestTenant = acme): Promise<CreatedKey> =>
     (await as(tenant.token).post('/api-keys', body).expect(201)).body as CreatedKey;
-  const listKeys = async (tenant: TestTenant = acme) => (await as(tenant.token).get('/api-keys').expect(200)).body.data as Record<string, unknown>[];
+  const listKeys = async (tenant: TestTenant = acme) =>
+    (await as(tenant.token).get('/api-keys').expect(200)).body.data as Record<string, unknown>[];
   const signIn = async (tenant: TestTenant, email: string, role: string): Promise<string> => {
     const password = `${role}-passphrase-xyz`;
-    await as(tenant.token).post('/users', { email, name: `A ${role}`, password, role }).expect(201);
-    const res = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email, password }).expect(200);
+    await as(tenant.token)
+      .post('/users', { email, name: `A ${role}`, password, role })
+      .expect(201);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', tenant.slug)
+      .send({ email, password })
+      .expect(200);
     return res.body.accessToken as string;
   };
 
   beforeAll(async () => {
     t = await TestApp.start();
     const platformToken = await t.platformToken();
-    [acme, globex] = await Promise.all([t.createTenant('acme', platformToken), t.createTenant('globex', platformToken)]);
-    [managerToken, staffToken] = await Promise.all([signIn(acme, 'manager@acme.test', 'manager'), signIn(acme, 'staff@acme.test', 'staff')]);
+    [acme, globex] = await Promise.all([
+      t.createTenant('acme', platformToken),
+      t.createTenant('globex', platformToken),
+    ]);
+    [managerToken, staffToken] = await Promise.all([
+      signIn(acme, 'manager@acme.test', 'manager'),
+      signIn(acme, 'staff@acme.test', 'staff'),
+    ]);
     await as(acme.token).post('/leads', { name: 'Road Runner', company: 'Acme' }).expect(201);
     await as(globex.token).post('/leads', { name: 'Hank Scorpio', company: 'Globex' }).expect(201);
   });
   afterAll(() => t?.stop());
 
   it('creates a key that is shown once and stored only as a hash', async () => {
-    const created = await as(acme.token).post('/api-keys', { name: 'Zapier sync', scopes: ['leads:read'] }).expect(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(UUID), name: 'Zapier sync', scopes: ['leads:read'], key: expect.any(String), expiresAt: null });
+    const created = await as(acme.token)
+      .post('/api-keys', { name: 'Zapier sync', scopes: ['leads:read'] })
+      .expect(201);
+    expect(created.body).toEqual({
+      id: expect.stringMatching(UUID),
+      name: 'Zapier sync',
+      scopes: ['leads:read'],
+      key: expect.any(String),
+      expiresAt: null,
+    });
     const { id, key } = created.body as CreatedKey;
     expect(key).toMatch(new RegExp(`^tsk\\.${acme.slug}\\.[A-Za-z0-9_-]{43}$`));
     const secret = key.split('.').pop()!;
 
     const list = await listKeys();
     const item = list.find((k) => k.id === id)!;
-    expect(item).toMatchObject({ id, name: 'Zapier sync', scopes: ['leads:read'], expiresAt: null, revokedAt: null, lastUsedAt: null });
+    expect(item).toMatchObject({
+      id,
+      name: 'Zapier sync',
+      scopes: ['leads:read'],
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(typeof item.keyPrefix).toBe('string');
     expect(key.startsWith(item.keyPrefix as string)).toBe(true);
     expect((item.keyPrefix as string).length).toBeLessThanOrEqual(key.length - 32); // at most a few characters of the secret
@@ -89,7 +118,11 @@ describe('API keys for REST consumers (two tenants)', () => {
     expect(listText).not.toContain(key);
     expect(listText).not.toContain(secret.slice(8));
 
-    const rows = await t.sql<{ key_hash: string; row: string }>('select key_hash, row_to_json(k)::text as row from api_keys k where id = $1', [id], acme.dbName);
+    const rows = await t.sql<{ key_hash: string; row: string }>(
+      'select key_hash, row_to_json(k)::text as row from api_keys k where id = $1',
+      [id],
+      acme.dbName,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].key_hash).not.toBe(key);
     expect(rows[0].key_hash).not.toContain(secret);
@@ -105,7 +138,9 @@ describe('API keys for REST consumers (two tenants)', () => {
     const withHeader = await withKey(key, { 'x-tenant-id': acme.slug }).get('/leads').expect(200);
     expect(withHeader.body.meta.total).toBe(1);
     await withKey(key).get(`/leads/${res.body.data[0].id}`).expect(200);
-    await withKey(key, { host: `${acme.slug}.tessera.test` }).get('/leads').expect(200);
+    await withKey(key, { host: `${acme.slug}.tessera.test` })
+      .get('/leads')
+      .expect(200);
   });
 
   describe('scopes: a key may do only what its scopes allow (403 otherwise)', () => {
@@ -131,7 +166,9 @@ describe('API keys for REST consumers (two tenants)', () => {
     it('a leads:write key creates leads in its tenant', async () => {
       const lead = await withKey(writer.key).post('/leads', { name: 'From a writer' }).expect(201);
       expect(lead.body).toMatchObject({ name: 'From a writer', status: 'new' });
-      expect(await t.sql('select name from leads where id = $1', [lead.body.id], acme.dbName)).toEqual([{ name: 'From a writer' }]);
+      expect(await t.sql('select name from leads where id = $1', [lead.body.id], acme.dbName)).toEqual([
+        { name: 'From a writer' },
+      ]);
     });
 
     it('a leads:write key alone cannot read leads', async () => {
@@ -145,7 +182,14 @@ describe('API keys for REST consumers (two tenants)', () => {
     });
 
     it('a users:read key cannot create users', async () => {
-      await withKey(directory.key).post('/users', { email: 'sneaky@acme.test', name: 'Sneaky', password: 'sneaky-passphrase', role: 'company_admin' }).expect(403);
+      await withKey(directory.key)
+        .post('/users', {
+          email: 'sneaky@acme.test',
+          name: 'Sneaky',
+          password: 'sneaky-passphrase',
+          role: 'company_admin',
+        })
+        .expect(403);
     });
 
     it('a users:read key cannot read leads', async () => {
@@ -156,7 +200,10 @@ describe('API keys for REST consumers (two tenants)', () => {
   describe('a key with every scope never opens key management, platform routes or session routes', () => {
     let all: CreatedKey;
     beforeAll(async () => {
-      all = await createKey({ name: 'everything', scopes: ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'] });
+      all = await createKey({
+        name: 'everything',
+        scopes: ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'],
+      });
     });
 
     it('cannot list keys (403)', async () => {
@@ -293,7 +340,11 @@ describe('API keys for REST consumers (two tenants)', () => {
   });
 
   it.each([
-    ['expiresAt in the past', { name: 'old', scopes: ['leads:read'], expiresAt: new Date(Date.now() - 60_000).toISOString() }, 'expiresAt'],
+    [
+      'expiresAt in the past',
+      { name: 'old', scopes: ['leads:read'], expiresAt: new Date(Date.now() - 60_000).toISOString() },
+      'expiresAt',
+    ],
     ['expiresAt not a date', { name: 'bad date', scopes: ['leads:read'], expiresAt: 'tomorrow' }, 'expiresAt'],
     ['an unknown scope', { name: 'admin', scopes: ['leads:read', 'admin:all'] }, 'scopes'],
     ['no scopes', { name: 'none', scopes: [] }, 'scopes'],
@@ -325,7 +376,11 @@ describe('API keys for REST consumers (two tenants)', () => {
 
   it("stops a key when its creator's account is deactivated", async () => {
     const admin2Token = await signIn(acme, 'second-admin@acme.test', 'company_admin');
-    const created = (await as(admin2Token).post('/api-keys', { name: 'second admin key', scopes: ['leads:read'] }).expect(201)).body as CreatedKey;
+    const created = (
+      await as(admin2Token)
+        .post('/api-keys', { name: 'second admin key', scopes: ['leads:read'] })
+        .expect(201)
+    ).body as CreatedKey;
     await withKey(created.key).get('/leads').expect(200);
     const me = await as(admin2Token).get('/auth/me').expect(200);
     await as(acme.token).delete(`/users/${me.body.id}`).expect(204);
@@ -340,9 +395,23 @@ describe('API keys for REST consumers (two tenants)', () => {
     beforeAll(async () => {
       const creatorToken = await signIn(acme, 'demoted-admin@acme.test', 'company_admin');
       creatorId = (await as(creatorToken).get('/auth/me').expect(200)).body.id as string;
-      created = (await as(creatorToken).post('/api-keys', { name: 'integration', scopes: ['users:read', 'leads:read', 'leads:write'] }).expect(201)).body as CreatedKey;
-      own = (await withKey(created.key).post('/leads', { name: 'Made by the key', company: 'Acme' }).expect(201)).body.id as string;
-      others = await Promise.all([1, 2].map(async (i) => (await as(acme.token).post('/leads', { name: `Not theirs ${i}`, company: 'Acme' }).expect(201)).body.id as string));
+      created = (
+        await as(creatorToken)
+          .post('/api-keys', { name: 'integration', scopes: ['users:read', 'leads:read', 'leads:write'] })
+          .expect(201)
+      ).body as CreatedKey;
+      own = (await withKey(created.key).post('/leads', { name: 'Made by the key', company: 'Acme' }).expect(201)).body
+        .id as string;
+      others = await Promise.all(
+        [1, 2].map(
+          async (i) =>
+            (
+              await as(acme.token)
+                .post('/leads', { name: `Not theirs ${i}`, company: 'Acme' })
+                .expect(201)
+            ).body.id as string,
+        ),
+      );
     });
 
     it('lists users while its creator is a company admin', async () => {
@@ -362,12 +431,19 @@ describe('API keys for REST consumers (two tenants)', () => {
       it("deletes nothing, another's lead or its own (403)", async () => {
         expectProblem(await withKey(created.key).delete(`/leads/${others[0]}`), 403, /\/forbidden$/);
         expectProblem(await withKey(created.key).delete(`/leads/${own}`), 403, /\/forbidden$/);
-        const rows = await t.sql<{ n: string }>('select count(*) as n from leads where id = any($1)', [[own, ...others]], acme.dbName);
+        const rows = await t.sql<{ n: string }>(
+          'select count(*) as n from leads where id = any($1)',
+          [[own, ...others]],
+          acme.dbName,
+        );
         expect(Number(rows[0].n)).toBe(3); // nothing was deleted
       });
 
       it('sees only its own leads', async () => {
-        const seen = (await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as { id: string; ownerId: string }[];
+        const seen = (await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as {
+          id: string;
+          ownerId: string;
+        }[];
         expect(seen.map((l) => l.id)).toEqual([own]);
         await withKey(created.key).get(`/leads/${others[1]}`).expect(404);
       });
@@ -383,7 +459,9 @@ describe('API keys for REST consumers (two tenants)', () => {
       });
 
       it('sees every lead again', async () => {
-        expect(((await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as unknown[]).length).toBeGreaterThan(1);
+        expect(
+          ((await withKey(created.key).get('/leads?limit=100').expect(200)).body.data as unknown[]).length,
+        ).toBeGreaterThan(1);
       });
 
       it('deletes again (204)', async () => {
@@ -405,7 +483,7 @@ describe('API keys for REST consumers (two tenants)', () => {
     const before = Date.now();
     await withKey(key).get('/leads').expect(200);
     let lastUsedAt: unknown = null;
-    for (const deadline = Date.now() + 3000; lastUsedAt === null && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 3000; lastUsedAt === null && Date.now() < deadline;) {
       await sleep(50);
       lastUsedAt = (await listKeys()).find((k) => k.id === id)!.lastUsedAt;
     }

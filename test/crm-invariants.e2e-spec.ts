@@ -54,25 +54,35 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
     [acme, globex] = await Promise.all([t.createTenant('acme', pt), t.createTenant('globex', pt)]);
     for (const tenant of [acme, globex]) {
       const me = (await as(tenant.token, tenant).get('/auth/me').expect(200)).body;
-      const list: Member[] = [{ id: me.id, email: tenant.admin.email, password: tenant.admin.password, token: tenant.token }];
+      const list: Member[] = [
+        { id: me.id, email: tenant.admin.email, password: tenant.admin.password, token: tenant.token },
+      ];
       for (let i = 1; i < 5; i++) list.push(await addMember(tenant, 'company_admin', `admin${i}`));
       admins.set(tenant, list);
-      people.set(tenant, { staff: await addMember(tenant, 'staff', 'staff'), manager: await addMember(tenant, 'manager', 'manager') });
+      people.set(tenant, {
+        staff: await addMember(tenant, 'staff', 'staff'),
+        manager: await addMember(tenant, 'manager', 'manager'),
+      });
     }
   });
   afterAll(() => t?.stop());
 
   const activeAdmins = async (tenant: TestTenant) =>
-    (await t.sql<{ id: string }>(`select id from users where role = 'company_admin' and active`, [], tenant.dbName)).map((r) => r.id);
+    (
+      await t.sql<{ id: string }>(`select id from users where role = 'company_admin' and active`, [], tenant.dbName)
+    ).map((r) => r.id);
 
   /** Makes the tenant's first `n` admins active company admins with fresh tokens, and the rest staff. */
   async function resetAdmins(tenant: TestTenant, n: number): Promise<Member[]> {
     const list = admins.get(tenant)!;
     const [survivorId] = await activeAdmins(tenant);
     const survivor = list.find((m) => m.id === survivorId)!;
-    for (const m of list) if (m !== survivor) await as(survivor.token, tenant).patch(`/users/${m.id}`, { role: 'company_admin', active: true }).expect(200);
+    for (const m of list)
+      if (m !== survivor)
+        await as(survivor.token, tenant).patch(`/users/${m.id}`, { role: 'company_admin', active: true }).expect(200);
     for (const m of list) m.token = (await login(tenant, m.email, m.password).expect(200)).body.accessToken;
-    for (const m of list.slice(n)) await as(list[0].token, tenant).patch(`/users/${m.id}`, { role: 'staff' }).expect(200);
+    for (const m of list.slice(n))
+      await as(list[0].token, tenant).patch(`/users/${m.id}`, { role: 'staff' }).expect(200);
     tenant.token = list[0].token;
     return list.slice(0, n);
   }
@@ -110,10 +120,18 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
     // Each demotion that committed wrote its audit entry in the same transaction; a refused one wrote none.
     const field = kind === 'role' ? 'role' : 'active';
     const before = kind === 'role' ? 'company_admin' : true;
-    const trail = (await entries(tenant, `&entity=user&outcome=success&from=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}`)).filter(
-      (e) => e.requestId?.startsWith(`${prefix}-`) && e.changes[field]?.before === before,
+    const trail = (
+      await entries(
+        tenant,
+        `&entity=user&outcome=success&from=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}`,
+      )
+    ).filter((e) => e.requestId?.startsWith(`${prefix}-`) && e.changes[field]?.before === before);
+    expect(trail.map((e) => e.entityId).sort()).toEqual(
+      team
+        .filter((m) => m.id !== left[0])
+        .map((m) => m.id)
+        .sort(),
     );
-    expect(trail.map((e) => e.entityId).sort()).toEqual(team.filter((m) => m.id !== left[0]).map((m) => m.id).sort());
     const refusedIds = new Set(conflicts.map((c) => c.headers['x-request-id']));
     expect(trail.filter((e) => refusedIds.has(e.requestId))).toEqual([]);
   }
@@ -122,7 +140,8 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
     for (const kind of ['role', 'active', 'delete'] as const) {
       const how = { role: 'PATCH role', active: 'PATCH active=false', delete: 'DELETE' }[kind];
       it(`keeps exactly one active company admin when ${n} admins demote each other at once (${how}, 3 rounds × 2 tenants × 20 requests)`, async () => {
-        for (let round = 0; round < 3; round++) await Promise.all([race(acme, n, kind, round), race(globex, n, kind, round)]);
+        for (let round = 0; round < 3; round++)
+          await Promise.all([race(acme, n, kind, round), race(globex, n, kind, round)]);
       }, 240_000);
     }
   }
@@ -133,19 +152,31 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
         await Promise.all(
           [acme, globex].map(async (tenant) => {
             const { manager, staff } = people.get(tenant)!;
-            const lead = (await as(manager.token, tenant).post('/leads', { name: `Contended ${round}` }).expect(201)).body;
+            const lead = (
+              await as(manager.token, tenant)
+                .post('/leads', { name: `Contended ${round}` })
+                .expect(201)
+            ).body;
             const call = as(manager.token, tenant);
             const answers = await Promise.all([
-              ...Array.from({ length: 5 }, () => call.post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' })),
+              ...Array.from({ length: 5 }, () =>
+                call.post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' }),
+              ),
               ...Array.from({ length: 5 }, () => call.patch(`/leads/${lead.id}`, { status: 'qualified' })),
               ...Array.from({ length: 5 }, () => call.post(`/leads/${lead.id}/assign`, { ownerId: staff.id })),
             ]);
             for (const a of answers) expect([200, 201, 409]).toContain(a.status);
-            const [row] = await t.sql<{ status: string }>('select status from leads where id = $1', [lead.id], tenant.dbName);
+            const [row] = await t.sql<{ status: string }>(
+              'select status from leads where id = $1',
+              [lead.id],
+              tenant.dbName,
+            );
             expect(row.status).toBe('converted');
             expect(await t.sql('select id from deals where lead_id = $1', [lead.id], tenant.dbName)).toHaveLength(1);
             // Nothing changed the lead after its conversion committed: the newest change of it is the conversion.
-            const changes = (await entries(tenant, `&entity=lead&entityId=${lead.id}&outcome=success`)).map((e) => e.action);
+            const changes = (await entries(tenant, `&entity=lead&entityId=${lead.id}&outcome=success`)).map(
+              (e) => e.action,
+            );
             expect(changes[0]).toBe('lead.convert');
           }),
         );
@@ -157,19 +188,36 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
         await Promise.all(
           [acme, globex].map(async (tenant) => {
             const { manager } = people.get(tenant)!;
-            const lead = (await as(manager.token, tenant).post('/leads', { name: `Race ${round}` }).expect(201)).body;
+            const lead = (
+              await as(manager.token, tenant)
+                .post('/leads', { name: `Race ${round}` })
+                .expect(201)
+            ).body;
             const answers = await Promise.all(
-              Array.from({ length: 10 }, () => as(manager.token, tenant).post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' })),
+              Array.from({ length: 10 }, () =>
+                as(manager.token, tenant).post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' }),
+              ),
             );
             expect(answers.filter((a) => a.status === 201).length).toBe(1);
-            for (const a of answers.filter((x) => x.status !== 201)) expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/lead-converted$/)]);
-            const deals = await t.sql<{ id: string }>('select id from deals where lead_id = $1', [lead.id], tenant.dbName);
+            for (const a of answers.filter((x) => x.status !== 201))
+              expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/lead-converted$/)]);
+            const deals = await t.sql<{ id: string }>(
+              'select id from deals where lead_id = $1',
+              [lead.id],
+              tenant.dbName,
+            );
             expect(deals).toHaveLength(1);
-            const [row] = await t.sql<{ status: string }>('select status from leads where id = $1', [lead.id], tenant.dbName);
+            const [row] = await t.sql<{ status: string }>(
+              'select status from leads where id = $1',
+              [lead.id],
+              tenant.dbName,
+            );
             expect(row.status).toBe('converted');
             const converted = await entries(tenant, `&action=lead.convert&outcome=success&entityId=${lead.id}`);
             expect(converted).toHaveLength(1);
-            expect(await entries(tenant, `&action=lead.convert&outcome=success&entity=deal&entityId=${deals[0].id}`)).toHaveLength(1);
+            expect(
+              await entries(tenant, `&action=lead.convert&outcome=success&entity=deal&entityId=${deals[0].id}`),
+            ).toHaveLength(1);
           }),
         );
       }
@@ -178,12 +226,24 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
     it('links a lead to one deal only: 10 POST /deals with one leadId at once → one 201, the others 409 lead-has-deal', async () => {
       for (let round = 0; round < 3; round++) {
         const { manager } = people.get(acme)!;
-        const lead = (await as(manager.token, acme).post('/leads', { name: `Linked ${round}` }).expect(201)).body;
+        const lead = (
+          await as(manager.token, acme)
+            .post('/leads', { name: `Linked ${round}` })
+            .expect(201)
+        ).body;
         const answers = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => as(manager.token, acme).post('/deals', { title: `d${i}`, amount: '1.00', currency: 'EUR', leadId: lead.id })),
+          Array.from({ length: 10 }, (_, i) =>
+            as(manager.token, acme).post('/deals', {
+              title: `d${i}`,
+              amount: '1.00',
+              currency: 'EUR',
+              leadId: lead.id,
+            }),
+          ),
         );
         expect(answers.filter((a) => a.status === 201).length).toBe(1);
-        for (const a of answers.filter((x) => x.status !== 201)) expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/lead-has-deal$/)]);
+        for (const a of answers.filter((x) => x.status !== 201))
+          expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/lead-has-deal$/)]);
         expect(await t.sql('select id from deals where lead_id = $1', [lead.id], acme.dbName)).toHaveLength(1);
       }
     }, 120_000);
@@ -197,11 +257,17 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
       expect(nfc).not.toBe(nfd);
       expect(nfc.normalize('NFC')).toBe(nfd.normalize('NFC'));
       const body = { name: 'René', password: 'rene-invariant-passphrase', role: 'staff' };
-      await as(acme.token, acme).post('/users', { ...body, email: nfc }).expect(201);
-      const again = await as(acme.token, acme).post('/users', { ...body, email: nfd }).expect(409);
+      await as(acme.token, acme)
+        .post('/users', { ...body, email: nfc })
+        .expect(201);
+      const again = await as(acme.token, acme)
+        .post('/users', { ...body, email: nfd })
+        .expect(409);
       expect(again.body.type).toMatch(/\/user-exists$/);
       // Another tenant is another namespace.
-      await as(globex.token, globex).post('/users', { ...body, email: nfd }).expect(201);
+      await as(globex.token, globex)
+        .post('/users', { ...body, email: nfd })
+        .expect(201);
       const rows = await t.sql<{ email: string }>('select email from users where email like $1', ['ren%'], acme.dbName);
       expect(rows.map((r) => r.email)).toEqual([nfc]);
     });
@@ -216,7 +282,9 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
       // The admin races above may have left any admin deactivated: the staff member is always active.
       const { staff } = people.get(acme)!;
       const fullWidth = staff.email.replace(/[\x21-\x7e]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
-      const dup = await as(acme.token, acme).post('/users', { email: fullWidth, name: 'Fake', password: 'fake-staff-passphrase', role: 'staff' }).expect(409);
+      const dup = await as(acme.token, acme)
+        .post('/users', { email: fullWidth, name: 'Fake', password: 'fake-staff-passphrase', role: 'staff' })
+        .expect(409);
       expect(dup.body.type).toMatch(/\/user-exists$/);
       await login(acme, fullWidth, staff.password).expect(200);
     });
@@ -231,11 +299,23 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
         ];
         const variants = Array.from({ length: 12 }, (_, i) => spellings[i % spellings.length]);
         const answers = await Promise.all(
-          variants.map((email) => as(acme.token, acme).post('/users', { email, name: 'Zoë', password: 'zoe-invariant-passphrase', role: 'staff' })),
+          variants.map((email) =>
+            as(acme.token, acme).post('/users', {
+              email,
+              name: 'Zoë',
+              password: 'zoe-invariant-passphrase',
+              role: 'staff',
+            }),
+          ),
         );
         expect(answers.filter((a) => a.status === 201).length).toBe(1);
-        for (const a of answers.filter((x) => x.status !== 201)) expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/user-exists$/)]);
-        const rows = await t.sql<{ email: string }>('select email from users where email like $1', [`zo%${round}@%`], acme.dbName);
+        for (const a of answers.filter((x) => x.status !== 201))
+          expect([a.status, a.body.type]).toEqual([409, expect.stringMatching(/\/user-exists$/)]);
+        const rows = await t.sql<{ email: string }>(
+          'select email from users where email like $1',
+          [`zo%${round}@%`],
+          acme.dbName,
+        );
         expect(rows).toEqual([{ email: `zo\u00eb${round}@acme-mail.test` }]);
       }
     }, 120_000);
@@ -274,17 +354,35 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
     it('audits the deal a lead deletion unlinks, in the same request (10 deletes at once, 3 rounds)', async () => {
       const { manager } = people.get(acme)!;
       for (let round = 0; round < 3; round++) {
-        const lead = (await as(manager.token, acme).post('/leads', { name: `Cascade ${round}` }).expect(201)).body;
-        const deal = (await as(manager.token, acme).post(`/leads/${lead.id}/convert`, { amount: '3.00', currency: 'USD' }).expect(201)).body;
+        const lead = (
+          await as(manager.token, acme)
+            .post('/leads', { name: `Cascade ${round}` })
+            .expect(201)
+        ).body;
+        const deal = (
+          await as(manager.token, acme)
+            .post(`/leads/${lead.id}/convert`, { amount: '3.00', currency: 'USD' })
+            .expect(201)
+        ).body;
         const prefix = rid('cascade');
-        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => as(manager.token, acme).delete(`/leads/${lead.id}`).set('x-request-id', `${prefix}-${i}`)));
+        const answers = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            as(manager.token, acme).delete(`/leads/${lead.id}`).set('x-request-id', `${prefix}-${i}`),
+          ),
+        );
         const done = answers.filter((a) => a.status === 204);
         expect(done.length).toBe(1);
         for (const a of answers.filter((x) => x.status !== 204)) expect(a.status).toBe(404);
-        const [row] = await t.sql<{ lead_id: string | null }>('select lead_id from deals where id = $1', [deal.id], acme.dbName);
+        const [row] = await t.sql<{ lead_id: string | null }>(
+          'select lead_id from deals where id = $1',
+          [deal.id],
+          acme.dbName,
+        );
         expect(row.lead_id).toBeNull();
         const requestId = done[0].headers['x-request-id'];
-        const trail = (await entries(acme, `&outcome=success&action=lead.delete`)).filter((e) => e.requestId === requestId);
+        const trail = (await entries(acme, `&outcome=success&action=lead.delete`)).filter(
+          (e) => e.requestId === requestId,
+        );
         expect(trail.map((e) => [e.entity, e.entityId]).sort()).toEqual(
           [
             ['deal', deal.id],
@@ -299,8 +397,14 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
   describe('PATCH with null', () => {
     it('refuses null for a field that is not nullable with 400 naming it, on leads, deals and users', async () => {
       const { manager } = people.get(acme)!;
-      const lead = (await as(manager.token, acme).post('/leads', { name: 'Null target', email: 'n@x.test' }).expect(201)).body;
-      const deal = (await as(manager.token, acme).post('/deals', { title: 'Null deal', amount: '2.00', currency: 'USD' }).expect(201)).body;
+      const lead = (
+        await as(manager.token, acme).post('/leads', { name: 'Null target', email: 'n@x.test' }).expect(201)
+      ).body;
+      const deal = (
+        await as(manager.token, acme)
+          .post('/deals', { title: 'Null deal', amount: '2.00', currency: 'USD' })
+          .expect(201)
+      ).body;
       const user = admins.get(acme)![4];
       const cases: [string, object, string][] = [
         [`/leads/${lead.id}`, { name: null }, 'name'],
@@ -315,29 +419,61 @@ describe('CRM invariants under concurrency and hostile input (two tenants)', () 
         [`/users/${user.id}`, { active: null }, 'active'],
         [`/users/${user.id}`, { password: null }, 'password'],
       ];
-      const answers = await Promise.all(cases.map(([path, body]) => as(path.startsWith('/users') ? acme.token : manager.token, acme).patch(path, body)));
+      const answers = await Promise.all(
+        cases.map(([path, body]) => as(path.startsWith('/users') ? acme.token : manager.token, acme).patch(path, body)),
+      );
       answers.forEach((a, i) => {
         expect([a.status, cases[i][2]]).toEqual([400, cases[i][2]]);
         expect(a.body.errors[0].field).toBe(cases[i][2]);
       });
-      const [l] = await t.sql<{ name: string; status: string }>('select name, status from leads where id = $1', [lead.id], acme.dbName);
+      const [l] = await t.sql<{ name: string; status: string }>(
+        'select name, status from leads where id = $1',
+        [lead.id],
+        acme.dbName,
+      );
       expect(l).toEqual({ name: 'Null target', status: 'new' });
-      const [d] = await t.sql<{ title: string; stage: string }>('select title, stage from deals where id = $1', [deal.id], acme.dbName);
+      const [d] = await t.sql<{ title: string; stage: string }>(
+        'select title, stage from deals where id = $1',
+        [deal.id],
+        acme.dbName,
+      );
       expect(d).toEqual({ title: 'Null deal', stage: 'prospecting' });
     });
 
     it('clears a nullable field with null: lead email, deal expectedCloseDate and leadId', async () => {
       const { manager } = people.get(acme)!;
-      const lead = (await as(manager.token, acme).post('/leads', { name: 'Clear me', email: 'c@x.test', phone: '+1 555 0100' }).expect(201)).body;
+      const lead = (
+        await as(manager.token, acme)
+          .post('/leads', { name: 'Clear me', email: 'c@x.test', phone: '+1 555 0100' })
+          .expect(201)
+      ).body;
       const res = await as(manager.token, acme).patch(`/leads/${lead.id}`, { email: null, phone: null }).expect(200);
       expect(res.body).toMatchObject({ email: null, phone: null, name: 'Clear me' });
-      const [l] = await t.sql<{ email: string | null; phone: string | null }>('select email, phone from leads where id = $1', [lead.id], acme.dbName);
+      const [l] = await t.sql<{ email: string | null; phone: string | null }>(
+        'select email, phone from leads where id = $1',
+        [lead.id],
+        acme.dbName,
+      );
       expect(l).toEqual({ email: null, phone: null });
 
       const other = (await as(manager.token, acme).post('/leads', { name: 'Link me' }).expect(201)).body;
-      const deal = (await as(manager.token, acme).post('/deals', { title: 'Clear', amount: '1.00', currency: 'USD', leadId: other.id, expectedCloseDate: '2026-12-31' }).expect(201)).body;
+      const deal = (
+        await as(manager.token, acme)
+          .post('/deals', {
+            title: 'Clear',
+            amount: '1.00',
+            currency: 'USD',
+            leadId: other.id,
+            expectedCloseDate: '2026-12-31',
+          })
+          .expect(201)
+      ).body;
       await as(manager.token, acme).patch(`/deals/${deal.id}`, { expectedCloseDate: null, leadId: null }).expect(200);
-      const [d] = await t.sql<{ expected_close_date: string | null; lead_id: string | null }>('select expected_close_date, lead_id from deals where id = $1', [deal.id], acme.dbName);
+      const [d] = await t.sql<{ expected_close_date: string | null; lead_id: string | null }>(
+        'select expected_close_date, lead_id from deals where id = $1',
+        [deal.id],
+        acme.dbName,
+      );
       expect(d).toEqual({ expected_close_date: null, lead_id: null });
     });
   });

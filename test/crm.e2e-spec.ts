@@ -14,7 +14,12 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     const email = `${role}-crm@acme.test`;
     const password = `${role}-crm-passphrase`;
     const created = await as(acme.token).post('/users', { email, name: role, password, role }).expect(201);
-    const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', acme.slug).send({ email, password }).expect(200);
+    const login = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', acme.slug)
+      .send({ email, password })
+      .expect(200);
     return { id: created.body.id, token: login.body.accessToken };
   }
 
@@ -28,7 +33,8 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   afterAll(() => t?.stop());
 
   describe('lead status transitions', () => {
-    const newLead = async (name: string) => (await as(staff.token).post('/leads', { name }).expect(201)).body as { id: string };
+    const newLead = async (name: string) =>
+      (await as(staff.token).post('/leads', { name }).expect(201)).body as { id: string };
 
     it('moves a lead from new to contacted, qualified and lost', async () => {
       const lead = await newLead('Flow');
@@ -71,15 +77,29 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
         lead = (await as(staff.token).post('/leads', { name: 'Flow', company: 'Flow Ltd' }).expect(201)).body;
         await as(staff.token).patch(`/leads/${lead.id}`, { status: 'lost' }).expect(200);
         await as(staff.token).patch(`/leads/${lead.id}`, { status: 'contacted' }).expect(200);
-        deal = await as(staff.token).post(`/leads/${lead.id}/convert`, { amount: '12500', currency: 'EUR' }).expect(201);
+        deal = await as(staff.token)
+          .post(`/leads/${lead.id}/convert`, { amount: '12500', currency: 'EUR' })
+          .expect(201);
       });
 
       it("became a deal titled after its company, owned by the lead's owner, its amount a decimal string", () => {
-        expect(deal.body).toMatchObject({ title: 'Flow Ltd', amount: '12500.00', currency: 'EUR', stage: 'prospecting', leadId: lead.id, ownerId: staff.id, closedAt: null });
+        expect(deal.body).toMatchObject({
+          title: 'Flow Ltd',
+          amount: '12500.00',
+          currency: 'EUR',
+          stage: 'prospecting',
+          leadId: lead.id,
+          ownerId: staff.id,
+          closedAt: null,
+        });
       });
 
       it('stored the amount as the exact numeric 12500.00', async () => {
-        const [row] = await t.sql<{ amount: string }>('select amount::text from deals where lead_id = $1', [lead.id], acme.dbName);
+        const [row] = await t.sql<{ amount: string }>(
+          'select amount::text from deals where lead_id = $1',
+          [lead.id],
+          acme.dbName,
+        );
         expect(row.amount).toBe('12500.00');
       });
 
@@ -106,8 +126,12 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     let precise: request.Response;
     let big: request.Response;
     beforeAll(async () => {
-      precise = await as(manager.token).post('/deals', { title: 'Precise', amount: '0.10', currency: 'USD' }).expect(201);
-      big = await as(manager.token).post('/deals', { title: 'Big', amount: '999999999999.99', currency: 'JPY' }).expect(201);
+      precise = await as(manager.token)
+        .post('/deals', { title: 'Precise', amount: '0.10', currency: 'USD' })
+        .expect(201);
+      big = await as(manager.token)
+        .post('/deals', { title: 'Big', amount: '999999999999.99', currency: 'JPY' })
+        .expect(201);
     });
 
     it('keeps cents exactly', () => {
@@ -132,29 +156,42 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     });
 
     it('refuses an expected close date that does not exist (400)', async () => {
-      await as(manager.token).post('/deals', { title: 'Bad', amount: '1.00', currency: 'USD', expectedCloseDate: '2026-02-30' }).expect(400);
+      await as(manager.token)
+        .post('/deals', { title: 'Bad', amount: '1.00', currency: 'USD', expectedCloseDate: '2026-02-30' })
+        .expect(400);
     });
   });
 
   it('stamps closedAt on won or lost and clears it when the deal reopens', async () => {
-    const deal = (await as(staff.token).post('/deals', { title: 'Close me', amount: '100.00', currency: 'USD', expectedCloseDate: '2026-12-31' }).expect(201)).body;
+    const deal = (
+      await as(staff.token)
+        .post('/deals', { title: 'Close me', amount: '100.00', currency: 'USD', expectedCloseDate: '2026-12-31' })
+        .expect(201)
+    ).body;
     expect(deal.closedAt).toBeNull();
     expect(deal.expectedCloseDate).toBe('2026-12-31');
     const won = await as(staff.token).patch(`/deals/${deal.id}`, { stage: 'won' }).expect(200);
     expect(Date.parse(won.body.closedAt)).toBeGreaterThan(Date.parse(deal.createdAt) - 1000);
     const reopened = await as(staff.token).patch(`/deals/${deal.id}`, { stage: 'negotiation' }).expect(200);
     expect(reopened.body.closedAt).toBeNull();
-    const createdLost = await as(staff.token).post('/deals', { title: 'Lost at once', amount: '5.00', currency: 'USD', stage: 'lost' }).expect(201);
+    const createdLost = await as(staff.token)
+      .post('/deals', { title: 'Lost at once', amount: '5.00', currency: 'USD', stage: 'lost' })
+      .expect(201);
     expect(createdLost.body.closedAt).not.toBeNull();
   });
 
   describe('the record rules of deals: staff own theirs, others 404, no delete or assign', () => {
     let mine: { id: string };
     let theirs: { id: string };
-    const staffDeal = async (title: string) => (await as(staff.token).post('/deals', { title, amount: '1.00', currency: 'USD' }).expect(201)).body as { id: string };
+    const staffDeal = async (title: string) =>
+      (await as(staff.token).post('/deals', { title, amount: '1.00', currency: 'USD' }).expect(201)).body as {
+        id: string;
+      };
     beforeAll(async () => {
       mine = await staffDeal('Staff deal');
-      theirs = (await as(manager.token).post('/deals', { title: 'Manager deal', amount: '2.00', currency: 'USD' }).expect(201)).body;
+      theirs = (
+        await as(manager.token).post('/deals', { title: 'Manager deal', amount: '2.00', currency: 'USD' }).expect(201)
+      ).body;
     });
 
     it('lists staff only their own deals', async () => {
@@ -180,12 +217,16 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     });
 
     it('refuses an ownerId in a new deal (400)', async () => {
-      await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', ownerId: manager.id }).expect(400);
+      await as(staff.token)
+        .post('/deals', { title: 'x', amount: '1.00', currency: 'USD', ownerId: manager.id })
+        .expect(400);
     });
 
     it('refuses staff linking a deal to a lead they cannot see (400)', async () => {
       const managerLead = (await as(manager.token).post('/leads', { name: 'not for staff' }).expect(201)).body;
-      await as(staff.token).post('/deals', { title: 'x', amount: '1.00', currency: 'USD', leadId: managerLead.id }).expect(400);
+      await as(staff.token)
+        .post('/deals', { title: 'x', amount: '1.00', currency: 'USD', leadId: managerLead.id })
+        .expect(400);
     });
 
     it('lets a manager take a staff deal over, after which staff get 404 for it', async () => {
@@ -239,11 +280,19 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
       await new Promise((r) => setTimeout(r, 20));
       const fresh = (await as(globex.token, globex).post('/leads', { name: 'Report lead' }).expect(201)).body;
       await as(globex.token, globex).post('/leads', { name: 'Other lead' }).expect(201);
-      await as(globex.token, globex).post(`/leads/${fresh.id}/convert`, { amount: '100.50', currency: 'USD' }).expect(201);
-      const d1 = (await as(globex.token, globex).post('/deals', { title: 'A', amount: '200.25', currency: 'USD' }).expect(201)).body;
-      await as(globex.token, globex).post('/deals', { title: 'B', amount: '300.00', currency: 'EUR', stage: 'won' }).expect(201);
+      await as(globex.token, globex)
+        .post(`/leads/${fresh.id}/convert`, { amount: '100.50', currency: 'USD' })
+        .expect(201);
+      const d1 = (
+        await as(globex.token, globex).post('/deals', { title: 'A', amount: '200.25', currency: 'USD' }).expect(201)
+      ).body;
+      await as(globex.token, globex)
+        .post('/deals', { title: 'B', amount: '300.00', currency: 'EUR', stage: 'won' })
+        .expect(201);
       await as(globex.token, globex).patch(`/deals/${d1.id}`, { stage: 'won' }).expect(200);
-      report = await as(globex.token, globex).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
+      report = await as(globex.token, globex)
+        .get(`/reports/sales-summary?from=${encodeURIComponent(start)}`)
+        .expect(200);
     });
 
     it('counts and sums the deals of each stage per currency', () => {
@@ -265,7 +314,9 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     });
 
     it('is empty for a period with nothing in it', async () => {
-      const empty = await as(globex.token, globex).get('/reports/sales-summary?from=2000-01-01&to=2000-02-01').expect(200);
+      const empty = await as(globex.token, globex)
+        .get('/reports/sales-summary?from=2000-01-01&to=2000-02-01')
+        .expect(200);
       expect(empty.body.wonAmount).toEqual({});
       expect(empty.body.conversionRate).toBe(0);
     });
@@ -283,14 +334,18 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
     });
 
     it("knows nothing of another tenant's deals", async () => {
-      const acmeReport = await as(manager.token).get(`/reports/sales-summary?from=${encodeURIComponent(start)}`).expect(200);
+      const acmeReport = await as(manager.token)
+        .get(`/reports/sales-summary?from=${encodeURIComponent(start)}`)
+        .expect(200);
       expect(acmeReport.body.wonAmount).toEqual({});
     });
   });
 
   it('audits a conversion as one transaction: the lead update and the new deal', async () => {
     const lead = (await as(manager.token).post('/leads', { name: 'Audit convert' }).expect(201)).body;
-    const deal = (await as(manager.token).post(`/leads/${lead.id}/convert`, { amount: '7.00', currency: 'GBP' }).expect(201)).body;
+    const deal = (
+      await as(manager.token).post(`/leads/${lead.id}/convert`, { amount: '7.00', currency: 'GBP' }).expect(201)
+    ).body;
     const entries = (await as(acme.token).get('/audit-logs?action=lead.convert&limit=100').expect(200)).body.data as {
       entity: string;
       entityId: string;

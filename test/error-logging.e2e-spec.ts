@@ -16,7 +16,9 @@ describe('failed SQL is logged by class, SQLSTATE and shape, never with its valu
     log
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { level: string; context?: string; err?: string; trace?: string; msg?: string })
+      .map(
+        (line) => JSON.parse(line) as { level: string; context?: string; err?: string; trace?: string; msg?: string },
+      )
       .filter((line) => line.level === 'error');
 
   beforeAll(async () => {
@@ -27,14 +29,22 @@ describe('failed SQL is logged by class, SQLSTATE and shape, never with its valu
   afterAll(() => t?.stop());
 
   it('answers a failing UPDATE with a 500 problem and logs no name, e-mail or value of it', async () => {
-    const lead = await t.as(acme.token, acme.slug).post('/leads', { name: 'Original lead', email: 'original@acme.test' }).expect(201);
+    const lead = await t
+      .as(acme.token, acme.slug)
+      .post('/leads', { name: 'Original lead', email: 'original@acme.test' })
+      .expect(201);
     // As superuser: every new row version of leads now violates a check constraint.
     await t.sql('alter table leads add constraint leads_frozen check (false) not valid', [], acme.dbName);
     const secrets: string[] = [];
     for (let round = 0; round < 3; round++) {
-      const bodies = Array.from({ length: 10 }, (_, i) => ({ name: `Secret Lead Name ${round}-${i}`, email: `secret-${round}-${i}@leak.test` }));
+      const bodies = Array.from({ length: 10 }, (_, i) => ({
+        name: `Secret Lead Name ${round}-${i}`,
+        email: `secret-${round}-${i}@leak.test`,
+      }));
       secrets.push(...bodies.flatMap((b) => [b.name, b.email]));
-      const answers = await Promise.all(bodies.map((body) => t.as(acme.token, acme.slug).patch(`/leads/${lead.body.id}`, body)));
+      const answers = await Promise.all(
+        bodies.map((body) => t.as(acme.token, acme.slug).patch(`/leads/${lead.body.id}`, body)),
+      );
       for (const answer of answers) {
         expect(answer.status).toBe(500);
         expect(answer.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -46,16 +56,29 @@ describe('failed SQL is logged by class, SQLSTATE and shape, never with its valu
     await t.as(globex.token, globex.slug).post('/leads', { name: 'Globex works' }).expect(201);
     const lines = errorLines().filter((line) => line.context === 'Errors');
     expect(lines.length).toBeGreaterThanOrEqual(30);
-    expect(lines.every((line) => /CheckConstraintViolationException 23514 \(update leads\): new row for relation \W+leads\W+ violates check constraint/.test(JSON.stringify(line)))).toBe(true);
+    expect(
+      lines.every((line) =>
+        /CheckConstraintViolationException 23514 \(update leads\): new row for relation \W+leads\W+ violates check constraint/.test(
+          JSON.stringify(line),
+        ),
+      ),
+    ).toBe(true);
     for (const secret of [...secrets, 'original@acme.test']) expect(log).not.toContain(secret);
   });
 
   it('keeps a password hash and the new e-mail of a failing user update out of the log', async () => {
-    const user = await t.as(acme.token, acme.slug).post('/users', { email: 'person@acme.test', name: 'Person', password: 'first-passphrase-1', role: 'staff' }).expect(201);
+    const user = await t
+      .as(acme.token, acme.slug)
+      .post('/users', { email: 'person@acme.test', name: 'Person', password: 'first-passphrase-1', role: 'staff' })
+      .expect(201);
     await t.sql('alter table users add constraint users_frozen check (false) not valid', [], acme.dbName);
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        t.as(acme.token, acme.slug).patch(`/users/${user.body.id}`, { password: `leaked-passphrase-${i}`, name: `Secret Person ${i}`, email: `moved-${i}@leak.test` }),
+        t.as(acme.token, acme.slug).patch(`/users/${user.body.id}`, {
+          password: `leaked-passphrase-${i}`,
+          name: `Secret Person ${i}`,
+          email: `moved-${i}@leak.test`,
+        }),
       ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(500));
@@ -63,14 +86,19 @@ describe('failed SQL is logged by class, SQLSTATE and shape, never with its valu
     const [row] = await t.sql<{ name: string }>('select name from users where id = $1', [user.body.id], acme.dbName);
     expect(row.name).toBe('Person');
     expect(log).toMatch(/23514 \(update users\)/);
-    for (const value of ['$argon2', 'leaked-passphrase', 'Secret Person', '@leak.test', 'person@acme.test']) expect(log).not.toContain(value);
+    for (const value of ['$argon2', 'leaked-passphrase', 'Secret Person', '@leak.test', 'person@acme.test'])
+      expect(log).not.toContain(value);
   });
 
   it('logs a missing table of a read as its SQLSTATE and table, without the looked-up id', async () => {
     await t.sql('alter table leads drop constraint leads_frozen', [], acme.dbName);
-    const { id } = (await t.as(acme.token, acme.slug).post('/leads', { name: 'Readable' }).expect(201)).body as { id: string };
+    const { id } = (await t.as(acme.token, acme.slug).post('/leads', { name: 'Readable' }).expect(201)).body as {
+      id: string;
+    };
     await t.sql('alter table leads rename to leads_gone', [], acme.dbName);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => t.as(acme.token, acme.slug).get(`/leads/${id}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => t.as(acme.token, acme.slug).get(`/leads/${id}`)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(500));
     await t.sql('alter table leads_gone rename to leads', [], acme.dbName);
     await t.as(acme.token, acme.slug).get(`/leads/${id}`).expect(200);

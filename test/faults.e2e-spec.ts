@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { TestApp } from './support/test-app';
 import { freePort, sleep, until } from './support/wait';
 
-
 interface PgProcess {
   url: string;
   stop(): Promise<void>;
@@ -18,7 +17,9 @@ const clusters = new Set<string>();
 
 /** An embedded PostgreSQL in a child process that can be stopped and started again on the same data. */
 function startPg(dataDir: string, port: number): Promise<PgProcess> {
-  const child = spawn(process.execPath, [resolve(__dirname, 'support/pg-server.mjs'), dataDir, String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [resolve(__dirname, 'support/pg-server.mjs'), dataDir, String(port)], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return new Promise((resolveStart, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -43,7 +44,11 @@ function startPg(dataDir: string, port: number): Promise<PgProcess> {
 
 describe('faults stay contained', () => {
   const dirs: string[] = [];
-  afterAll(() => [...dirs, ...[...clusters].flatMap((c) => [c, `${c}.password`])].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() =>
+    [...dirs, ...[...clusters].flatMap((c) => [c, `${c}.password`])].forEach((d) =>
+      rmSync(d, { recursive: true, force: true }),
+    ),
+  );
   const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-faults-'));
     dirs.push(dir);
@@ -61,20 +66,49 @@ describe('faults stay contained', () => {
       JSON.stringify({
         servers: [
           { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
-          { name: 'volatile', host: '127.0.0.1', port, adminUserEnv: 'VOLATILE_USER', adminPasswordEnv: 'VOLATILE_PASSWORD', capacity: 10, tags: ['dedicated'] },
+          {
+            name: 'volatile',
+            host: '127.0.0.1',
+            port,
+            adminUserEnv: 'VOLATILE_USER',
+            adminPasswordEnv: 'VOLATILE_PASSWORD',
+            capacity: 10,
+            tags: ['dedicated'],
+          },
         ],
       }),
     );
-    const t = await TestApp.start({ TENANTS_CONFIG: config, VOLATILE_USER: target.user, VOLATILE_PASSWORD: target.password ?? '' });
+    const t = await TestApp.start({
+      TENANTS_CONFIG: config,
+      VOLATILE_USER: target.user,
+      VOLATILE_PASSWORD: target.password ?? '',
+    });
     try {
       const pt = await t.platformToken();
       const steady = await t.createTenant('steady', pt);
       const slug = `fragile-${t.id}`;
-      await t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`)
-        .send({ slug, name: 'Fragile', adminEmail: 'a@fragile.test', adminName: 'A', adminPassword: 'fragile-passphrase', dbServer: 'volatile' }).expect(202);
+      await t
+        .http()
+        .post('/api/v1/platform/tenants')
+        .set('authorization', `Bearer ${pt}`)
+        .send({
+          slug,
+          name: 'Fragile',
+          adminEmail: 'a@fragile.test',
+          adminName: 'A',
+          adminPassword: 'fragile-passphrase',
+          dbServer: 'volatile',
+        })
+        .expect(202);
       await t.waitForStatus(slug, 'active', pt);
-      const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', slug).send({ email: 'a@fragile.test', password: 'fragile-passphrase' }).expect(200);
-      const fragile = (path = '/api/v1/leads') => t.http().get(path).set('authorization', `Bearer ${login.body.accessToken}`);
+      const login = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('x-tenant-id', slug)
+        .send({ email: 'a@fragile.test', password: 'fragile-passphrase' })
+        .expect(200);
+      const fragile = (path = '/api/v1/leads') =>
+        t.http().get(path).set('authorization', `Bearer ${login.body.accessToken}`);
       await fragile().expect(200);
 
       await volatile.stop();
@@ -85,7 +119,9 @@ describe('faults stay contained', () => {
         expect(res.headers['retry-after']).toBeDefined();
         expect(Date.now() - started).toBeLessThan(2000);
       }
-      const others = await Promise.all(Array.from({ length: 30 }, () => t.http().get('/api/v1/leads').set('authorization', `Bearer ${steady.token}`)));
+      const others = await Promise.all(
+        Array.from({ length: 30 }, () => t.http().get('/api/v1/leads').set('authorization', `Bearer ${steady.token}`)),
+      );
       expect(others.map((r) => r.status)).toEqual(others.map(() => 200));
 
       volatile = await startPg(dir, port);
@@ -98,13 +134,23 @@ describe('faults stay contained', () => {
 
   it('Redis stops: the API keeps serving from memory, readiness says so, and queued work resumes when it returns', async () => {
     const port = await freePort();
-    const startRedis = (): ChildProcess => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const startRedis = (): ChildProcess =>
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
     let redis = startRedis();
     const url = `redis://127.0.0.1:${port}`;
-    await until('redis', async () => new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    }));
+    await until(
+      'redis',
+      async () =>
+        new Promise<boolean>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.destroy();
+            resolve(true);
+          });
+          s.on('error', () => resolve(false));
+        }),
+    );
     const t = await TestApp.start({ REDIS_URL: url });
     try {
       const pt = await t.platformToken();
@@ -113,14 +159,24 @@ describe('faults stay contained', () => {
 
       redis.kill('SIGKILL');
       await sleep(300);
-      for (let i = 0; i < 10; i++) await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
-      await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: 'written while Redis was down' }).expect(201);
+      for (let i = 0; i < 10; i++)
+        await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      await t
+        .http()
+        .post('/api/v1/leads')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send({ name: 'written while Redis was down' })
+        .expect(201);
       const ready = await t.http().get('/health/ready').expect(503);
       expect(ready.body.detail).toMatch(/redis/);
 
       const slug = `during-${t.id}`;
-      const onboarding = t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`)
-        .send({ slug, name: 'During', adminEmail: 'a@during.test', adminName: 'A', adminPassword: 'during-passphrase' }).then((r) => r);
+      const onboarding = t
+        .http()
+        .post('/api/v1/platform/tenants')
+        .set('authorization', `Bearer ${pt}`)
+        .send({ slug, name: 'During', adminEmail: 'a@during.test', adminName: 'A', adminPassword: 'during-passphrase' })
+        .then((r) => r);
       await sleep(1500);
       redis = startRedis();
       const answer = await onboarding;
@@ -142,25 +198,48 @@ describe('faults stay contained', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        servers: [{ name: 'tenants', host: tenantsServer.host, port: tenantsServer.port, adminUserEnv: 'TS_USER', adminPasswordEnv: 'TS_PASSWORD', capacity: 100, tags: ['general'] }],
+        servers: [
+          {
+            name: 'tenants',
+            host: tenantsServer.host,
+            port: tenantsServer.port,
+            adminUserEnv: 'TS_USER',
+            adminPasswordEnv: 'TS_PASSWORD',
+            capacity: 100,
+            tags: ['general'],
+          },
+        ],
       }),
     );
     const catalogUrl = catalog.url.replace(/\/postgres$/, '/tessera_catalog');
-    const t = await TestApp.start({ TENANTS_CONFIG: config, DATABASE_URL: catalogUrl, TS_USER: tenantsServer.user, TS_PASSWORD: tenantsServer.password ?? '' });
+    const t = await TestApp.start({
+      TENANTS_CONFIG: config,
+      DATABASE_URL: catalogUrl,
+      TS_USER: tenantsServer.user,
+      TS_PASSWORD: tenantsServer.password ?? '',
+    });
     try {
       const pt = await t.platformToken();
       const tenant = await t.createTenant('cached', pt);
       await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
 
       await catalog.stop();
-      for (let i = 0; i < 5; i++) await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      for (let i = 0; i < 5; i++)
+        await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
       const ready = await t.http().get('/health/ready').expect(503);
       expect(ready.body.detail).toMatch(/catalog/);
-      const unknown = await t.http().post('/api/v1/auth/login').set('x-tenant-id', `unseen-${t.id}`).send({ email: 'a@b.test', password: 'whatever-pass' });
+      const unknown = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('x-tenant-id', `unseen-${t.id}`)
+        .send({ email: 'a@b.test', password: 'whatever-pass' });
       expect(unknown.status).toBe(503);
 
       catalog = await startPg(dir, port);
-      await until('readiness after the catalog returns', async () => (await t.http().get('/health/ready')).status === 200);
+      await until(
+        'readiness after the catalog returns',
+        async () => (await t.http().get('/health/ready')).status === 200,
+      );
       await t.http().get(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(200);
     } finally {
       await t.stop();

@@ -15,7 +15,13 @@ describe('the input gate', () => {
   afterAll(() => t?.stop());
 
   const raw = (path: string, body: string, method: 'post' | 'patch' = 'post') =>
-    t.http()[method](`/api/v1${path}`).set('authorization', `Bearer ${a.token}`).set('x-tenant-id', a.slug).set('content-type', 'application/json').send(body);
+    t
+      .http()
+      [method](`/api/v1${path}`)
+      .set('authorization', `Bearer ${a.token}`)
+      .set('x-tenant-id', a.slug)
+      .set('content-type', 'application/json')
+      .send(body);
 
   it('answers a NUL character in a body field with 400 naming the field', async () => {
     const res = await t.as(a.token, a.slug).post('/leads', { name: 'a\u0000b' }).expect(400);
@@ -53,14 +59,28 @@ describe('the input gate', () => {
   });
 
   it('refuses a body before authentication, so an anonymous caller learns nothing more', async () => {
-    await t.http().post('/api/v1/auth/login').set('x-tenant-id', a.slug).send({ email: 'x\u0000@gate-a.test', password: 'whatever-passphrase' }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', a.slug)
+      .send({ email: 'x\u0000@gate-a.test', password: 'whatever-passphrase' })
+      .expect(400);
   });
 
   it('still records a refused platform sign-in whose e-mail holds a NUL character', async () => {
-    const res = await t.http().post('/api/v1/platform/auth/login').set('x-request-id', 'gate-nul-platform').send({ email: 'root@platform.test\u0000', password: 'a-guess-of-a-passphrase' }).expect(400);
+    const res = await t
+      .http()
+      .post('/api/v1/platform/auth/login')
+      .set('x-request-id', 'gate-nul-platform')
+      .send({ email: 'root@platform.test\u0000', password: 'a-guess-of-a-passphrase' })
+      .expect(400);
     expect(res.body.errors[0].field).toBe('email');
     const catalog = t.catalogUrl.split('/').pop()!;
-    const rows = await t.sql<{ actor_id: string; outcome: string }>('select actor_id, outcome from platform_audit_logs where request_id = $1', ['gate-nul-platform'], catalog);
+    const rows = await t.sql<{ actor_id: string; outcome: string }>(
+      'select actor_id, outcome from platform_audit_logs where request_id = $1',
+      ['gate-nul-platform'],
+      catalog,
+    );
     expect(rows).toEqual([{ actor_id: 'email:root@platform.test\ufffd', outcome: 'failed' }]);
   });
 
@@ -70,7 +90,13 @@ describe('the input gate', () => {
 
   it('accepts an empty body with a JSON content type on a body-less route (DELETE)', async () => {
     const doomed = (await t.as(a.token, a.slug).post('/leads', { name: 'Doomed' }).expect(201)).body.id;
-    await t.http().delete(`/api/v1/leads/${doomed}`).set('authorization', `Bearer ${a.token}`).set('x-tenant-id', a.slug).set('content-type', 'application/json').expect(204);
+    await t
+      .http()
+      .delete(`/api/v1/leads/${doomed}`)
+      .set('authorization', `Bearer ${a.token}`)
+      .set('x-tenant-id', a.slug)
+      .set('content-type', 'application/json')
+      .expect(204);
   });
 
   it('still answers malformed JSON with 400 problem+json', async () => {
@@ -84,12 +110,18 @@ describe('the input gate', () => {
     ['a signed year', '-2030-01-01T00:00:00Z'],
     ['the 30th of February', '2026-02-30'],
   ])('answers %s in a report range with 400', async (_, from) => {
-    const res = await t.as(a.token, a.slug).get(`/reports/sales-summary?from=${encodeURIComponent(from)}`).expect(400);
+    const res = await t
+      .as(a.token, a.slug)
+      .get(`/reports/sales-summary?from=${encodeURIComponent(from)}`)
+      .expect(400);
     expect(res.body.errors[0].field).toBe('from');
   });
 
   it('answers a signed-year expiry of an API key with 400', async () => {
-    const res = await t.as(a.token, a.slug).post('/api-keys', { name: 'k', scopes: ['leads:read'], expiresAt: '-2030-01-01T00:00:00Z' }).expect(400);
+    const res = await t
+      .as(a.token, a.slug)
+      .post('/api-keys', { name: 'k', scopes: ['leads:read'], expiresAt: '-2030-01-01T00:00:00Z' })
+      .expect(400);
     expect(res.body.errors[0].field).toBe('expiresAt');
   });
 
@@ -98,7 +130,10 @@ describe('the input gate', () => {
   });
 
   it('still accepts a calendar date and an RFC 3339 date-time with an offset', async () => {
-    await t.as(a.token, a.slug).get('/reports/sales-summary?from=2026-01-01&to=2027-01-01T00:00:00%2B02:00').expect(200);
+    await t
+      .as(a.token, a.slug)
+      .get('/reports/sales-summary?from=2026-01-01&to=2027-01-01T00:00:00%2B02:00')
+      .expect(200);
   });
 
   it('lets a browser on an allowed origin send PATCH and DELETE (CORS preflight)', async () => {

@@ -18,11 +18,23 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
   let t: TestApp;
   let pt: string;
   const catalogDb = () => `tessera_test_${t.id}`;
-  const post = (body: object) => t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).send(body);
-  const tenantBody = (name: string) => ({ slug: `${name}-${t.id}`, name, adminEmail: `admin@${name}.test`, adminName: 'Admin', adminPassword: `admin-${name}-passphrase` });
+  const post = (body: object) =>
+    t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).send(body);
+  const tenantBody = (name: string) => ({
+    slug: `${name}-${t.id}`,
+    name,
+    adminEmail: `admin@${name}.test`,
+    adminName: 'Admin',
+    adminPassword: `admin-${name}-passphrase`,
+  });
 
   beforeAll(async () => {
-    t = await TestApp.start({ REDIS_URL: REDIS(), PROVISION_ATTEMPTS: '3', PROVISION_BACKOFF_MS: '200', JOBS_LOCK_MS: '2000' });
+    t = await TestApp.start({
+      REDIS_URL: REDIS(),
+      PROVISION_ATTEMPTS: '3',
+      PROVISION_BACKOFF_MS: '200',
+      JOBS_LOCK_MS: '2000',
+    });
     pt = await t.platformToken();
   });
   afterAll(() => t?.stop());
@@ -35,9 +47,18 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     const jobs = t.app.get(JobQueue);
     const tenant = await t.createTenant('target', pt);
     const [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
-    const forged = await jobs.enqueue('offboarding', { tenant: tenant.slug, tenantId: '00000000-0000-4000-8000-000000000000', correlationId: 'forged', data: {} }, { attempts: 3 });
+    const forged = await jobs.enqueue(
+      'offboarding',
+      { tenant: tenant.slug, tenantId: '00000000-0000-4000-8000-000000000000', correlationId: 'forged', data: {} },
+      { attempts: 3 },
+    );
     await expect(jobs.wait('offboarding', forged)).rejects.toThrow(/unknown or mismatched tenant/);
-    const unknown = await jobs.enqueue('migrations', { tenant: `ghost-${t.id}`, tenantId: id, correlationId: 'ghost', data: { perServer: 1 } });
+    const unknown = await jobs.enqueue('migrations', {
+      tenant: `ghost-${t.id}`,
+      tenantId: id,
+      correlationId: 'ghost',
+      data: { perServer: 1 },
+    });
     await expect(jobs.wait('migrations', unknown)).rejects.toThrow(/unknown or mismatched tenant/);
     // The real tenant was never touched.
     await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
@@ -65,7 +86,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
 
     it('lists the three queues', async () => {
       const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
-      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['migrations', 'offboarding', 'provisioning']);
+      expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'migrations',
+        'offboarding',
+        'provisioning',
+      ]);
     });
 
     it('moves a ?token into an HttpOnly, SameSite=Strict cookie (303), which then opens the board', async () => {
@@ -87,10 +112,20 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     const tenants = await Promise.all(names.map((n) => t.waitForStatus(`${n}-${t.id}`, 'active', pt, 60_000)));
     const elapsed = Date.now() - started;
     for (const tenant of tenants) {
-      expect((tenant.steps as { step: string }[]).map((s) => s.step)).toEqual(['role', 'database', 'migrations', 'grants', 'company-admin', 'active']);
+      expect((tenant.steps as { step: string }[]).map((s) => s.step)).toEqual([
+        'role',
+        'database',
+        'migrations',
+        'grants',
+        'company-admin',
+        'active',
+      ]);
       expect(tenant.schemaVersion).toMatch(/^Migration\d+$/);
     }
-    const dbs = await t.sql<{ n: string }>("select count(*) as n from pg_database where starts_with(datname, $1) and datname like '%bulk%'", [t.prefix]);
+    const dbs = await t.sql<{ n: string }>(
+      "select count(*) as n from pg_database where starts_with(datname, $1) and datname like '%bulk%'",
+      [t.prefix],
+    );
     expect(Number(dbs[0].n)).toBe(10);
     expect(elapsed).toBeLessThan(60_000);
     const counts = await t.app.get(JobQueue).counts();
@@ -106,13 +141,27 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     const failed = await t.waitForStatus(body.slug, 'failed', pt, 60_000);
     expect(failed.error).toMatch(/accessed by other users/);
     expect((failed.steps as { step: string }[]).map((s) => s.step)).toEqual(['role']);
-    const [row] = await t.sql<{ attempts: number }>('select attempts from tenants where slug = $1', [body.slug], catalogDb());
+    const [row] = await t.sql<{ attempts: number }>(
+      'select attempts from tenants where slug = $1',
+      [body.slug],
+      catalogDb(),
+    );
     expect(row.attempts).toBe(3);
-    await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(409);
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', body.slug)
+      .send({ email: body.adminEmail, password: body.adminPassword })
+      .expect(409);
     await blocker.end();
     await t.http().post(`/api/v1/platform/tenants/${body.slug}/retry`).set('authorization', `Bearer ${pt}`).expect(202);
     await t.waitForStatus(body.slug, 'active', pt);
-    await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(200);
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', body.slug)
+      .send({ email: body.adminEmail, password: body.adminPassword })
+      .expect(200);
     await t.http().post(`/api/v1/platform/tenants/${body.slug}/retry`).set('authorization', `Bearer ${pt}`).expect(409);
   });
 
@@ -120,7 +169,8 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(existsSync(resolve(ROOT, 'dist/apps/worker/src/main.js'))).toBe(true);
     const api = await TestApp.start({ ...t.env, API_WORKERS: 'false' }, t);
     const workerEnv = { ...process.env, ...t.env, LOG_LEVEL: 'error' };
-    const startWorker = (): ChildProcess => spawn(process.execPath, ['dist/apps/worker/src/main.js'], { cwd: ROOT, env: workerEnv, stdio: 'ignore' });
+    const startWorker = (): ChildProcess =>
+      spawn(process.execPath, ['dist/apps/worker/src/main.js'], { cwd: ROOT, env: workerEnv, stdio: 'ignore' });
     try {
       const blocker = new Client({ ...parsePostgresUrl(t.adminUrl), database: `${t.prefix}_template` });
       await blocker.connect();
@@ -129,7 +179,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
       const first = startWorker();
       // The first worker has done the role step and waits on the blocked template: kill it there.
       await until('the first worker to start the saga', async () => {
-        const [row] = await t.sql<{ steps: { step: string }[] }>('select steps from tenants where slug = $1', [body.slug], catalogDb());
+        const [row] = await t.sql<{ steps: { step: string }[] }>(
+          'select steps from tenants where slug = $1',
+          [body.slug],
+          catalogDb(),
+        );
         return row?.steps.some((s) => s.step === 'role');
       });
       first.kill('SIGKILL');
@@ -143,7 +197,12 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
       const dbName = `${t.prefix}phoenix_${t.id}`;
       expect(await t.sql('select 1 from pg_database where datname = $1', [dbName])).toHaveLength(1);
       expect(await t.sql('select 1 from pg_roles where rolname = $1', [dbName])).toHaveLength(1);
-      await t.http().post('/api/v1/auth/login').set('x-tenant-id', body.slug).send({ email: body.adminEmail, password: body.adminPassword }).expect(200);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('x-tenant-id', body.slug)
+        .send({ email: body.adminEmail, password: body.adminPassword })
+        .expect(200);
     } finally {
       await api.stop();
     }
@@ -155,13 +214,25 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     try {
       const read = (app: TestApp) => app.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
       await read(other).expect(200); // the second instance has the tenant cached as active now
-      await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/suspend`).set('authorization', `Bearer ${pt}`).expect(200);
-      const refused = await until('the second instance to refuse', async () => {
-        const res = await read(other);
-        return res.status === 403 ? res : undefined;
-      }, 3_000);
+      await t
+        .http()
+        .post(`/api/v1/platform/tenants/${tenant.slug}/suspend`)
+        .set('authorization', `Bearer ${pt}`)
+        .expect(200);
+      const refused = await until(
+        'the second instance to refuse',
+        async () => {
+          const res = await read(other);
+          return res.status === 403 ? res : undefined;
+        },
+        3_000,
+      );
       expect(refused.body.type).toMatch(/\/tenant-suspended$/);
-      await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(200);
+      await t
+        .http()
+        .post(`/api/v1/platform/tenants/${tenant.slug}/resume`)
+        .set('authorization', `Bearer ${pt}`)
+        .expect(200);
       await until('the second instance to serve again', async () => (await read(other)).status === 200, 3_000);
     } finally {
       await other.stop();
@@ -171,7 +242,8 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
   describe('revocations reach a second API instance at once', () => {
     let tenant: TestTenant;
     let other: TestApp;
-    const me = (app: TestApp, token: string) => app.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
+    const me = (app: TestApp, token: string) =>
+      app.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`);
     beforeAll(async () => {
       tenant = await t.createTenant('revoke', pt);
       other = await TestApp.start(t.env, t);
@@ -180,50 +252,109 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
 
     it("a user's deactivation", async () => {
       const user = { email: 'leaver@revoke.test', password: 'leaver-passphrase-1', name: 'Leaver', role: 'staff' };
-      const created = await t.http().post('/api/v1/users').set('authorization', `Bearer ${tenant.token}`).send(user).expect(201);
-      const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: user.email, password: user.password }).expect(200);
+      const created = await t
+        .http()
+        .post('/api/v1/users')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send(user)
+        .expect(201);
+      const login = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('x-tenant-id', tenant.slug)
+        .send({ email: user.email, password: user.password })
+        .expect(200);
       await me(other, login.body.accessToken).expect(200); // cached as active on the second instance
-      await t.http().delete(`/api/v1/users/${created.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
-      await until('the second instance to refuse the deactivated user', async () => (await me(other, login.body.accessToken)).status === 401, 3_000);
+      await t
+        .http()
+        .delete(`/api/v1/users/${created.body.id}`)
+        .set('authorization', `Bearer ${tenant.token}`)
+        .expect(204);
+      await until(
+        'the second instance to refuse the deactivated user',
+        async () => (await me(other, login.body.accessToken)).status === 401,
+        3_000,
+      );
     });
 
     it('a sign-out', async () => {
-      const second = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(200);
+      const second = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('x-tenant-id', tenant.slug)
+        .send({ email: tenant.admin.email, password: tenant.admin.password })
+        .expect(200);
       await me(other, second.body.accessToken).expect(200);
       await t.http().post('/api/v1/auth/logout').set('authorization', `Bearer ${second.body.accessToken}`).expect(204);
-      await until('the second instance to refuse the signed-out token', async () => (await me(other, second.body.accessToken)).status === 401, 3_000);
+      await until(
+        'the second instance to refuse the signed-out token',
+        async () => (await me(other, second.body.accessToken)).status === 401,
+        3_000,
+      );
     });
 
     it("an API key's revocation", async () => {
-      const key = await t.http().post('/api/v1/api-keys').set('authorization', `Bearer ${tenant.token}`).send({ name: 'k', scopes: ['leads:read'] }).expect(201);
+      const key = await t
+        .http()
+        .post('/api/v1/api-keys')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send({ name: 'k', scopes: ['leads:read'] })
+        .expect(201);
       await other.http().get('/api/v1/leads').set('x-api-key', key.body.key).expect(200);
-      await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set('authorization', `Bearer ${tenant.token}`).expect(204);
-      await until('the second instance to refuse the revoked key', async () => (await other.http().get('/api/v1/leads').set('x-api-key', key.body.key)).status === 401, 3_000);
+      await t
+        .http()
+        .delete(`/api/v1/api-keys/${key.body.id}`)
+        .set('authorization', `Bearer ${tenant.token}`)
+        .expect(204);
+      await until(
+        'the second instance to refuse the revoked key',
+        async () => (await other.http().get('/api/v1/leads').set('x-api-key', key.body.key)).status === 401,
+        3_000,
+      );
     });
   });
 
   it('refuses a tenant whose schema is behind (503 tenant-migrating) until its migration ran', async () => {
     const tenant = await t.createTenant('behind', pt);
-    await t.sql("update tenants set schema_version = 'Migration20261126000100' where slug = $1", [tenant.slug], catalogDb());
-    await t.app.get(TenantFleet).migrateOne(tenant.slug).catch(() => undefined);
-    await t.sql("update tenants set schema_version = 'Migration20261126000100' where slug = $1", [tenant.slug], catalogDb());
+    await t.sql(
+      "update tenants set schema_version = 'Migration20261126000100' where slug = $1",
+      [tenant.slug],
+      catalogDb(),
+    );
+    await t.app
+      .get(TenantFleet)
+      .migrateOne(tenant.slug)
+      .catch(() => undefined);
+    await t.sql(
+      "update tenants set schema_version = 'Migration20261126000100' where slug = $1",
+      [tenant.slug],
+      catalogDb(),
+    );
     await t.setTenantStatus(tenant.slug, 'active');
     const res = await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(503);
     expect(res.body.type).toMatch(/\/tenant-migrating$/);
     expect(res.headers['retry-after']).toBeDefined();
     const result = await t.app.get(TenantFleet).migrateOne(tenant.slug);
     expect(result).toMatchObject({ ok: true, from: 'Migration20261126000100' });
-    await until('the tenant to be served', async () => (await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`)).status === 200, 3_000);
+    await until(
+      'the tenant to be served',
+      async () => (await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`)).status === 200,
+      3_000,
+    );
   });
 
   it('migrates the whole fleet past a broken tenant, one result per tenant, and a rerun resumes', async () => {
     const broken = await t.createTenant('broken', pt);
     // Losing its migration history makes its migrations run again, and fail on existing tables.
     await t.sql('drop table mikro_orm_migrations', [], broken.dbName);
-    await t.sql("update tenants set schema_version = null where slug = $1", [broken.slug], catalogDb());
+    await t.sql('update tenants set schema_version = null where slug = $1', [broken.slug], catalogDb());
     const lines: string[] = [];
     const results = await t.app.get(TenantFleet).migrateAll(2, (r) => lines.push(`${r.slug} ${r.ok}`));
-    const active = await t.sql<{ n: string }>("select count(*) as n from tenants where status in ('active', 'suspended')", [], catalogDb());
+    const active = await t.sql<{ n: string }>(
+      "select count(*) as n from tenants where status in ('active', 'suspended')",
+      [],
+      catalogDb(),
+    );
     expect(results).toHaveLength(Number(active[0].n));
     expect(lines).toHaveLength(results.length);
     const failed = results.filter((r) => !r.ok);
@@ -233,7 +364,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     expect(rerun.filter((r) => r.ok && r.applied.length === 0)).toHaveLength(results.length - 1);
     // The CLI says the same, with a non-zero exit. (Run asynchronously: this process is a worker
     // too, and a blocked event loop would let its job locks lapse.)
-    const cli = await execFileAsync(process.execPath, ['dist/apps/cli/src/main.js', 'migrate', '--all', '--concurrency', '3'], { cwd: ROOT, env: { ...process.env, ...t.env }, encoding: 'utf8' }).then(
+    const cli = await execFileAsync(
+      process.execPath,
+      ['dist/apps/cli/src/main.js', 'migrate', '--all', '--concurrency', '3'],
+      { cwd: ROOT, env: { ...process.env, ...t.env }, encoding: 'utf8' },
+    ).then(
       ({ stdout }) => ({ code: 0, out: stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
     );
@@ -248,7 +383,12 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     const leads = () => t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
     beforeAll(async () => {
       tenant = await t.createTenant('leaving', pt);
-      await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: 'last lead' }).expect(201);
+      await t
+        .http()
+        .post('/api/v1/leads')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .send({ name: 'last lead' })
+        .expect(201);
       [{ id }] = await t.sql<{ id: string }>('select id from tenants where slug = $1', [tenant.slug], catalogDb());
     });
 
@@ -258,7 +398,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
 
     describe('once DELETE /platform/tenants/:slug answered 202', () => {
       beforeAll(async () => {
-        await t.http().delete(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(202);
+        await t
+          .http()
+          .delete(`/api/v1/platform/tenants/${tenant.slug}`)
+          .set('authorization', `Bearer ${pt}`)
+          .expect(202);
       });
 
       it("refuses the tenant's traffic at once (403)", async () => {
@@ -269,7 +413,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
         beforeAll(() => t.app.get(TenantLifecycle).waitForOffboarding(id));
 
         it('shows the tenant offboarded', async () => {
-          const shown = await t.http().get(`/api/v1/platform/tenants/${tenant.slug}`).set('authorization', `Bearer ${pt}`).expect(200);
+          const shown = await t
+            .http()
+            .get(`/api/v1/platform/tenants/${tenant.slug}`)
+            .set('authorization', `Bearer ${pt}`)
+            .expect(200);
           expect(shown.body.status).toBe('offboarded');
         });
 
@@ -279,7 +427,11 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
         });
 
         it('leaves a backup that pg_restore reads, with its data', async () => {
-          const [{ backup_path }] = await t.sql<{ backup_path: string }>('select backup_path from tenants where slug = $1', [tenant.slug], catalogDb());
+          const [{ backup_path }] = await t.sql<{ backup_path: string }>(
+            'select backup_path from tenants where slug = $1',
+            [tenant.slug],
+            catalogDb(),
+          );
           const listing = execFileSync('pg_restore', ['--list', backup_path], { encoding: 'utf8' });
           expect(listing).toMatch(/TABLE DATA public leads/);
         });
@@ -298,11 +450,20 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
         });
 
         it('answers a sign-in with 404', async () => {
-          await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: tenant.admin.email, password: tenant.admin.password }).expect(404);
+          await t
+            .http()
+            .post('/api/v1/auth/login')
+            .set('x-tenant-id', tenant.slug)
+            .send({ email: tenant.admin.email, password: tenant.admin.password })
+            .expect(404);
         });
 
         it('cannot be resumed (404)', async () => {
-          await t.http().post(`/api/v1/platform/tenants/${tenant.slug}/resume`).set('authorization', `Bearer ${pt}`).expect(404);
+          await t
+            .http()
+            .post(`/api/v1/platform/tenants/${tenant.slug}/resume`)
+            .set('authorization', `Bearer ${pt}`)
+            .expect(404);
         });
       });
     });

@@ -15,24 +15,43 @@ describe('onboarding recovers what a stopped process left, and start-up fails cl
     const pt = await t.platformToken();
     const tenant = await t.createTenant('phoenix', pt);
     const other = await t.createTenant('bystander', pt);
-    await t.http().post('/api/v1/leads').set('authorization', `Bearer ${other.token}`).send({ name: 'kept' }).expect(201);
+    await t
+      .http()
+      .post('/api/v1/leads')
+      .set('authorization', `Bearer ${other.token}`)
+      .send({ name: 'kept' })
+      .expect(201);
     // A crash after the role step: the database is gone, the catalog still says provisioning.
     const passwordHash = await t.app.get(PasswordHasher).hash('phoenix-new-passphrase');
     await t.sql(`drop database "${tenant.dbName}" with (force)`);
     await t.sql(
       'update tenants set status = $1, activated_at = null, pending_admin = $2 where slug = $3',
-      ['provisioning', JSON.stringify({ email: 'admin@phoenix.test', name: 'Phoenix admin', passwordHash }), tenant.slug],
+      [
+        'provisioning',
+        JSON.stringify({ email: 'admin@phoenix.test', name: 'Phoenix admin', passwordHash }),
+        tenant.slug,
+      ],
       `tessera_test_${t.id}`,
     );
     await t.setTenantStatus(tenant.slug, 'provisioning');
-    await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: 'admin@phoenix.test', password: 'x' }).expect(409);
+    await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', tenant.slug)
+      .send({ email: 'admin@phoenix.test', password: 'x' })
+      .expect(409);
 
     const onboarding = t.app.get(TenantOnboarding);
     expect(await onboarding.resumeUnfinished()).toBe(1);
     await onboarding.idle();
 
     await t.waitForStatus(tenant.slug, 'active', pt);
-    const login = await t.http().post('/api/v1/auth/login').set('x-tenant-id', tenant.slug).send({ email: 'admin@phoenix.test', password: 'phoenix-new-passphrase' }).expect(200);
+    const login = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', tenant.slug)
+      .send({ email: 'admin@phoenix.test', password: 'phoenix-new-passphrase' })
+      .expect(200);
     await t.http().get('/api/v1/leads').set('authorization', `Bearer ${login.body.accessToken}`).expect(200);
     const roles = await t.sql('select 1 from pg_roles where rolname = $1', [tenant.dbName]);
     expect(roles).toHaveLength(1);
@@ -45,6 +64,8 @@ describe('onboarding recovers what a stopped process left, and start-up fails cl
     const config = { ...t.config, databaseUrl: 'postgresql://postgres@127.0.0.1:1/tessera' };
     const error = await openCatalogDatabase(config, () => undefined).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toBe('DATABASE_URL: cannot reach PostgreSQL at 127.0.0.1:1/tessera (connection refused)');
+    expect((error as Error).message).toBe(
+      'DATABASE_URL: cannot reach PostgreSQL at 127.0.0.1:1/tessera (connection refused)',
+    );
   });
 });

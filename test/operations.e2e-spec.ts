@@ -18,8 +18,15 @@ function registeredRoutes(t: TestApp): { route: string; handler: object; control
       const base = (Reflect.getMetadata(PATH_METADATA, controller) as string) ?? '';
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined || name === 'constructor') continue;
-        const path = `${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`.replace(/\/+/g, '/').replace(/^\/|\/$/g, '');
+        if (
+          typeof handler !== 'function' ||
+          Reflect.getMetadata(PATH_METADATA, handler) === undefined ||
+          name === 'constructor'
+        )
+          continue;
+        const path = `${base}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`
+          .replace(/\/+/g, '/')
+          .replace(/^\/|\/$/g, '');
         if (path === 'metrics') continue; // operational, deliberately out of the API document
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number].toLowerCase();
         const full = ROOT.has(path) ? `/${path}` : `/api/v1/${path}`;
@@ -39,24 +46,35 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
 
   it('documents exactly the registered routes in /docs-json', async () => {
     const registered = new Set(registeredRoutes(t).map(({ route }) => route));
-    const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>>; components: { securitySchemes: Record<string, unknown> } };
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
+    );
     expect([...documented].sort()).toEqual([...registered].sort());
     expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['bearer']));
     await t.http().get('/docs').expect(200);
   });
 
   it('documents each protected operation’s security: bearer, and the API key with its scope where keys are accepted', async () => {
-    const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { security?: unknown }>> };
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
     const wrong: string[] = [];
     const counts = { public: 0, bearerOnly: 0, bearerOrApiKey: 0 };
     for (const { route, handler, controller } of registeredRoutes(t)) {
       const [method, path] = route.split(' ');
       const isPublic = (Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller)) === true;
-      const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as AccessOptions | undefined;
-      const expected = isPublic ? undefined : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [access.apiKeyScope] }] : [])];
+      const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as
+        AccessOptions | undefined;
+      const expected = isPublic
+        ? undefined
+        : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [access.apiKeyScope] }] : [])];
       const documented = doc.paths[path]?.[method]?.security;
-      if (JSON.stringify(documented) !== JSON.stringify(expected)) wrong.push(`${route}: ${JSON.stringify(documented)}, expected ${JSON.stringify(expected)}`);
+      if (JSON.stringify(documented) !== JSON.stringify(expected))
+        wrong.push(`${route}: ${JSON.stringify(documented)}, expected ${JSON.stringify(expected)}`);
       if (isPublic) counts.public++;
       else if (access?.apiKeyScope) counts.bearerOrApiKey++;
       else counts.bearerOnly++;
@@ -77,15 +95,28 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
   });
 
   it('allows CORS from the configured origins only', async () => {
-    const ok = await t.http().options('/api/v1/leads').set('origin', 'https://app.example.test').set('access-control-request-method', 'GET');
+    const ok = await t
+      .http()
+      .options('/api/v1/leads')
+      .set('origin', 'https://app.example.test')
+      .set('access-control-request-method', 'GET');
     expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.test');
-    const other = await t.http().options('/api/v1/leads').set('origin', 'https://evil.example.test').set('access-control-request-method', 'GET');
+    const other = await t
+      .http()
+      .options('/api/v1/leads')
+      .set('origin', 'https://evil.example.test')
+      .set('access-control-request-method', 'GET');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('refuses a body over 1 MiB with 413 problem+json', async () => {
     const tenant = await t.createTenant('big');
-    const res = await t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).set('content-type', 'application/json').send(JSON.stringify({ name: 'x'.repeat(1_100_000) }));
+    const res = await t
+      .http()
+      .post('/api/v1/leads')
+      .set('authorization', `Bearer ${tenant.token}`)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ name: 'x'.repeat(1_100_000) }));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toContain('application/problem+json');
   });

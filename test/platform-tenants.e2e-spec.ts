@@ -9,14 +9,28 @@ describe('platform tenants API', () => {
   });
   afterAll(() => t?.stop());
 
-  const post = (body: object, token = pt) => t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${token}`).send(body);
-  const valid = (slug: string) => ({ slug, name: 'Initech', adminEmail: 'boss@initech.test', adminName: 'Bill', adminPassword: 'initech-admin-pass' });
+  const post = (body: object, token = pt) =>
+    t.http().post('/api/v1/platform/tenants').set('authorization', `Bearer ${token}`).send(body);
+  const valid = (slug: string) => ({
+    slug,
+    name: 'Initech',
+    adminEmail: 'boss@initech.test',
+    adminName: 'Bill',
+    adminPassword: 'initech-admin-pass',
+  });
 
   it('onboards: 202 + Location, provisioning, then active with activatedAt', async () => {
     const slug = `initech-${t.id}`;
     const res = await post({ ...valid(slug), plan: 'enterprise' }).expect(202);
     expect(res.headers.location).toBe(`/api/v1/platform/tenants/${slug}`);
-    expect(res.body).toMatchObject({ slug, name: 'Initech', plan: 'enterprise', status: 'provisioning', dbServer: 'main', activatedAt: null });
+    expect(res.body).toMatchObject({
+      slug,
+      name: 'Initech',
+      plan: 'enterprise',
+      status: 'provisioning',
+      dbServer: 'main',
+      activatedAt: null,
+    });
     const active = await t.waitForStatus(slug, 'active', pt);
     expect(active).toMatchObject({ slug, status: 'active', dbServer: 'main' });
     expect(Date.parse(active.activatedAt as string)).toBeGreaterThanOrEqual(Date.parse(active.createdAt as string));
@@ -25,9 +39,17 @@ describe('platform tenants API', () => {
     const list = await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).expect(200);
     expect(list.body.data.map((x: { slug: string }) => x.slug)).toContain(slug);
     // The admin password was only ever kept hashed, and the hash is gone from the catalog once seeded.
-    const [row] = await t.sql<{ pending_admin: unknown }>('select pending_admin from tenants where slug = $1', [slug], `tessera_test_${t.id}`);
+    const [row] = await t.sql<{ pending_admin: unknown }>(
+      'select pending_admin from tenants where slug = $1',
+      [slug],
+      `tessera_test_${t.id}`,
+    );
     expect(row.pending_admin).toBeNull();
-    const [user] = await t.sql<{ password_hash: string; role: string }>('select password_hash, role from users', [], `${t.prefix}${slug.replace(/-/g, '_')}`);
+    const [user] = await t.sql<{ password_hash: string; role: string }>(
+      'select password_hash, role from users',
+      [],
+      `${t.prefix}${slug.replace(/-/g, '_')}`,
+    );
     expect(user.password_hash).toMatch(/^\$argon2id\$/);
     expect(user.role).toBe('company_admin');
   });
@@ -56,10 +78,16 @@ describe('platform tenants API', () => {
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
     const unknownServer = await post({ ...valid(`nowhere-${t.id}`), dbServer: 'nowhere' }).expect(400);
-    expect(unknownServer.body.errors).toEqual([{ field: 'dbServer', message: 'must name a server of tenants.config.json' }]);
+    expect(unknownServer.body.errors).toEqual([
+      { field: 'dbServer', message: 'must name a server of tenants.config.json' },
+    ]);
     const after = await t.sql('select datname from pg_database where starts_with(datname, $1)', [t.prefix]);
     expect(after).toEqual(before);
-    const catalog = await t.sql('select slug from tenants where slug in ($1, $2)', ['ok-slug', `nowhere-${t.id}`], `tessera_test_${t.id}`);
+    const catalog = await t.sql(
+      'select slug from tenants where slug in ($1, $2)',
+      ['ok-slug', `nowhere-${t.id}`],
+      `tessera_test_${t.id}`,
+    );
     expect(catalog).toEqual([]);
   });
 
@@ -77,7 +105,11 @@ describe('platform tenants API', () => {
     const slug = `audited-${t.id}`;
     await post(valid(slug)).expect(202);
     await t.waitForStatus(slug, 'active', pt);
-    await t.http().post('/api/v1/platform/auth/login').send({ email: 'root@platform.test', password: 'a-wrong-password-canary' }).expect(401);
+    await t
+      .http()
+      .post('/api/v1/platform/auth/login')
+      .send({ email: 'root@platform.test', password: 'a-wrong-password-canary' })
+      .expect(401);
     const rows = await t.sql<{ action: string; entity: string; entity_id: string; outcome: string; actor_id: string }>(
       'select action, entity, entity_id, outcome, actor_id from platform_audit_logs order by seq',
       [],
@@ -85,9 +117,18 @@ describe('platform tenants API', () => {
     );
     expect(rows).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'platform.tenant.create', entity: 'tenant', entity_id: slug, outcome: 'success' }),
+        expect.objectContaining({
+          action: 'platform.tenant.create',
+          entity: 'tenant',
+          entity_id: slug,
+          outcome: 'success',
+        }),
         expect.objectContaining({ action: 'platform.auth.login', outcome: 'success' }),
-        expect.objectContaining({ action: 'platform.auth.login', outcome: 'denied', actor_id: 'email:root@platform.test' }),
+        expect.objectContaining({
+          action: 'platform.auth.login',
+          outcome: 'denied',
+          actor_id: 'email:root@platform.test',
+        }),
       ]),
     );
     const dump = JSON.stringify(await t.sql('select * from platform_audit_logs', [], `tessera_test_${t.id}`));
@@ -101,6 +142,10 @@ describe('platform tenants API', () => {
     await t.http().get('/api/v1/platform/tenants/NOPE').set('authorization', `Bearer ${pt}`).expect(400);
     await t.http().get('/api/v1/platform/tenants').expect(401);
     await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}x`).expect(401);
-    await t.http().post('/api/v1/platform/auth/login').send({ email: 'root@platform.test', password: 'wrong-password-x' }).expect(401);
+    await t
+      .http()
+      .post('/api/v1/platform/auth/login')
+      .send({ email: 'root@platform.test', password: 'wrong-password-x' })
+      .expect(401);
   });
 });

@@ -10,15 +10,24 @@ type Claims = Record<string, unknown>;
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const partsOf = (token: string): [Claims, Claims, string] => {
   const [header, payload, signature] = token.split('.');
-  return [JSON.parse(Buffer.from(header, 'base64url').toString()), JSON.parse(Buffer.from(payload, 'base64url').toString()), signature];
+  return [
+    JSON.parse(Buffer.from(header, 'base64url').toString()),
+    JSON.parse(Buffer.from(payload, 'base64url').toString()),
+    signature,
+  ];
 };
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 /** Drops the claims set to undefined (to forge a token that lacks one). */
-const compact = (claims: Claims): Claims => Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+const compact = (claims: Claims): Claims =>
+  Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
 
 /** ES256 with any key, any header (jsonwebtoken adds `alg`/`typ`; `kid` only when given). */
 function es256(claims: Claims, key: KeyObject | string, kid?: string, extraHeader: Claims = {}): string {
-  return jwt.sign(compact(claims), key, { algorithm: 'ES256', ...(kid === undefined ? {} : { keyid: kid }), header: { alg: 'ES256', ...extraHeader } });
+  return jwt.sign(compact(claims), key, {
+    algorithm: 'ES256',
+    ...(kid === undefined ? {} : { keyid: kid }),
+    header: { alg: 'ES256', ...extraHeader },
+  });
 }
 
 /** HS256 built by hand, so any byte string (even a public key PEM) can be the HMAC secret. */
@@ -49,7 +58,8 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
     if (tenant) req.set('x-tenant-id', typeof tenant === 'string' ? tenant : tenant.slug);
     return req.send({ email, password });
   };
-  const leads = (token: string, slug = acme.slug) => t.http().get('/api/v1/leads').set('authorization', `Bearer ${token}`).set('x-tenant-id', slug);
+  const leads = (token: string, slug = acme.slug) =>
+    t.http().get('/api/v1/leads').set('authorization', `Bearer ${token}`).set('x-tenant-id', slug);
   const refresh = (refreshToken: string, slug?: string) => {
     const req = t.http().post('/api/v1/auth/refresh');
     if (slug) req.set('x-tenant-id', slug);
@@ -82,7 +92,10 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
   beforeAll(async () => {
     t = await TestApp.start({ LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_IP: '1000' });
     platformToken = await t.platformToken();
-    [acme, globex] = await Promise.all([t.createTenant('acme', platformToken), t.createTenant('globex', platformToken)]);
+    [acme, globex] = await Promise.all([
+      t.createTenant('acme', platformToken),
+      t.createTenant('globex', platformToken),
+    ]);
     const pem = readFileSync(join(t.config.keysDir, 'jwt-es256.pem'), 'utf8');
     privateKey = createPrivateKey(pem);
     publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
@@ -97,7 +110,15 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       const res = await t.http().get('/.well-known/jwks.json').expect(200);
       expect(res.body.keys).toHaveLength(1);
       const [key] = res.body.keys;
-      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', kid, alg: 'ES256', use: 'sig', x: expect.any(String), y: expect.any(String) });
+      expect(key).toMatchObject({
+        kty: 'EC',
+        crv: 'P-256',
+        kid,
+        alg: 'ES256',
+        use: 'sig',
+        x: expect.any(String),
+        y: expect.any(String),
+      });
       expect(key).not.toHaveProperty('d');
       expect(JSON.stringify(res.body)).not.toContain(privateKey.export({ format: 'jwk' }).d as string);
       // It is the public half of the key that signs our tokens.
@@ -117,29 +138,56 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
     // Every case is sent to GET /api/v1/leads with acme's X-Tenant-ID and must be a 401.
     const attacks: [string, () => string][] = [
       ['alg none, unsigned', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(valid())}.`],
-      ['alg none with our kid, real signature kept', () => `${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(valid())}.${partsOf(acme.token)[2]}`],
-      ['tampered payload: tid switched to the other tenant', () => {
-        const [, claims, signature] = partsOf(acme.token);
-        return `${acme.token.split('.')[0]}.${b64({ ...claims, tid: globex.slug })}.${signature}`;
-      }],
-      ['tampered payload: role lowered to staff', () => {
-        const [, claims, signature] = partsOf(acme.token);
-        return `${acme.token.split('.')[0]}.${b64({ ...claims, role: 'staff' })}.${signature}`;
-      }],
-      ['tampered payload: exp pushed a day later (all else valid)', () => {
-        const [, claims, signature] = partsOf(acme.token);
-        return `${acme.token.split('.')[0]}.${b64({ ...claims, exp: (claims.exp as number) + 86_400 })}.${signature}`;
-      }],
-      ['signed with another EC P-256 key under our kid', () => es256(valid(), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, kid)],
-      ['another EC P-256 key embedded as a jwk header, no kid', () => {
-        const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-        return es256(valid(), attacker.privateKey, undefined, { jwk: attacker.publicKey.export({ format: 'jwk' }) });
-      }],
-      ['RS256 with an attacker RSA key under our kid', () =>
-        jwt.sign(valid(), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, { algorithm: 'RS256', keyid: kid })],
+      [
+        'alg none with our kid, real signature kept',
+        () => `${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(valid())}.${partsOf(acme.token)[2]}`,
+      ],
+      [
+        'tampered payload: tid switched to the other tenant',
+        () => {
+          const [, claims, signature] = partsOf(acme.token);
+          return `${acme.token.split('.')[0]}.${b64({ ...claims, tid: globex.slug })}.${signature}`;
+        },
+      ],
+      [
+        'tampered payload: role lowered to staff',
+        () => {
+          const [, claims, signature] = partsOf(acme.token);
+          return `${acme.token.split('.')[0]}.${b64({ ...claims, role: 'staff' })}.${signature}`;
+        },
+      ],
+      [
+        'tampered payload: exp pushed a day later (all else valid)',
+        () => {
+          const [, claims, signature] = partsOf(acme.token);
+          return `${acme.token.split('.')[0]}.${b64({ ...claims, exp: (claims.exp as number) + 86_400 })}.${signature}`;
+        },
+      ],
+      [
+        'signed with another EC P-256 key under our kid',
+        () => es256(valid(), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, kid),
+      ],
+      [
+        'another EC P-256 key embedded as a jwk header, no kid',
+        () => {
+          const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+          return es256(valid(), attacker.privateKey, undefined, { jwk: attacker.publicKey.export({ format: 'jwk' }) });
+        },
+      ],
+      [
+        'RS256 with an attacker RSA key under our kid',
+        () =>
+          jwt.sign(valid(), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, {
+            algorithm: 'RS256',
+            keyid: kid,
+          }),
+      ],
       ['HS256 with a guessed secret', () => hs256(valid(), 'secret', kid)],
       ['HS256 with our public key PEM as the HMAC secret (algorithm confusion)', () => hs256(valid(), publicPem, kid)],
-      ['expired an hour ago (beyond the 30 s tolerance)', () => es256(valid({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), privateKey, kid)],
+      [
+        'expired an hour ago (beyond the 30 s tolerance)',
+        () => es256(valid({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), privateKey, kid),
+      ],
       ['not valid before an hour from now', () => es256(valid({ nbf: nowSeconds() + 3600 }), privateKey, kid)],
       ['wrong issuer', () => es256(valid({ iss: 'https://evil.example' }), privateKey, kid)],
       ['wrong audience', () => es256(valid({ aud: 'another-api' }), privateKey, kid)],
@@ -147,9 +195,18 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       ['missing kid', () => es256(valid(), privateKey)],
       ['without ver', () => es256(valid({ ver: undefined }), privateKey, kid)],
       ['platform scope claimed for a tenant user', () => es256(valid({ scope: 'platform' }), privateKey, kid)],
-      ['a crit header naming an extension we do not understand (RFC 7515 §4.1.11), signed with our key', () =>
-        es256(valid(), privateKey, kid, { crit: ['urn:example:must-understand'], 'urn:example:must-understand': true })],
-      ['a crit header naming a registered claim, signed with our key', () => es256(valid(), privateKey, kid, { crit: ['exp'] })],
+      [
+        'a crit header naming an extension we do not understand (RFC 7515 §4.1.11), signed with our key',
+        () =>
+          es256(valid(), privateKey, kid, {
+            crit: ['urn:example:must-understand'],
+            'urn:example:must-understand': true,
+          }),
+      ],
+      [
+        'a crit header naming a registered claim, signed with our key',
+        () => es256(valid(), privateKey, kid, { crit: ['exp'] }),
+      ],
       ['garbage: one word', () => 'garbage'],
       ['garbage: three dots-separated words', () => 'a.b.c'],
       ['garbage: only dots', () => '..'],
@@ -167,8 +224,15 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
     });
 
     it('refuses an empty bearer, another scheme and a missing header', async () => {
-      for (const authorization of ['Bearer ', 'Bearer', `Basic ${Buffer.from('a:b').toString('base64')}`, `Token ${acme.token}`]) {
-        expectUnauthorized(await t.http().get('/api/v1/leads').set('authorization', authorization).set('x-tenant-id', acme.slug));
+      for (const authorization of [
+        'Bearer ',
+        'Bearer',
+        `Basic ${Buffer.from('a:b').toString('base64')}`,
+        `Token ${acme.token}`,
+      ]) {
+        expectUnauthorized(
+          await t.http().get('/api/v1/leads').set('authorization', authorization).set('x-tenant-id', acme.slug),
+        );
       }
       expectUnauthorized(await t.http().get('/api/v1/leads').set('x-tenant-id', acme.slug));
     });
@@ -196,15 +260,30 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       const byHeader = await leads(acme.token, globex.slug).expect(403);
       expect(byHeader.headers['content-type']).toContain('application/problem+json');
       expect(byHeader.body.type).toMatch(/\/tenant-mismatch$/);
-      await t.http().get('/api/v1/leads').set('authorization', `Bearer ${acme.token}`).set('host', `${globex.slug}.tessera.test`).expect(403);
-      await t.http().get('/api/v1/leads').set('authorization', `Bearer ${acme.token}`).set('host', `${acme.slug}.tessera.test`).expect(200);
+      await t
+        .http()
+        .get('/api/v1/leads')
+        .set('authorization', `Bearer ${acme.token}`)
+        .set('host', `${globex.slug}.tessera.test`)
+        .expect(403);
+      await t
+        .http()
+        .get('/api/v1/leads')
+        .set('authorization', `Bearer ${acme.token}`)
+        .set('host', `${acme.slug}.tessera.test`)
+        .expect(200);
     });
 
     it('keeps platform tokens off tenant routes and tenant tokens off platform routes (403)', async () => {
       await leads(platformToken).expect(403);
       await t.http().get('/api/v1/leads').set('authorization', `Bearer ${platformToken}`).expect(403);
       await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${acme.token}`).expect(403);
-      await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${acme.token}`).set('x-tenant-id', acme.slug).expect(403);
+      await t
+        .http()
+        .get('/api/v1/platform/tenants')
+        .set('authorization', `Bearer ${acme.token}`)
+        .set('x-tenant-id', acme.slug)
+        .expect(403);
       await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${platformToken}`).expect(200);
     });
   });
@@ -212,15 +291,29 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
   describe('refresh tokens', () => {
     it('rotates: a new pair, the old refresh token spent; reuse revokes the whole family and its access tokens', async () => {
       const first = await login(acme, acme.admin.email, acme.admin.password).expect(200);
-      expect(first.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number) });
+      expect(first.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: expect.any(Number),
+      });
       expect(first.body.expiresIn).toBeGreaterThan(0);
       expect(first.body.refreshToken.startsWith(`rt.${acme.slug}.`)).toBe(true);
       const other = (await login(acme, acme.admin.email, acme.admin.password).expect(200)).body; // a second sign-in
 
       const second = await refresh(first.body.refreshToken, acme.slug).expect(200);
-      expect(second.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number) });
+      expect(second.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: expect.any(Number),
+      });
       expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
-      expect(partsOf(second.body.accessToken)[1]).toMatchObject({ sub: acmeAdmin.sub, tid: acme.slug, fam: partsOf(first.body.accessToken)[1].fam });
+      expect(partsOf(second.body.accessToken)[1]).toMatchObject({
+        sub: acmeAdmin.sub,
+        tid: acme.slug,
+        fam: partsOf(first.body.accessToken)[1].fam,
+      });
       await leads(second.body.accessToken).expect(200);
 
       // No tenant header: the tenant is read from the `rt.<slug>.` prefix.
@@ -244,9 +337,14 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       const crossed = await refresh(pair.refreshToken, globex.slug);
       expect([401, 403]).toContain(crossed.status);
       expect(crossed.body).not.toHaveProperty('accessToken');
-      await t.http().post('/api/v1/auth/refresh').set('host', `${globex.slug}.tessera.test`).send({ refreshToken: pair.refreshToken }).expect((res) => {
-        expect([401, 403]).toContain(res.status);
-      });
+      await t
+        .http()
+        .post('/api/v1/auth/refresh')
+        .set('host', `${globex.slug}.tessera.test`)
+        .send({ refreshToken: pair.refreshToken })
+        .expect((res) => {
+          expect([401, 403]).toContain(res.status);
+        });
       await refresh(pair.refreshToken, acme.slug).expect(200);
     });
 
@@ -259,7 +357,12 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       await refresh(`rt.${acme.slug}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`).expect(401);
       await refresh(`rt.nope-${t.id}.${secret}`).expect(404);
       await refresh('not-a-refresh-token', acme.slug).expect(401);
-      await t.http().post('/api/v1/auth/refresh').set('x-tenant-id', acme.slug).send({ refreshToken: pair.refreshToken, extra: 1 }).expect(400);
+      await t
+        .http()
+        .post('/api/v1/auth/refresh')
+        .set('x-tenant-id', acme.slug)
+        .send({ refreshToken: pair.refreshToken, extra: 1 })
+        .expect(400);
       await refresh(pair.refreshToken).expect(200); // untouched by the failures above
     });
   });
@@ -280,18 +383,29 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
 
     it('needs a valid bearer to log out', async () => {
       expectUnauthorized(await t.http().post('/api/v1/auth/logout').set('x-tenant-id', acme.slug));
-      expectUnauthorized(await t.http().post('/api/v1/auth/logout').set('authorization', `Bearer ${hs256(valid(), publicPem, kid)}`));
+      expectUnauthorized(
+        await t
+          .http()
+          .post('/api/v1/auth/logout')
+          .set('authorization', `Bearer ${hs256(valid(), publicPem, kid)}`),
+      );
     });
   });
 
   describe('platform refresh and logout', () => {
     const platformLogin = () => t.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN).expect(200);
-    const platformRefresh = (refreshToken: string) => t.http().post('/api/v1/platform/auth/refresh').send({ refreshToken });
+    const platformRefresh = (refreshToken: string) =>
+      t.http().post('/api/v1/platform/auth/refresh').send({ refreshToken });
     const tenants = (token: string) => t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${token}`);
 
     it('rotates platform refresh tokens; reuse revokes the family, including the newest access token', async () => {
       const first = (await platformLogin()).body;
-      expect(first).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: expect.any(Number) });
+      expect(first).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: expect.any(Number),
+      });
       const claims = partsOf(first.accessToken)[1];
       expect(claims).toMatchObject({ scope: 'platform', role: 'super_admin' });
       expect(claims).not.toHaveProperty('tid');
@@ -322,8 +436,17 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       await platformRefresh(tenantPair.refreshToken).expect(401);
       const crossed = await refresh(platformPair.refreshToken, acme.slug);
       expect(crossed.status).toBe(401);
-      await t.http().post('/api/v1/platform/auth/logout').set('authorization', `Bearer ${tenantPair.accessToken}`).expect(403);
-      await t.http().post('/api/v1/auth/logout').set('authorization', `Bearer ${platformPair.accessToken}`).set('x-tenant-id', acme.slug).expect(403);
+      await t
+        .http()
+        .post('/api/v1/platform/auth/logout')
+        .set('authorization', `Bearer ${tenantPair.accessToken}`)
+        .expect(403);
+      await t
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('authorization', `Bearer ${platformPair.accessToken}`)
+        .set('x-tenant-id', acme.slug)
+        .expect(403);
     });
   });
 
@@ -337,8 +460,14 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       expect(unknown.body).toEqual(wrong.body);
       expect(unknown.headers['content-type']).toBe(wrong.headers['content-type']);
       expect(wrong.body.type).toMatch(/\/invalid-credentials$/);
-      const platformWrong = await t.http().post('/api/v1/platform/auth/login').send({ email: PLATFORM_ADMIN.email, password: 'wrong-password-123' });
-      const platformUnknown = await t.http().post('/api/v1/platform/auth/login').send({ email: 'nobody@platform.test', password: 'wrong-password-123' });
+      const platformWrong = await t
+        .http()
+        .post('/api/v1/platform/auth/login')
+        .send({ email: PLATFORM_ADMIN.email, password: 'wrong-password-123' });
+      const platformUnknown = await t
+        .http()
+        .post('/api/v1/platform/auth/login')
+        .send({ email: 'nobody@platform.test', password: 'wrong-password-123' });
       expect(platformWrong.status).toBe(401);
       expect(platformUnknown.status).toBe(401);
       expect(platformUnknown.body).toEqual(platformWrong.body);
@@ -373,7 +502,10 @@ describe('sign-in throttling per client IP (4 failures per IP)', () => {
   beforeAll(async () => {
     t = await TestApp.start({ LOGIN_MAX_FAILURES_PER_IP: '4', LOGIN_MAX_FAILURES: '100' });
     const platformToken = await t.platformToken();
-    [acme, globex] = await Promise.all([t.createTenant('acme', platformToken), t.createTenant('globex', platformToken)]);
+    [acme, globex] = await Promise.all([
+      t.createTenant('acme', platformToken),
+      t.createTenant('globex', platformToken),
+    ]);
   });
   afterAll(() => t?.stop());
 

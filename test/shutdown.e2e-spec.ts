@@ -49,17 +49,33 @@ class ApiProcess {
       ...extra,
     });
     this.env = env;
-    this.child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) stream.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout!, this.child.stderr!])
+      stream.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
-    await until('the API to be ready', async () => (await this.fetch('/health/ready').catch(() => undefined))?.status === 200, 60_000);
+    await until(
+      'the API to be ready',
+      async () => (await this.fetch('/health/ready').catch(() => undefined))?.status === 200,
+      60_000,
+    );
   }
 
-  fetch(path: string, init: { method?: string; token?: string; tenant?: string; body?: object } = {}): Promise<Response> {
+  fetch(
+    path: string,
+    init: { method?: string; token?: string; tenant?: string; body?: object } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.tenant) headers['x-tenant-id'] = init.tenant;
-    return fetch(`http://127.0.0.1:${this.port}${path}`, { method: init.method ?? 'GET', headers, body: init.body ? JSON.stringify(init.body) : undefined });
+    return fetch(`http://127.0.0.1:${this.port}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body ? JSON.stringify(init.body) : undefined,
+    });
   }
 
   /** Onboards a tenant through the API; returns its slug, database and admin's token. */
@@ -68,9 +84,19 @@ class ApiProcess {
     const { accessToken: pt } = (await login.json()) as { accessToken: string };
     const slug = `${name}-${this.id}`;
     const admin = { email: `admin@${name}.test`, password: `admin-${name}-passphrase` };
-    const created = await this.fetch('/api/v1/platform/tenants', { method: 'POST', token: pt, body: { slug, name, adminEmail: admin.email, adminName: 'Admin', adminPassword: admin.password } });
+    const created = await this.fetch('/api/v1/platform/tenants', {
+      method: 'POST',
+      token: pt,
+      body: { slug, name, adminEmail: admin.email, adminName: 'Admin', adminPassword: admin.password },
+    });
     expect(created.status).toBe(202);
-    await until(`${slug} to be active`, async () => ((await (await this.fetch(`/api/v1/platform/tenants/${slug}`, { token: pt })).json()) as { status: string }).status === 'active', 60_000);
+    await until(
+      `${slug} to be active`,
+      async () =>
+        ((await (await this.fetch(`/api/v1/platform/tenants/${slug}`, { token: pt })).json()) as { status: string })
+          .status === 'active',
+      60_000,
+    );
     const signIn = await this.fetch('/api/v1/auth/login', { method: 'POST', tenant: slug, body: admin });
     expect(signIn.status).toBe(200);
     const { accessToken } = (await signIn.json()) as { accessToken: string };
@@ -86,17 +112,34 @@ class ApiProcess {
     const login = await this.fetch('/api/v1/platform/auth/login', { method: 'POST', body: PLATFORM_ADMIN });
     const { accessToken: pt } = (await login.json()) as { accessToken: string };
     const slug = `${name}-${this.id}`;
-    const created = await this.fetch('/api/v1/platform/tenants', { method: 'POST', token: pt, body: { slug, name, adminEmail: `admin@${name}.test`, adminName: 'Admin', adminPassword: `admin-${name}-passphrase` } });
+    const created = await this.fetch('/api/v1/platform/tenants', {
+      method: 'POST',
+      token: pt,
+      body: {
+        slug,
+        name,
+        adminEmail: `admin@${name}.test`,
+        adminName: 'Admin',
+        adminPassword: `admin-${name}-passphrase`,
+      },
+    });
     expect(created.status).toBe(202);
     await until(`${slug}'s first attempt to fail`, async () => {
-      const [row] = await sql<{ attempts: number }>('select attempts from tenants where slug = $1', [slug], this.catalogDb);
+      const [row] = await sql<{ attempts: number }>(
+        'select attempts from tenants where slug = $1',
+        [slug],
+        this.catalogDb,
+      );
       return row && row.attempts >= 1;
     });
   }
 
   /** What a test teardown does: every database of this deployment dropped under the running process. */
   async dropDatabases(): Promise<void> {
-    const dbs = await sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) or datname = $2', [this.prefix, this.catalogDb]);
+    const dbs = await sql<{ datname: string }>(
+      'select datname from pg_database where starts_with(datname, $1) or datname = $2',
+      [this.prefix, this.catalogDb],
+    );
     for (const { datname } of dbs) await sql(`drop database if exists ${quoteIdent(datname)} with (force)`);
   }
 
@@ -112,9 +155,14 @@ class ApiProcess {
 
   /** apps/worker beside this API (same catalog, prefix and Redis); resolves once it runs. */
   async startWorker(): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/apps/worker/src/main.js'], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (const stream of [child.stdout!, child.stderr!])
+      stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     await until('the worker to run', () => Promise.resolve(output.includes('Tessera worker running')), 60_000);
     return { child, exited, output: () => output };
@@ -140,7 +188,9 @@ class ApiProcess {
       await this.exited;
     }
     await this.dropDatabases();
-    const roles = await sql<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [this.prefix]);
+    const roles = await sql<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [
+      this.prefix,
+    ]);
     for (const { rolname } of roles) await sql(`drop role if exists ${quoteIdent(rolname)}`);
     rmSync(this.keysDir, { recursive: true, force: true });
   }
@@ -149,16 +199,24 @@ class ApiProcess {
 /** A Redis of this test's own, so it can be killed under the API. */
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const gone = new Promise<void>((done) => redis.on('exit', () => done()));
   const url = `redis://127.0.0.1:${port}`;
-  await until('redis-server to listen', () => new Promise<boolean>((done) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.on('error', () => done(false));
-  }));
+  await until(
+    'redis-server to listen',
+    () =>
+      new Promise<boolean>((done) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          done(true);
+        });
+        socket.on('error', () => done(false));
+      }),
+  );
   return {
     url,
     stop: async () => {
@@ -215,7 +273,12 @@ describe('shutdown is bounded (the built API as a child process)', () => {
     const redis = await startRedis();
     let worker: Awaited<ReturnType<ApiProcess['startWorker']>> | undefined;
     try {
-      await api.start({ REDIS_URL: redis.url, API_WORKERS: 'false', PROVISION_ATTEMPTS: '5', PROVISION_BACKOFF_MS: '60000' });
+      await api.start({
+        REDIS_URL: redis.url,
+        API_WORKERS: 'false',
+        PROVISION_ATTEMPTS: '5',
+        PROVISION_BACKOFF_MS: '60000',
+      });
       worker = await api.startWorker();
       await api.onboard('busy'); // provisioned by the worker
       await api.retryingOnboarding('stuck');
@@ -247,7 +310,9 @@ describe('shutdown is bounded (the built API as a child process)', () => {
         await lock.query('lock table leads in access exclusive mode');
         const inFlight = api.fetch('/api/v1/leads', { token: tenant.token, tenant: tenant.slug });
         await until('the request to wait on the lock', async () => {
-          const rows = await sql("select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [tenant.dbName]);
+          const rows = await sql("select 1 from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'", [
+            tenant.dbName,
+          ]);
           return rows.length > 0;
         });
         const started = Date.now();
@@ -264,7 +329,9 @@ describe('shutdown is bounded (the built API as a child process)', () => {
       } finally {
         await lock.end();
       }
-      const [row] = await sql<{ n: string }>('select count(*) as n from pg_database where datname = $1', [tenant.dbName]);
+      const [row] = await sql<{ n: string }>('select count(*) as n from pg_database where datname = $1', [
+        tenant.dbName,
+      ]);
       expect(Number(row.n)).toBe(1); // the shutdown touched no data
     } finally {
       await api.cleanup();

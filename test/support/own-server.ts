@@ -15,9 +15,13 @@ export interface OwnServer {
 
 /** A PostgreSQL server of a suite's own, in a child process (test/support/pg-server.mjs), its log captured. */
 export async function startOwnServer(dataDir: string, settings: Record<string, string>): Promise<OwnServer> {
-  const child = spawn(process.execPath, [resolve(__dirname, 'pg-server.mjs'), dataDir, String(await freePort()), JSON.stringify(settings)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [resolve(__dirname, 'pg-server.mjs'), dataDir, String(await freePort()), JSON.stringify(settings)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
   return new Promise((done, fail) => {
@@ -39,7 +43,8 @@ export async function startOwnServer(dataDir: string, settings: Record<string, s
         stop,
         destroy: async () => {
           await stop();
-          for (const path of [ready[2], `${ready[2]}.password`, dataDir]) rmSync(path, { recursive: true, force: true });
+          for (const path of [ready[2], `${ready[2]}.password`, dataDir])
+            rmSync(path, { recursive: true, force: true });
         },
       });
     });

@@ -43,7 +43,11 @@ export class TestApp {
   }
 
   /** `logDestination` receives the API's log lines (with a LOG_LEVEL other than silent in `env`). */
-  static async start(env: Record<string, string> = {}, joining?: TestApp, logDestination?: DestinationStream): Promise<TestApp> {
+  static async start(
+    env: Record<string, string> = {},
+    joining?: TestApp,
+    logDestination?: DestinationStream,
+  ): Promise<TestApp> {
     const t = new TestApp(joining);
     await t.boot(env, logDestination);
     return t;
@@ -105,17 +109,30 @@ export class TestApp {
       .send({ slug, name, adminEmail: admin.email, adminName: admin.name, adminPassword: admin.password })
       .expect(202);
     await this.waitForStatus(slug, 'active', token);
-    const login = await this.http().post('/api/v1/auth/login').set('x-tenant-id', slug).send({ email: admin.email, password: admin.password }).expect(200);
+    const login = await this.http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', slug)
+      .send({ email: admin.email, password: admin.password })
+      .expect(200);
     return { slug, admin, token: login.body.accessToken, dbName: `${this.prefix}${slug.replace(/-/g, '_')}` };
   }
 
-  async waitForStatus(slug: string, status: string, platformToken: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  async waitForStatus(
+    slug: string,
+    status: string,
+    platformToken: string,
+    timeoutMs = 30_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const res = await this.http().get(`/api/v1/platform/tenants/${slug}`).set('authorization', `Bearer ${platformToken}`);
+      const res = await this.http()
+        .get(`/api/v1/platform/tenants/${slug}`)
+        .set('authorization', `Bearer ${platformToken}`);
       if (res.body.status === status) return res.body;
-      if (res.body.status === 'failed' && status !== 'failed') throw new Error(`tenant ${slug} failed: ${res.body.error}`);
-      if (Date.now() > deadline) throw new Error(`tenant ${slug} not ${status} in ${timeoutMs} ms (is ${res.body.status})`);
+      if (res.body.status === 'failed' && status !== 'failed')
+        throw new Error(`tenant ${slug} failed: ${res.body.error}`);
+      if (Date.now() > deadline)
+        throw new Error(`tenant ${slug} not ${status} in ${timeoutMs} ms (is ${res.body.status})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -127,7 +144,11 @@ export class TestApp {
 
   /** Changes a tenant in the catalog behind the API's back, then drops it from the cache. */
   async setTenantStatus(slug: string, status: string): Promise<void> {
-    await this.sql('update tenants set status = $1 where slug = $2', [status, slug], parsePostgresUrl(this.catalogUrl).database);
+    await this.sql(
+      'update tenants set status = $1 where slug = $2',
+      [status, slug],
+      parsePostgresUrl(this.catalogUrl).database,
+    );
     await this.app.get(TenantDirectory).invalidate(slug);
   }
 

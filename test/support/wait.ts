@@ -13,7 +13,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns something truthy (that value is returned) or the time is up. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

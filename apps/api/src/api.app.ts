@@ -1,7 +1,16 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
 import { PlatformAuthService, SECURITY_SCHEMES, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
-import { acceptJsonBodiesOnly, createLogger, createValidationPipe, genericProblem, installInputGate, PinoNestLogger, ProblemDetailsFilter, requestIdFrom } from '@app/common';
+import {
+  acceptJsonBodiesOnly,
+  createLogger,
+  createValidationPipe,
+  genericProblem,
+  installInputGate,
+  PinoNestLogger,
+  ProblemDetailsFilter,
+  requestIdFrom,
+} from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
@@ -20,7 +29,11 @@ import { ApiModule } from './api.module';
 export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
-export async function createApiApp(config: AppConfig, catalogUrl: string, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  catalogUrl: string,
+  logDestination?: DestinationStream,
+): Promise<NestFastifyApplication> {
   const logger = createLogger(config.logLevel, logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -32,9 +45,13 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode === 414 ? 414 : 400;
       const detail = status === 414 ? 'A path segment is too long.' : 'The URL is not valid.';
-      void reply.status(status).type('application/problem+json').send({ ...genericProblem(status, detail), instance: request.url.split('?')[0].slice(0, 200) });
+      void reply
+        .status(status)
+        .type('application/problem+json')
+        .send({ ...genericProblem(status, detail), instance: request.url.split('?')[0].slice(0, 200) });
     },
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers['x-request-id']),
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+      requestIdFrom(req.headers['x-request-id']),
     trustProxy: config.trustProxy,
   });
   const fastify = adapter.getInstance();
@@ -56,8 +73,27 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-api-key', 'x-request-id', 'idempotency-key', 'if-match', 'if-none-match', 'last-event-id'],
-    exposedHeaders: ['x-request-id', 'location', 'retry-after', 'etag', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'idempotent-replayed'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'x-tenant-id',
+      'x-api-key',
+      'x-request-id',
+      'idempotency-key',
+      'if-match',
+      'if-none-match',
+      'last-event-id',
+    ],
+    exposedHeaders: [
+      'x-request-id',
+      'location',
+      'retry-after',
+      'etag',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'idempotent-replayed',
+    ],
     maxAge: 600,
   });
   app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
@@ -74,7 +110,16 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
     const user = (request as { user?: { sub: string; role: string } }).user;
     // request.log carries reqId: `grep <X-Request-ID>` finds every line of one request.
     request.log.info(
-      { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), tenant, user: user?.sub, role: user?.role },
+      {
+        method: request.method,
+        route,
+        url: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        tenant,
+        user: user?.sub,
+        role: user?.role,
+      },
       'request',
     );
     done();
@@ -100,8 +145,19 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
       .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant. Errors are RFC 9457 problem details.')
       .setVersion('1')
       .addBearerAuth(undefined, SECURITY_SCHEMES.bearer)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' }, SECURITY_SCHEMES.apiKey)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Tenant-ID', description: 'tenant slug (or the sub-domain, or the token)' }, SECURITY_SCHEMES.tenant)
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' },
+        SECURITY_SCHEMES.apiKey,
+      )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Tenant-ID',
+          description: 'tenant slug (or the sub-domain, or the token)',
+        },
+        SECURITY_SCHEMES.tenant,
+      )
       .build(),
   );
   documentProblems(document);
@@ -111,7 +167,12 @@ export async function createApiApp(config: AppConfig, catalogUrl: string, logDes
 }
 
 /** Start-up work that must finish before the API takes traffic. */
-export async function prepareCatalog(app: NestFastifyApplication, config: AppConfig, catalogUrl: string, log: (line: string) => void): Promise<void> {
+export async function prepareCatalog(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  catalogUrl: string,
+  log: (line: string) => void,
+): Promise<void> {
   if (config.migrateOnStart) {
     const applied = await migrateCatalog(app.get(MikroORM), catalogUrl);
     if (applied.length) log(`catalog migrations applied: ${applied.join(', ')}`);
@@ -119,7 +180,8 @@ export async function prepareCatalog(app: NestFastifyApplication, config: AppCon
   await app.get(DbServerSync).sync();
   await app.get(PlatformAuthService).bootstrapAdmin();
   // A server that is down is reported and skipped (connect timeout 5 s), not a failed start.
-  for (const line of await app.get(ServerLockdown).secureAll(config.tenantDbPrefix)) log(`securing database server ${line}`);
+  for (const line of await app.get(ServerLockdown).secureAll(config.tenantDbPrefix))
+    log(`securing database server ${line}`);
 }
 
 /** Every operation may answer problem+json: documented once here rather than on each route. */
@@ -136,11 +198,17 @@ function documentProblems(document: OpenAPIObject): void {
         status: { type: 'integer' },
         detail: { type: 'string' },
         instance: { type: 'string' },
-        errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        errors: {
+          type: 'array',
+          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        },
       },
     },
   };
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  });
   const answers: Record<string, string> = {
     '400': 'Invalid input (field errors in `errors`)',
     '401': 'Missing, expired or invalid credentials',
@@ -152,7 +220,10 @@ function documentProblems(document: OpenAPIObject): void {
   };
   for (const operations of Object.values(document.paths)) {
     for (const operation of Object.values(operations) as { responses?: Record<string, unknown> }[]) {
-      operation.responses = { ...Object.fromEntries(Object.entries(answers).map(([code, text]) => [code, problem(text)])), ...operation.responses };
+      operation.responses = {
+        ...Object.fromEntries(Object.entries(answers).map(([code, text]) => [code, problem(text)])),
+        ...operation.responses,
+      };
     }
   }
 }

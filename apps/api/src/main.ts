@@ -21,7 +21,11 @@ runMain('tessera', async () => {
     // Tenants behind this code's schema answer 503 tenant-migrating until their migration job ran.
     void app
       .get(TenantFleet)
-      .migrateAll(4, (r) => logger.log(`tenant ${r.slug} migrated ${r.from ?? 'none'} → ${r.to ?? '?'}: ${r.ok ? 'ok' : r.error}`), true)
+      .migrateAll(
+        4,
+        (r) => logger.log(`tenant ${r.slug} migrated ${r.from ?? 'none'} → ${r.to ?? '?'}: ${r.ok ? 'ok' : r.error}`),
+        true,
+      )
       .catch((error: Error) => logger.error(`migrating tenants behind failed: ${describeError(error)}`));
   }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);

@@ -13,7 +13,15 @@ export class CliModule {
   static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(TENANT_DATABASE_SCHEMA), FleetModule, PlatformTenantsModule, AuditAnchorsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        CatalogModule.forRoot(catalogUrl),
+        JobsModule.forRoot(config),
+        TenancyModule.forRoot(TENANT_DATABASE_SCHEMA),
+        FleetModule,
+        PlatformTenantsModule,
+        AuditAnchorsModule,
+      ],
     };
   }
 }

@@ -15,9 +15,12 @@ import { WorkerModule } from './worker.module';
 runMain('tessera-worker', async () => {
   const config = { ...loadAppConfig(), workers: true };
   const logger = new Logger('Worker');
-  if (!config.redisUrl) logger.warn('no REDIS_URL: this worker only runs jobs it queues itself; the API runs its own in-process');
+  if (!config.redisUrl)
+    logger.warn('no REDIS_URL: this worker only runs jobs it queues itself; the API runs its own in-process');
   const catalog = await openCatalogDatabase(config, (line) => logger.log(line));
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, catalog.url), { logger: ['fatal', 'error', 'warn', 'log'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, catalog.url), {
+    logger: ['fatal', 'error', 'warn', 'log'],
+  });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
   logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);

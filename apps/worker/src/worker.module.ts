@@ -17,7 +17,14 @@ export class WorkerModule {
   static forRoot(config: AppConfig, catalogUrl: string): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), CatalogModule.forRoot(catalogUrl), JobsModule.forRoot(config), TenancyModule.forRoot(TENANT_DATABASE_SCHEMA), FleetModule, AuditAnchorsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        CatalogModule.forRoot(catalogUrl),
+        JobsModule.forRoot(config),
+        TenancyModule.forRoot(TENANT_DATABASE_SCHEMA),
+        FleetModule,
+        AuditAnchorsModule,
+      ],
     };
   }
 }

@@ -12,7 +12,13 @@ describe('audit vocabulary', () => {
     ]) {
       expect(auditEntity(className)).toBe(auditEntity(route));
     }
-    expect(['Lead', 'Deal', 'User', 'ApiKey', 'Tenant'].map(auditEntity)).toEqual(['lead', 'deal', 'user', 'api_key', 'tenant']);
+    expect(['Lead', 'Deal', 'User', 'ApiKey', 'Tenant'].map(auditEntity)).toEqual([
+      'lead',
+      'deal',
+      'user',
+      'api_key',
+      'tenant',
+    ]);
   });
 
   it('names a route action <entity>.<verb>', () => {

@@ -64,10 +64,14 @@ export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
   /** After the HTTP server drained (entries of in-flight requests included), bounded like every shutdown step. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await boundedShutdownStep('anchoring audit trails', async () => {
-      await this.running;
-      await this.anchorGrown();
-    }, 5_000);
+    await boundedShutdownStep(
+      'anchoring audit trails',
+      async () => {
+        await this.running;
+        await this.anchorGrown();
+      },
+      5_000,
+    );
   }
 
   /** Anchors every tenant whose trail grew since the last round (one round at a time). */
@@ -78,7 +82,10 @@ export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
           // A tenant being offboarded (or gone) is not anchored, nor retried.
           const rows: { slug: string }[] = await this.catalog.em
             .getConnection()
-            .execute("select slug from tenants where db_name = ? and status in ('provisioning', 'active', 'suspended')", [database]);
+            .execute(
+              "select slug from tenants where db_name = ? and status in ('provisioning', 'active', 'suspended')",
+              [database],
+            );
           if (rows[0]) await this.anchor(rows[0].slug);
         } catch (error) {
           auditContext.markGrown(database); // tried again next round
@@ -95,7 +102,9 @@ export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
     const tenant = await this.directory.find(slug);
     if (!tenant) return null;
     const [head] = await this.registry.run(tenant, () =>
-      this.tenancy.em.getConnection().execute<{ seq: string; hash: string }[]>('select seq, hash from audit_logs order by seq desc limit 1'),
+      this.tenancy.em
+        .getConnection()
+        .execute<{ seq: string; hash: string }[]>('select seq, hash from audit_logs order by seq desc limit 1'),
     );
     if (!head) return null;
     // A head behind an existing anchor (a trail cut short) is not anchored: the older anchor must keep failing verify.
@@ -105,7 +114,11 @@ export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
        on conflict do nothing returning anchored_at`,
       [tenant.id, head.seq, head.hash, this.sign(tenant.id, head.seq, head.hash), tenant.id, head.seq],
     );
-    return { seq: Number(head.seq), hash: head.hash, anchoredAt: new Date(inserted[0]?.anchored_at ?? Date.now()).toISOString() };
+    return {
+      seq: Number(head.seq),
+      hash: head.hash,
+      anchoredAt: new Date(inserted[0]?.anchored_at ?? Date.now()).toISOString(),
+    };
   }
 
   /** The chain walk of the tenant's database, then every anchor of the catalog against it. */
@@ -114,19 +127,28 @@ export class AuditAnchors implements OnModuleInit, OnApplicationShutdown {
     if (!tenant) return null;
     const rows: AnchorRow[] = await this.catalog.em
       .getConnection()
-      .execute('select seq, hash, anchored_at, signature from audit_anchors where tenant_id = ? order by seq', [tenant.id]);
+      .execute('select seq, hash, anchored_at, signature from audit_anchors where tenant_id = ? order by seq', [
+        tenant.id,
+      ]);
     return this.registry.run(tenant, async () => {
       const em = this.tenancy.em;
       const chain = await verifyAuditChain(em);
       const connection = em.getConnection();
       const [{ max }]: { max: string | null }[] = await connection.execute('select max(seq) as max from audit_logs');
       const stored: { seq: string; hash: string }[] = rows.length
-        ? await connection.execute('select seq, hash from audit_logs where seq = any(?::bigint[])', [`{${rows.map((r) => r.seq).join(',')}}`])
+        ? await connection.execute('select seq, hash from audit_logs where seq = any(?::bigint[])', [
+            `{${rows.map((r) => r.seq).join(',')}}`,
+          ])
         : [];
       const hashes = new Map(stored.map((s) => [s.seq, s.hash]));
       for (const row of rows) {
         const anchor = { seq: Number(row.seq), hash: row.hash, anchoredAt: new Date(row.anchored_at).toISOString() };
-        const fail = (check: AnchorCheck): AuditVerification => ({ chain, anchors: rows.length, ok: false, anchorFailed: { check, anchor } });
+        const fail = (check: AnchorCheck): AuditVerification => ({
+          chain,
+          anchors: rows.length,
+          ok: false,
+          anchorFailed: { check, anchor },
+        });
         if (!this.signatureMatches(tenant.id, row)) return fail('signature');
         if (max === null || Number(max) < anchor.seq) return fail('truncated');
         const hash = hashes.get(row.seq);

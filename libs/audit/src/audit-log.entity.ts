@@ -7,10 +7,22 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 /** One line of a tenant's audit trail; `seq`, `prev_hash` and `hash` are set by the database. */
 @Entity({ tableName: 'audit_logs' })
 // The migrations' indexes; descending ones by `expression` (MikroORM 6 has no option for the order).
-@Index({ name: 'audit_logs_at_index', expression: 'create index "audit_logs_at_index" on "audit_logs" ("at" desc, "seq" desc)' })
-@Index({ name: 'audit_logs_actor_index', expression: 'create index "audit_logs_actor_index" on "audit_logs" ("actor_id", "at" desc)' })
-@Index({ name: 'audit_logs_entity_index', expression: 'create index "audit_logs_entity_index" on "audit_logs" ("entity", "entity_id", "at" desc)' })
-@Index({ name: 'audit_logs_action_index', expression: 'create index "audit_logs_action_index" on "audit_logs" ("action", "at" desc)' })
+@Index({
+  name: 'audit_logs_at_index',
+  expression: 'create index "audit_logs_at_index" on "audit_logs" ("at" desc, "seq" desc)',
+})
+@Index({
+  name: 'audit_logs_actor_index',
+  expression: 'create index "audit_logs_actor_index" on "audit_logs" ("actor_id", "at" desc)',
+})
+@Index({
+  name: 'audit_logs_entity_index',
+  expression: 'create index "audit_logs_entity_index" on "audit_logs" ("entity", "entity_id", "at" desc)',
+})
+@Index({
+  name: 'audit_logs_action_index',
+  expression: 'create index "audit_logs_action_index" on "audit_logs" ("action", "at" desc)',
+})
 export class AuditLog {
   [OptionalProps]?: 'at' | 'seq' | 'prevHash' | 'hash';
 

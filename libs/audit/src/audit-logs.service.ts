@@ -60,7 +60,11 @@ export async function verifyAuditChain(em: EntityManager): Promise<ChainReport> 
        order by seq
        limit 1`);
   return broken
-    ? { entries: Number(count), ok: false, firstBroken: { seq: Number(broken.seq), id: broken.id, reason: broken.reason } }
+    ? {
+        entries: Number(count),
+        ok: false,
+        firstBroken: { seq: Number(broken.seq), id: broken.id, reason: broken.reason },
+      }
     : { entries: Number(count), ok: true };
 }
 
@@ -75,7 +79,8 @@ export class AuditLogsService {
     if (query.entity) where.entity = query.entity;
     if (query.entityId) where.entityId = query.entityId;
     if (query.outcome) where.outcome = query.outcome;
-    if (query.from || query.to) where.at = { ...(query.from && { $gte: new Date(query.from) }), ...(query.to && { $lt: new Date(query.to) }) };
+    if (query.from || query.to)
+      where.at = { ...(query.from && { $gte: new Date(query.from) }), ...(query.to && { $lt: new Date(query.to) }) };
     const direction = query.sort === 'at' ? 'asc' : 'desc';
     const [rows, total] = await this.tenancy.em.findAndCount(AuditLog, where, {
       orderBy: [{ at: direction }, { seq: direction }],

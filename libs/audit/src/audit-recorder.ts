@@ -51,7 +51,8 @@ export class AuditRecorder {
       }
       // Only attempts by a known caller, and never throttling or outages: an anonymous or
       // rate-limited flood must not turn into a flood of writes.
-      else if (request.tenant && request.user && status >= 400 && ![401, 429, 503].includes(status)) await this.tenantAttempt(request, status);
+      else if (request.tenant && request.user && status >= 400 && ![401, 429, 503].includes(status))
+        await this.tenantAttempt(request, status);
     } catch (error) {
       this.logger.error(`could not write an audit entry for request ${request.id}: ${describeError(error)}`);
     }

@@ -1,4 +1,11 @@
-import { ChangeSet, ChangeSetType, EntityManager, EventSubscriber, FlushEventArgs, TransactionEventArgs } from '@mikro-orm/core';
+import {
+  ChangeSet,
+  ChangeSetType,
+  EntityManager,
+  EventSubscriber,
+  FlushEventArgs,
+  TransactionEventArgs,
+} from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { auditEntity, changeAction } from './audit-action';
 import { AuditContext } from './audit-context';
@@ -18,7 +25,9 @@ export function diffOf(cs: ChangeSet<object>): Diff {
   // A delete change set carries no original data: the entity being removed holds the last values.
   const before =
     cs.type === ChangeSetType.DELETE
-      ? Object.fromEntries(cs.meta.props.filter((p) => p.persist !== false && p.kind === 'scalar').map((p) => [p.name, entity[p.name]]))
+      ? Object.fromEntries(
+          cs.meta.props.filter((p) => p.persist !== false && p.kind === 'scalar').map((p) => [p.name, entity[p.name]]),
+        )
       : ((cs.originalEntity ?? {}) as Record<string, unknown>);
   const after = (cs.type === ChangeSetType.DELETE ? {} : cs.payload) as Record<string, unknown>;
   const fields = cs.type === ChangeSetType.DELETE ? Object.keys(before) : Object.keys(after);
@@ -51,7 +60,20 @@ interface PendingEntry {
 }
 
 // `at`, `seq`, `prev_hash` and `hash` are the chain trigger's: the runtime role may not insert them.
-const COLUMNS = ['id', 'tenant', 'actor_id', 'actor_role', 'action', 'entity', 'entity_id', 'changes', 'outcome', 'ip', 'user_agent', 'request_id'];
+const COLUMNS = [
+  'id',
+  'tenant',
+  'actor_id',
+  'actor_role',
+  'action',
+  'entity',
+  'entity_id',
+  'changes',
+  'outcome',
+  'ip',
+  'user_agent',
+  'request_id',
+];
 
 /**
  * Writes one audit entry per changed entity into the transaction of the change: a change never
@@ -117,7 +139,12 @@ export class AuditSubscriber implements EventSubscriber {
     ]);
     await args.em
       .getConnection()
-      .execute(`insert into audit_logs (${COLUMNS.join(', ')}) values ${entries.map(() => row).join(', ')}`, params, 'run', args.transaction);
+      .execute(
+        `insert into audit_logs (${COLUMNS.join(', ')}) values ${entries.map(() => row).join(', ')}`,
+        params,
+        'run',
+        args.transaction,
+      );
   }
 
   afterTransactionCommit(args: TransactionEventArgs): void {

@@ -26,7 +26,11 @@ const staff: Principal = { ...manager, sub: 'user-2', role: 'staff' };
 const root: Principal = { sub: 'root-1', role: 'super_admin', scope: 'platform', jti: 'jti-2', fam: 'fam-1' };
 const ACME_KEY = `tsk.acme.${'k'.repeat(43)}`;
 
-const tenantRoute = (access?: RouteAccess['access']): RouteAccess => ({ isPublic: false, withoutTenant: false, access });
+const tenantRoute = (access?: RouteAccess['access']): RouteAccess => ({
+  isPublic: false,
+  withoutTenant: false,
+  access,
+});
 const platformRoute: RouteAccess = { isPublic: false, withoutTenant: true, access: { roles: SUPER_ADMINS } };
 const publicRoute: RouteAccess = { isPublic: true, withoutTenant: false };
 const leadsRead = tenantRoute({ roles: TENANT_USERS, apiKeyScope: 'leads:read' });
@@ -36,7 +40,10 @@ function setup() {
   const config = { baseDomain: 'tessera.test' } as AppConfig;
   const schema = { migrations: [] } as unknown as TenantSchema;
   const resolver = new TenantResolver(directory as unknown as TenantDirectory, config, schema);
-  const sessions = { assertCurrent: jest.fn(() => Promise.resolve()), assertPlatformCurrent: jest.fn(() => Promise.resolve()) };
+  const sessions = {
+    assertCurrent: jest.fn(() => Promise.resolve()),
+    assertPlatformCurrent: jest.fn(() => Promise.resolve()),
+  };
   const keyCaller = (scopes: string[], role: Principal['role'] = 'manager'): Principal => ({
     sub: 'user-1',
     role,
@@ -62,17 +69,24 @@ describe('AccessPolicy: roles', () => {
 
   it('refuses a caller whose role the route does not name with 403', async () => {
     const { policy } = setup();
-    await expect(policy.admit(tenantRoute({ roles: MANAGERS }), attemptBy(staff))).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(policy.admit(tenantRoute({ roles: MANAGERS }), attemptBy(staff))).rejects.toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
   });
 
   it('refuses every caller on a route without @Access (deny by default)', async () => {
     const { policy } = setup();
-    await expect(policy.admit(tenantRoute(), attemptBy({ ...manager, role: 'company_admin' }))).rejects.toMatchObject({ status: 403 });
+    await expect(policy.admit(tenantRoute(), attemptBy({ ...manager, role: 'company_admin' }))).rejects.toMatchObject({
+      status: 403,
+    });
   });
 
   it('refuses a protected route without a verified caller with 401', async () => {
     const { policy } = setup();
-    await expect(policy.admit(tenantRoute({ roles: TENANT_USERS }), attemptBy(undefined, 'acme'))).rejects.toMatchObject({ status: 401 });
+    await expect(
+      policy.admit(tenantRoute({ roles: TENANT_USERS }), attemptBy(undefined, 'acme')),
+    ).rejects.toMatchObject({ status: 401 });
   });
 
   it('keeps the tenant and the caller of a refused attempt, for the audit trail of denials', async () => {
@@ -107,7 +121,10 @@ describe('AccessPolicy: public routes', () => {
 
   it('refuses a public tenant route that names no tenant with 400 tenant-required', async () => {
     const { policy } = setup();
-    await expect(policy.admit(publicRoute, attemptBy())).rejects.toMatchObject({ status: 400, code: 'tenant-required' });
+    await expect(policy.admit(publicRoute, attemptBy())).rejects.toMatchObject({
+      status: 400,
+      code: 'tenant-required',
+    });
   });
 
   it('admits an anonymous caller on a public route without a tenant, resolving none', async () => {
@@ -122,12 +139,17 @@ describe('AccessPolicy: public routes', () => {
 describe('AccessPolicy: tenants of tenant tokens', () => {
   it('refuses a token of one tenant used on another with 403 tenant-mismatch', async () => {
     const { policy } = setup();
-    await expect(policy.admit(leadsRead, attemptBy(manager, 'globex'))).rejects.toMatchObject({ status: 403, code: 'tenant-mismatch' });
+    await expect(policy.admit(leadsRead, attemptBy(manager, 'globex'))).rejects.toMatchObject({
+      status: 403,
+      code: 'tenant-mismatch',
+    });
   });
 
   it('refuses a token whose tenant does not exist with 404', async () => {
     const { policy } = setup();
-    await expect(policy.admit(leadsRead, attemptBy({ ...manager, tid: 'initech' }))).rejects.toMatchObject({ status: 404 });
+    await expect(policy.admit(leadsRead, attemptBy({ ...manager, tid: 'initech' }))).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('refuses a tenant token that is no longer current with 401, still naming its tenant', async () => {
@@ -157,7 +179,10 @@ describe('AccessPolicy: platform and tenant principals', () => {
   it('refuses a platform token on a tenant route with 403, whatever the route’s roles', async () => {
     const { policy } = setup();
     const route = tenantRoute({ roles: ['super_admin', 'company_admin'] });
-    await expect(policy.admit(route, attemptBy(root, 'acme'))).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(policy.admit(route, attemptBy(root, 'acme'))).rejects.toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
   });
 
   it('refuses a tenant token on a platform route with 403, whatever the route’s roles', async () => {
@@ -178,19 +203,27 @@ describe('AccessPolicy: API keys', () => {
   it('refuses a key without the route’s scope with 403', async () => {
     const { policy, apiKeys, keyCaller } = setup();
     apiKeys.authenticate.mockResolvedValueOnce(keyCaller(['deals:read']));
-    await expect(policy.admitApiKey(leadsRead, ACME_KEY, attemptBy())).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(policy.admitApiKey(leadsRead, ACME_KEY, attemptBy())).rejects.toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
   });
 
   it('refuses every key on a route that declares no API-key scope with 403', async () => {
     const { policy } = setup();
-    await expect(policy.admitApiKey(tenantRoute({ roles: TENANT_USERS }), ACME_KEY, attemptBy())).rejects.toMatchObject({ status: 403 });
+    await expect(policy.admitApiKey(tenantRoute({ roles: TENANT_USERS }), ACME_KEY, attemptBy())).rejects.toMatchObject(
+      { status: 403 },
+    );
   });
 
   it('refuses a key whose creator’s current role the route does not name with 403', async () => {
     const { policy, apiKeys, keyCaller } = setup();
     apiKeys.authenticate.mockResolvedValueOnce(keyCaller(['leads:read'], 'staff'));
     const route = tenantRoute({ roles: MANAGERS, apiKeyScope: 'leads:read' });
-    await expect(policy.admitApiKey(route, ACME_KEY, attemptBy())).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(policy.admitApiKey(route, ACME_KEY, attemptBy())).rejects.toMatchObject({
+      status: 403,
+      code: 'forbidden',
+    });
   });
 
   it('keeps the tenant and the key of a refused attempt, for the audit trail of denials', async () => {
@@ -209,12 +242,18 @@ describe('AccessPolicy: API keys', () => {
 
   it('refuses a malformed key with 401 invalid-api-key', async () => {
     const { policy } = setup();
-    await expect(policy.admitApiKey(leadsRead, 'not-a-key', attemptBy())).rejects.toMatchObject({ status: 401, code: 'invalid-api-key' });
+    await expect(policy.admitApiKey(leadsRead, 'not-a-key', attemptBy())).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid-api-key',
+    });
   });
 
   it('refuses a key of one tenant used on another with 403 tenant-mismatch', async () => {
     const { policy, apiKeys } = setup();
-    await expect(policy.admitApiKey(leadsRead, ACME_KEY, attemptBy(undefined, 'globex'))).rejects.toMatchObject({ status: 403, code: 'tenant-mismatch' });
+    await expect(policy.admitApiKey(leadsRead, ACME_KEY, attemptBy(undefined, 'globex'))).rejects.toMatchObject({
+      status: 403,
+      code: 'tenant-mismatch',
+    });
     expect(apiKeys.authenticate).not.toHaveBeenCalled();
   });
 });

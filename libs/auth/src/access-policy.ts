@@ -76,7 +76,8 @@ export class AccessPolicy {
     if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
     if (principal) {
       this.assertRole(route, principal);
-      if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant') throw AuthErrors.wrongScope();
+      if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant')
+        throw AuthErrors.wrongScope();
     }
     if (!route.withoutTenant && !attempt.tenant) throw TenancyErrors.required();
   }

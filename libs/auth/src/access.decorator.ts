@@ -23,7 +23,10 @@ export interface AccessOptions {
  * The tenant rides in the credential (token `tid`, key prefix), so `X-Tenant-ID` is optional here.
  */
 export function Access(options: AccessOptions): ClassDecorator & MethodDecorator {
-  const access: AccessOptions = { roles: options.roles, ...(options.apiKeyScope ? { apiKeyScope: options.apiKeyScope } : {}) };
+  const access: AccessOptions = {
+    roles: options.roles,
+    ...(options.apiKeyScope ? { apiKeyScope: options.apiKeyScope } : {}),
+  };
   const security = [ApiBearerAuth(SECURITY_SCHEMES.bearer)];
   if (options.apiKeyScope) security.push(ApiSecurity(SECURITY_SCHEMES.apiKey, [options.apiKeyScope]));
   return applyDecorators(SetMetadata(ACCESS, access), ...security);

@@ -63,7 +63,9 @@ export class AuthAudit {
       );
       for (const listener of this.written) listener(String(em.config.get('dbName')));
     } catch (error) {
-      this.logger.error(`could not write an ${event.action} audit entry for request ${client.requestId}: ${describeError(error)}`);
+      this.logger.error(
+        `could not write an ${event.action} audit entry for request ${client.requestId}: ${describeError(error)}`,
+      );
     }
   }
 }

@@ -14,12 +14,17 @@ export const TenantFrom = (read: (request: FastifyRequest) => string | undefined
 
 /** The verified caller of the request. */
 export const CurrentUser = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user,
+  (_data: unknown, ctx: ExecutionContext): Principal =>
+    ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user,
 );
 
 /** The caller's IP, user agent and request id (for sign-in throttling and the audit trail). */
 export const Client = createParamDecorator((_data: unknown, ctx: ExecutionContext): ClientInfo => {
   const request = ctx.switchToHttp().getRequest<FastifyRequest>();
   const userAgent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null, requestId: String(request.id) };
+  return {
+    ip: request.ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,
+    requestId: String(request.id),
+  };
 });

@@ -49,14 +49,26 @@ export class AuthService {
     // Counted before the password is checked: a 429 here checks nothing and writes nothing.
     await this.throttle.reserve(account, ip);
     const user = await em.getRepository(User).findForLogin(dto.email);
-    const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyNobody(dto.password);
+    const ok = user
+      ? await this.hasher.verify(user.passwordHash, dto.password)
+      : await this.hasher.verifyNobody(dto.password);
     if (!user || !ok || !user.active) {
-      await this.audit.record(em, tenant, { action: 'auth.login', outcome: 'denied', user: user && { id: user.id, role: user.role }, email }, client);
+      await this.audit.record(
+        em,
+        tenant,
+        { action: 'auth.login', outcome: 'denied', user: user && { id: user.id, role: user.role }, email },
+        client,
+      );
       throw AuthErrors.badCredentials();
     }
     await this.throttle.succeeded(account, ip);
     const pair = await this.signIn(user);
-    await this.audit.record(em, tenant, { action: 'auth.login', outcome: 'success', user: { id: user.id, role: user.role }, email }, client);
+    await this.audit.record(
+      em,
+      tenant,
+      { action: 'auth.login', outcome: 'success', user: { id: user.id, role: user.role }, email },
+      client,
+    );
     return pair;
   }
 
@@ -71,10 +83,20 @@ export class AuthService {
       async ({ familyId, subjectId }) => {
         await this.sessions.familyRevoked(tenant.id, familyId);
         const owner = await em.findOne(User, { id: subjectId }, { fields: ['role'] });
-        await this.audit.record(em, tenant, { action: 'auth.refresh', outcome: 'denied', user: { id: subjectId, role: owner?.role ?? '' } }, client);
+        await this.audit.record(
+          em,
+          tenant,
+          { action: 'auth.refresh', outcome: 'denied', user: { id: subjectId, role: owner?.role ?? '' } },
+          client,
+        );
       },
     );
-    await this.audit.record(em, tenant, { action: 'auth.refresh', outcome: 'success', user: { id: user.id, role: user.role } }, client);
+    await this.audit.record(
+      em,
+      tenant,
+      { action: 'auth.refresh', outcome: 'success', user: { id: user.id, role: user.role } },
+      client,
+    );
     return { ...this.accessToken(user, refresh.familyId), refreshToken: refresh.token };
   }
 
@@ -83,7 +105,12 @@ export class AuthService {
     const { tenant, em } = this.tenancy;
     await this.refresh.revokeFamily(em, TABLE, principal.fam);
     await this.sessions.familyRevoked(tenant.id, principal.fam);
-    await this.audit.record(em, tenant, { action: 'auth.logout', outcome: 'success', user: { id: principal.sub, role: principal.role } }, client);
+    await this.audit.record(
+      em,
+      tenant,
+      { action: 'auth.logout', outcome: 'success', user: { id: principal.sub, role: principal.role } },
+      client,
+    );
   }
 
   async me(principal: Principal): Promise<Me> {
@@ -98,6 +125,12 @@ export class AuthService {
   }
 
   private accessToken(user: User, familyId: string): Omit<TokenPair, 'refreshToken'> {
-    return this.tokens.issue({ sub: user.id, role: user.role, tid: this.tenancy.tenant.slug, ver: user.tokenVersion, fam: familyId });
+    return this.tokens.issue({
+      sub: user.id,
+      role: user.role,
+      tid: this.tenancy.tenant.slug,
+      ver: user.tokenVersion,
+      fam: familyId,
+    });
   }
 }

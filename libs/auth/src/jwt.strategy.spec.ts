@@ -3,17 +3,44 @@ import 'reflect-metadata';
 import { acceptableHeader, toPrincipal } from './jwt.strategy';
 import { TENANT_ROLES } from './roles';
 
-const tenantClaims = { sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1', exp: 2_000_000_000 };
+const tenantClaims = {
+  sub: 'user-1',
+  role: 'manager',
+  tid: 'acme',
+  scope: 'tenant',
+  jti: 'jti-1',
+  ver: 3,
+  fam: 'fam-1',
+  exp: 2_000_000_000,
+};
 const platformClaims = { sub: 'root-1', role: 'super_admin', scope: 'platform', jti: 'jti-2', exp: 2_000_000_000 };
 
 describe('toPrincipal', () => {
   it.each(TENANT_ROLES)('accepts a tenant token with role %s', (role) => {
-    expect(toPrincipal({ ...tenantClaims, role })).toEqual({ sub: 'user-1', role, tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' });
+    expect(toPrincipal({ ...tenantClaims, role })).toEqual({
+      sub: 'user-1',
+      role,
+      tid: 'acme',
+      scope: 'tenant',
+      jti: 'jti-1',
+      ver: 3,
+      fam: 'fam-1',
+    });
   });
 
   it('keeps only the claims a principal has', () => {
-    const principal = toPrincipal({ ...tenantClaims, iat: 1, exp: 2, iss: 'tessera', aud: 'tessera-api' } as Parameters<typeof toPrincipal>[0]);
-    expect(principal).toEqual({ sub: 'user-1', role: 'manager', tid: 'acme', scope: 'tenant', jti: 'jti-1', ver: 3, fam: 'fam-1' });
+    const principal = toPrincipal({ ...tenantClaims, iat: 1, exp: 2, iss: 'tessera', aud: 'tessera-api' } as Parameters<
+      typeof toPrincipal
+    >[0]);
+    expect(principal).toEqual({
+      sub: 'user-1',
+      role: 'manager',
+      tid: 'acme',
+      scope: 'tenant',
+      jti: 'jti-1',
+      ver: 3,
+      fam: 'fam-1',
+    });
   });
 
   it.each([undefined, '3', 1.5, null])('refuses a tenant token whose token version is %p', (ver) => {
@@ -81,9 +108,12 @@ describe('acceptableHeader', () => {
     expect(acceptableHeader({ alg: 'ES256', kid: 'k1' })).toBe(true);
   });
 
-  it.each([[['exp']], [['b64']], [[]], ['exp'], [null]])('refuses a crit header %p (we understand no extension, RFC 7515 §4.1.11)', (crit) => {
-    expect(acceptableHeader({ alg: 'ES256', kid: 'k1', crit })).toBe(false);
-  });
+  it.each([[['exp']], [['b64']], [[]], ['exp'], [null]])(
+    'refuses a crit header %p (we understand no extension, RFC 7515 §4.1.11)',
+    (crit) => {
+      expect(acceptableHeader({ alg: 'ES256', kid: 'k1', crit })).toBe(false);
+    },
+  );
 
   it.each(['none', 'HS256', 'RS256', undefined])('refuses alg %p', (alg) => {
     expect(acceptableHeader({ alg, kid: 'k1' })).toBe(false);

@@ -24,7 +24,12 @@ export function toPrincipal(claims: AccessClaims): Principal | null {
   if (fam !== undefined && typeof fam !== 'string') return null;
   const family = fam === undefined ? {} : { fam };
   if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti, ...family };
-  if (scope === 'tenant' && typeof tid === 'string' && (TENANT_ROLES as readonly unknown[]).includes(role) && Number.isInteger(ver)) {
+  if (
+    scope === 'tenant' &&
+    typeof tid === 'string' &&
+    (TENANT_ROLES as readonly unknown[]).includes(role) &&
+    Number.isInteger(ver)
+  ) {
     return { sub, role: role as Role, tid, scope, jti, ver: ver as number, ...family };
   }
   return null;

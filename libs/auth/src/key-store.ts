@@ -26,12 +26,13 @@ export class KeyStore {
   readonly signing: SigningKey;
   private readonly verifying = new Map<string, KeyObject>();
 
-
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const pem =
       config.jwt.privateKeyPem ??
       loadOrCreateDevSecret(config.keysDir, 'jwt-es256.pem', () =>
-        generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
       );
     const privateKey = createPrivateKey(pem);
     if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
@@ -42,7 +43,9 @@ export class KeyStore {
     this.signing = { kid, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
     this.verifying.set(kid, publicKey);
     // Keys retired by a rotation keep verifying the tokens they signed until those expire.
-    for (const pem of config.jwt.previousPublicKeysPem?.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? []) {
+    for (const pem of config.jwt.previousPublicKeysPem?.match(
+      /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g,
+    ) ?? []) {
       const previous = createPublicKey(pem);
       if (previous.asymmetricKeyType !== 'ec' || previous.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
         throw new Error('JWT_PREVIOUS_PUBLIC_KEYS must hold EC P-256 public keys (ES256)');
@@ -58,7 +61,12 @@ export class KeyStore {
 
   jwks(): { keys: JsonWebKey[] } {
     return {
-      keys: [...this.verifying.entries()].map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: JWT_ALGORITHM })),
+      keys: [...this.verifying.entries()].map(([kid, key]) => ({
+        ...key.export({ format: 'jwk' }),
+        kid,
+        use: 'sig',
+        alg: JWT_ALGORITHM,
+      })),
     };
   }
 }

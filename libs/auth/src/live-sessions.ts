@@ -22,7 +22,6 @@ const PLATFORM = 'platform';
  */
 @Injectable()
 export class LiveSessions {
-
   constructor(
     private readonly cache: TenantCache,
     private readonly registry: TenantOrmRegistry,
@@ -33,7 +32,8 @@ export class LiveSessions {
   /** Throws 401 unless the token's user is active, at the token's version, in a live family. */
   async assertCurrent(tenant: ResolvedTenant, principal: Principal): Promise<void> {
     const state = await this.userState(tenant, principal.sub);
-    if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role) throw AuthErrors.badToken();
+    if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role)
+      throw AuthErrors.badToken();
     if (principal.fam && (await this.cache.get(tenant.id, `fam:${principal.fam}`))) throw AuthErrors.badToken();
   }
 
@@ -50,7 +50,9 @@ export class LiveSessions {
   /** The role a tenant user holds now; null when the user is gone or deactivated (an API key acts with no more than this). */
   async currentRole(tenant: ResolvedTenant, userId: string): Promise<TenantRole | null> {
     const state = await this.userState(tenant, userId);
-    return state?.active && (TENANT_ROLES as readonly string[]).includes(state.role) ? (state.role as TenantRole) : null;
+    return state?.active && (TENANT_ROLES as readonly string[]).includes(state.role)
+      ? (state.role as TenantRole)
+      : null;
   }
 
   /** Records a user's new state (after a role change, deactivation or password change). */
@@ -69,9 +71,17 @@ export class LiveSessions {
     const key = `user:${userId}`;
     const cached = this.cache.getVersioned<UserState>(tenant.id, key);
     if (cached) return cached;
-    const user = await this.registry.run(tenant, () => this.tenancy.em.findOne(User, { id: userId }, { fields: ['tokenVersion', 'active', 'role'] }));
+    const user = await this.registry.run(tenant, () =>
+      this.tenancy.em.findOne(User, { id: userId }, { fields: ['tokenVersion', 'active', 'role'] }),
+    );
     if (!user) return null;
     // Read before a change committed, this state is older than the one the change shared: it loses.
-    return this.cache.setVersioned<UserState>(tenant.id, key, { ver: user.tokenVersion, active: user.active, role: user.role }, user.tokenVersion, USER_STATE_TTL_MS);
+    return this.cache.setVersioned<UserState>(
+      tenant.id,
+      key,
+      { ver: user.tokenVersion, active: user.active, role: user.role },
+      user.tokenVersion,
+      USER_STATE_TTL_MS,
+    );
   }
 }

@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import type { AppConfig } from '@app/config';
 import { LoginThrottle } from './login-throttle';
 
-const config = { tenantDbPrefix: 'unit_', login: { maxFailures: 3, maxFailuresPerIp: 5, windowSeconds: 60 } } as AppConfig;
+const config = {
+  tenantDbPrefix: 'unit_',
+  login: { maxFailures: 3, maxFailuresPerIp: 5, windowSeconds: 60 },
+} as AppConfig;
 
 describe('LoginThrottle without Redis', () => {
   let throttle: LoginThrottle;
@@ -15,7 +18,10 @@ describe('LoginThrottle without Redis', () => {
     const account = LoginThrottle.account('tenant-1', 'Victim@Example.test');
     const outcomes = await settle(Array.from({ length: 25 }, (_, i) => throttle.reserve(account, `10.0.0.${i}`)));
     expect(outcomes.filter((s) => s === 'fulfilled')).toHaveLength(3);
-    await expect(throttle.reserve(account, '10.9.9.9')).rejects.toMatchObject({ status: 429, headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
+    await expect(throttle.reserve(account, '10.9.9.9')).rejects.toMatchObject({
+      status: 429,
+      headers: { 'Retry-After': expect.stringMatching(/^\d+$/) },
+    });
   });
 
   it('treats case and Unicode spellings of one address as one account', () => {
@@ -23,7 +29,9 @@ describe('LoginThrottle without Redis', () => {
   });
 
   it('reserves at most maxFailuresPerIp from one IP over many accounts', async () => {
-    const outcomes = await settle(Array.from({ length: 20 }, (_, i) => throttle.reserve(`t:user-${i}@x.test`, '10.0.0.1')));
+    const outcomes = await settle(
+      Array.from({ length: 20 }, (_, i) => throttle.reserve(`t:user-${i}@x.test`, '10.0.0.1')),
+    );
     expect(outcomes.filter((s) => s === 'fulfilled')).toHaveLength(5);
   });
 

@@ -82,7 +82,9 @@ export class LoginThrottle implements OnApplicationShutdown {
     let waitMs: number;
     if (this.redis) {
       try {
-        waitMs = Number(await this.redis.eval(RESERVE, 2, accountKey, ipKey, maxFailures, maxFailuresPerIp, windowSeconds * 1000));
+        waitMs = Number(
+          await this.redis.eval(RESERVE, 2, accountKey, ipKey, maxFailures, maxFailuresPerIp, windowSeconds * 1000),
+        );
       } catch (error) {
         this.logger.warn(`shared sign-in throttle unavailable, counting in this process: ${(error as Error).message}`);
         waitMs = this.reserveLocally(accountKey, ipKey);
@@ -100,7 +102,9 @@ export class LoginThrottle implements OnApplicationShutdown {
     const ipWindow = this.windows.get(ipKey);
     if (ipWindow && ipWindow.attempts > 0) ipWindow.attempts--;
     if (!this.redis) return;
-    await this.redis.eval(RELEASE, 2, accountKey, ipKey).catch((e: Error) => this.logger.warn(`could not clear a sign-in count: ${e.message}`));
+    await this.redis
+      .eval(RELEASE, 2, accountKey, ipKey)
+      .catch((e: Error) => this.logger.warn(`could not clear a sign-in count: ${e.message}`));
   }
 
   private keys(account: string, ip: string): [string, string] {
@@ -113,7 +117,10 @@ export class LoginThrottle implements OnApplicationShutdown {
     const { maxFailures, maxFailuresPerIp } = this.config.login;
     const account = this.current(accountKey, now);
     const ip = this.current(ipKey, now);
-    const waits = [account.attempts >= maxFailures ? account.resetAt - now : 0, ip.attempts >= maxFailuresPerIp ? ip.resetAt - now : 0];
+    const waits = [
+      account.attempts >= maxFailures ? account.resetAt - now : 0,
+      ip.attempts >= maxFailuresPerIp ? ip.resetAt - now : 0,
+    ];
     const wait = Math.max(...waits);
     if (wait > 0) return wait;
     account.attempts++;

@@ -36,11 +36,16 @@ export class PlatformAuthService {
     await this.throttle.reserve(account, ip);
     const em = this.orm.em.fork();
     const user = await em.findOne(PlatformUser, { email: dto.email.toLowerCase() });
-    const ok = user ? await this.hasher.verify(user.passwordHash, dto.password) : await this.hasher.verifyNobody(dto.password);
+    const ok = user
+      ? await this.hasher.verify(user.passwordHash, dto.password)
+      : await this.hasher.verifyNobody(dto.password);
     if (!user || !ok || !user.active) throw AuthErrors.badCredentials();
     await this.throttle.succeeded(account, ip);
     const refresh = await this.refresh.issue(em, TABLE, user.id, 'prt');
-    return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
+    return {
+      ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }),
+      refreshToken: refresh.token,
+    };
   }
 
   async rotate(refreshToken: string): Promise<TokenPair> {
@@ -53,7 +58,10 @@ export class PlatformAuthService {
       (subjectId) => em.findOne(PlatformUser, { id: subjectId, active: true }),
       ({ familyId }) => this.sessions.familyRevoked('platform', familyId),
     );
-    return { ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }), refreshToken: refresh.token };
+    return {
+      ...this.tokens.issue({ sub: user.id, role: 'super_admin', fam: refresh.familyId }),
+      refreshToken: refresh.token,
+    };
   }
 
   async logout(principal: Principal): Promise<void> {
@@ -69,17 +77,26 @@ export class PlatformAuthService {
     let { email, password } = this.config.platformAdmin;
     if (!email || !password) {
       if (this.config.env === 'production') {
-        throw new Error('PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD must be set to create the first platform admin');
+        throw new Error(
+          'PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD must be set to create the first platform admin',
+        );
       }
       ({ email, password } = DEV_PLATFORM_ADMIN);
-      this.logger.warn(`created the development platform admin ${email} / ${password}: set PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD for anything else`);
+      this.logger.warn(
+        `created the development platform admin ${email} / ${password}: set PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD for anything else`,
+      );
     }
-    em.create(PlatformUser, { email: normalizeEmail(email), name: 'Platform admin', passwordHash: await this.hasher.hash(password) });
+    em.create(PlatformUser, {
+      email: normalizeEmail(email),
+      name: 'Platform admin',
+      passwordHash: await this.hasher.hash(password),
+    });
     try {
       await em.flush();
     } catch (error) {
       // A process starting beside this one created it first.
-      if ((error as { code?: string }).code !== '23505' && !String((error as Error).name).includes('UniqueConstraint')) throw error;
+      if ((error as { code?: string }).code !== '23505' && !String((error as Error).name).includes('UniqueConstraint'))
+        throw error;
     }
   }
 }

@@ -35,14 +35,10 @@ export class RefreshTokens {
     const familyId = randomUUID();
     await em
       .getConnection()
-      .execute(`insert into ${table} (id, subject_id, family_id, token_hash, expires_at, family_expires_at) values (?, ?, ?, ?, ?, ?)`, [
-        randomUUID(),
-        subjectId,
-        familyId,
-        hashToken(token),
-        expiresAt,
-        familyExpiresAt,
-      ]);
+      .execute(
+        `insert into ${table} (id, subject_id, family_id, token_hash, expires_at, family_expires_at) values (?, ?, ?, ?, ?, ?)`,
+        [randomUUID(), subjectId, familyId, hashToken(token), expiresAt, familyExpiresAt],
+      );
     return { token, familyId };
   }
 
@@ -64,7 +60,10 @@ export class RefreshTokens {
     onReuse?: (reused: { familyId: string; subjectId: string }) => Promise<void>,
   ): Promise<{ subject: T; refresh: IssuedRefresh }> {
     const hash = hashToken(token);
-    const [known]: { subject_id: string; family_id: string }[] = await em.execute(`select subject_id, family_id from ${table} where token_hash = ?`, [hash]);
+    const [known]: { subject_id: string; family_id: string }[] = await em.execute(
+      `select subject_id, family_id from ${table} where token_hash = ?`,
+      [hash],
+    );
     if (!known) throw AuthErrors.badRefresh();
     const subject = await load(known.subject_id);
     if (!subject) throw AuthErrors.badRefresh();
@@ -78,13 +77,20 @@ export class RefreshTokens {
         [hash],
       );
       if (!spent) {
-        const [row]: { used_at: Date | null }[] = await tx.execute(`select used_at from ${table} where token_hash = ?`, [hash]);
+        const [row]: { used_at: Date | null }[] = await tx.execute(
+          `select used_at from ${table} where token_hash = ?`,
+          [hash],
+        );
         if (!row?.used_at) return 'invalid' as const;
-        await tx.execute(`update ${table} set revoked_at = now() where family_id = ? and revoked_at is null`, [known.family_id]);
+        await tx.execute(`update ${table} set revoked_at = now() where family_id = ? and revoked_at is null`, [
+          known.family_id,
+        ]);
         return 'reused' as const;
       }
       const familyExpiresAt = new Date(spent.family_expires_at);
-      const expiresAt = new Date(Math.min(Date.now() + this.config.jwt.refreshTtlSeconds * 1000, familyExpiresAt.getTime()));
+      const expiresAt = new Date(
+        Math.min(Date.now() + this.config.jwt.refreshTtlSeconds * 1000, familyExpiresAt.getTime()),
+      );
       const inserted: unknown[] = await tx.execute(
         `insert into ${table} (id, subject_id, family_id, token_hash, expires_at, family_expires_at)
          select ?::uuid, ?::uuid, ?::uuid, ?, ?::timestamptz, ?::timestamptz
@@ -123,7 +129,9 @@ export class RefreshTokens {
         [subjectId],
       );
       for (const { family_id } of families) await this.lockFamily(tx, table, family_id);
-      await tx.execute(`update ${table} set revoked_at = now() where subject_id = ? and revoked_at is null`, [subjectId]);
+      await tx.execute(`update ${table} set revoked_at = now() where subject_id = ? and revoked_at is null`, [
+        subjectId,
+      ]);
     });
   }
 

@@ -13,6 +13,9 @@ export class UserRepository extends EntityRepository<User> {
    * two lockers never deadlock) and returns them fresh. Only inside a transaction.
    */
   lockActiveAdmins(): Promise<User[]> {
-    return this.find({ role: 'company_admin', active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true });
+    return this.find(
+      { role: 'company_admin', active: true },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
+    );
   }
 }

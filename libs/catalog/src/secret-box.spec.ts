@@ -18,9 +18,12 @@ describe('SecretBox', () => {
   const key = SecretBox.generateKey();
   const box = new SecretBox(key);
 
-  it.each(['p@ssw0rd-for-tenant_acme', '', 'ünïcødé ✓ 密码', 'x'.repeat(10_000)])('opens what it sealed (%#)', (plain) => {
-    expect(box.open(box.seal(plain))).toBe(plain);
-  });
+  it.each(['p@ssw0rd-for-tenant_acme', '', 'ünïcødé ✓ 密码', 'x'.repeat(10_000)])(
+    'opens what it sealed (%#)',
+    (plain) => {
+      expect(box.open(box.seal(plain))).toBe(plain);
+    },
+  );
 
   it('seals as v1:iv:tag:body and never leaves the plain text visible', () => {
     const sealed = box.seal('hunter2-hunter2');
@@ -92,9 +95,12 @@ describe('SecretBox', () => {
     expect(a).not.toBe(SecretBox.generateKey());
   });
 
-  it.each(['garbage', '', 'v1', 'v1:abc', 'v1:abc:def', 'v2:AAAA:AAAA:AAAA', ':::'])('refuses the malformed sealed value %p', (sealed) => {
-    expect(() => box.open(sealed)).toThrow();
-  });
+  it.each(['garbage', '', 'v1', 'v1:abc', 'v1:abc:def', 'v2:AAAA:AAAA:AAAA', ':::'])(
+    'refuses the malformed sealed value %p',
+    (sealed) => {
+      expect(() => box.open(sealed)).toThrow();
+    },
+  );
 
   it('says plainly that garbage is not a sealed secret', () => {
     expect(() => box.open('garbage')).toThrow('not a sealed secret');

@@ -1,4 +1,14 @@
-import { Entity, EntityRepositoryType, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import {
+  Entity,
+  EntityRepositoryType,
+  Enum,
+  Index,
+  ManyToOne,
+  OptionalProps,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DbServer } from './db-server.entity';
 import { TenantRepository } from './tenant.repository';
@@ -46,7 +56,11 @@ export class Tenant {
   @Enum({ items: () => TENANT_STATUSES, type: 'text' })
   status: TenantStatus = 'provisioning';
 
-  @ManyToOne(() => DbServer, { fieldName: 'db_server', deleteRule: 'restrict', foreignKeyName: 'tenants_db_server_fkey' })
+  @ManyToOne(() => DbServer, {
+    fieldName: 'db_server',
+    deleteRule: 'restrict',
+    foreignKeyName: 'tenants_db_server_fkey',
+  })
   dbServer: DbServer;
 
   @Property({ type: 'text' })

@@ -33,7 +33,10 @@ export function stackFrames(error: unknown): string | undefined {
 /** The verb and main table of a SQL statement (`update leads`, `select from users`), no values. */
 export function statementShape(sql: string): string {
   const text = sql.trim().replace(/\s+/g, ' ');
-  const verb = /^(with|select|insert|update|delete|create|alter|drop|truncate|grant|revoke|copy|do|set|begin|commit|rollback|savepoint|release)\b/i.exec(text)?.[1]?.toLowerCase() ?? 'sql';
+  const verb =
+    /^(with|select|insert|update|delete|create|alter|drop|truncate|grant|revoke|copy|do|set|begin|commit|rollback|savepoint|release)\b/i
+      .exec(text)?.[1]
+      ?.toLowerCase() ?? 'sql';
   const table = (pattern: RegExp) => pattern.exec(text)?.[1]?.replace(/"/g, '');
   const name = '((?:"[^"]+"|[a-z_][a-z0-9_$]*)(?:\\.(?:"[^"]+"|[a-z_][a-z0-9_$]*))?)';
   switch (verb) {
@@ -52,7 +55,10 @@ export function statementShape(sql: string): string {
     case 'alter':
     case 'drop':
     case 'truncate': {
-      const what = /^\w+ (?:unique )?(table|index|role|database|sequence|function|trigger|view|schema|type|extension)\b/i.exec(text)?.[1]?.toLowerCase();
+      const what =
+        /^\w+ (?:unique )?(table|index|role|database|sequence|function|trigger|view|schema|type|extension)\b/i
+          .exec(text)?.[1]
+          ?.toLowerCase();
       return what ? `${verb} ${what}` : verb;
     }
     default:
@@ -63,14 +69,16 @@ export function statementShape(sql: string): string {
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 const SQL_START = /^\s*(with|select|insert|update|delete|create|alter|drop|truncate|grant|revoke|copy|do|set)\s/i;
 // Names of database objects in PostgreSQL's reasons: kept; any other quoted text is a value.
-const OBJECT_WORDS = /(?:column|relation|table|constraint|index|schema|database|role|function|sequence|type|trigger|view|extension|operator|savepoint|cursor|prepared statement|of relation|for relation|on table)\s+$/i;
+const OBJECT_WORDS =
+  /(?:column|relation|table|constraint|index|schema|database|role|function|sequence|type|trigger|view|extension|operator|savepoint|cursor|prepared statement|of relation|for relation|on table)\s+$/i;
 const EMAIL = /[^\s"'<>()@,;:]+@[^\s"'<>()@,;:]+\.[a-z]{2,}/gi;
 
 function unwrap(error: unknown): unknown {
   // A wrapper without details of its own (an error with a cause): describe the cause.
   let current = error as { cause?: unknown; code?: unknown; sqlState?: unknown } | undefined;
   for (let depth = 0; current instanceof Object && depth < 4; depth++) {
-    if (current.code !== undefined || current.sqlState !== undefined || !(current.cause instanceof Error)) return current;
+    if (current.code !== undefined || current.sqlState !== undefined || !(current.cause instanceof Error))
+      return current;
     current = current.cause as typeof current;
   }
   return current;
@@ -78,7 +86,8 @@ function unwrap(error: unknown): unknown {
 
 function fieldsOf(e: object): { name: string; code?: string; message: string } {
   const record = e as { name?: unknown; code?: unknown; message?: unknown; constructor?: { name?: string } };
-  const name = typeof record.name === 'string' && record.name !== 'error' ? record.name : (record.constructor?.name ?? 'Error');
+  const name =
+    typeof record.name === 'string' && record.name !== 'error' ? record.name : (record.constructor?.name ?? 'Error');
   const code = typeof record.code === 'string' || typeof record.code === 'number' ? String(record.code) : undefined;
   const message = typeof record.message === 'string' ? record.message : String(e);
   return { name: name === 'Object' ? 'Error' : name, code, message };
@@ -88,14 +97,21 @@ function fieldsOf(e: object): { name: string; code?: string; message: string } {
 function splitStatement(message: string): { statement: string; reason: string } | undefined {
   if (!SQL_START.test(message)) return undefined;
   const cut = message.lastIndexOf(' - ');
-  return cut > 0 ? { statement: message.slice(0, cut), reason: message.slice(cut + 3) } : { statement: message, reason: '(no reason given)' };
+  return cut > 0
+    ? { statement: message.slice(0, cut), reason: message.slice(cut + 3) }
+    : { statement: message, reason: '(no reason given)' };
 }
 
 /** Masks quoted values (keeping quoted object names), e-mail addresses, hashes and long digit runs. */
 function mask(text: string): string {
   let out = text.replace(/'(?:[^']|'')*'/g, "'?'");
-  out = out.replace(/"((?:[^"]|"")*)"/g, (whole, _inner: string, offset: number) => (OBJECT_WORDS.test(out.slice(Math.max(0, offset - 40), offset)) ? whole : '"?"'));
-  out = out.replace(EMAIL, '?@?').replace(/\$argon2[a-z]*\$[^\s"']+/gi, '?').replace(/\b\d{6,}\b/g, '?');
+  out = out.replace(/"((?:[^"]|"")*)"/g, (whole, _inner: string, offset: number) =>
+    OBJECT_WORDS.test(out.slice(Math.max(0, offset - 40), offset)) ? whole : '"?"',
+  );
+  out = out
+    .replace(EMAIL, '?@?')
+    .replace(/\$argon2[a-z]*\$[^\s"']+/gi, '?')
+    .replace(/\b\d{6,}\b/g, '?');
   return out.replace(/\s+/g, ' ').trim();
 }
 

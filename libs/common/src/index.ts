@@ -1,4 +1,12 @@
-export { AppException, ForbiddenException, HiddenRecordException, NotFoundException, TooManyRequestsException, UnauthorizedException, ValidationException } from './app.exception';
+export {
+  AppException,
+  ForbiddenException,
+  HiddenRecordException,
+  NotFoundException,
+  TooManyRequestsException,
+  UnauthorizedException,
+  ValidationException,
+} from './app.exception';
 export type { CommonErrorCode } from './app.exception';
 export { genericProblem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 export { createValidationPipe } from './validation.pipe';

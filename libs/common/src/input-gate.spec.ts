@@ -27,7 +27,10 @@ describe('unstorableText', () => {
 
 describe('inspectInput', () => {
   it('names the field that holds a NUL character by its dotted path', () => {
-    expect(inspectInput({ customer: { tags: ['ok', 'bad\u0000'] } })).toEqual({ field: 'customer.tags[1]', message: expect.stringMatching(/NUL/) });
+    expect(inspectInput({ customer: { tags: ['ok', 'bad\u0000'] } })).toEqual({
+      field: 'customer.tags[1]',
+      message: expect.stringMatching(/NUL/),
+    });
   });
 
   it('refuses an object key with an unpaired surrogate', () => {

@@ -41,7 +41,8 @@ export function inspectInput(input: unknown, root = ''): FieldError | undefined 
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_INPUT_DEPTH) return { field: path || 'body', message: `input must not be nested deeper than ${MAX_INPUT_DEPTH} levels` };
+    if (depth >= MAX_INPUT_DEPTH)
+      return { field: path || 'body', message: `input must not be nested deeper than ${MAX_INPUT_DEPTH} levels` };
     if (Array.isArray(value)) {
       value.forEach((item, index) => stack.push({ value: item, path: join(path, index), depth: depth + 1 }));
       continue;
@@ -73,7 +74,11 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: FieldError)
  * Fastify's default JSON parser is this callback form (fastify `lib/content-type-parser.js`); its
  * declared type is the union of the callback and the promise form, so it is narrowed here.
  */
-type CallbackBodyParser = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => void;
+type CallbackBodyParser = (
+  request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, body?: unknown) => void,
+) => void;
 
 /**
  * One gate in front of validation for what no input may hold, whatever the route: the body,
@@ -90,7 +95,8 @@ export function installInputGate(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
   fastify.addContentTypeParser(/^application\/[a-z0-9.-]+\+json$/i, { parseAs: 'string' }, parser);
   fastify.addHook('preValidation', (request, reply, done) => {
-    const error = inspectInput(request.params, 'params') ?? inspectInput(request.query, 'query') ?? inspectInput(request.body);
+    const error =
+      inspectInput(request.params, 'params') ?? inspectInput(request.query, 'query') ?? inspectInput(request.body);
     if (!error) return done();
     // Path and query problems name the parameter itself, as validation errors do.
     refuse(request, reply, { ...error, field: error.field.replace(/^(params|query)\./, '') });

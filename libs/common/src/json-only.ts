@@ -6,7 +6,8 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 /** The API speaks JSON only: a request body of any other media type is a 415 before parsing. */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
     const type = request.headers['content-type'];
     if (!hasBody || (type !== undefined && JSON_TYPE.test(type))) return done();
     void reply

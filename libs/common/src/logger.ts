@@ -20,7 +20,9 @@ export const REDACTED_PATHS = [
 ];
 
 function serializeError(value: unknown): unknown {
-  return value instanceof Error ? { type: value.name, message: describeError(value), stack: stackFrames(value) } : value;
+  return value instanceof Error
+    ? { type: value.name, message: describeError(value), stack: stackFrames(value) }
+    : value;
 }
 
 /** JSON logs (pino): one record per line, secrets redacted. */
@@ -50,7 +52,10 @@ export class PinoNestLogger implements LoggerService {
   error(message: unknown, trace?: string, context?: string): void {
     // A trace is kept to its frames: its first lines repeat the error's message.
     const frames = trace ? (stackFrames({ stack: trace }) ?? undefined) : undefined;
-    const text = message instanceof Error ? describeError(message) : String(message instanceof Object ? JSON.stringify(message) : message);
+    const text =
+      message instanceof Error
+        ? describeError(message)
+        : String(message instanceof Object ? JSON.stringify(message) : message);
     this.logger.error({ context, ...(frames && { trace: frames }) }, text);
   }
 

@@ -46,7 +46,8 @@ const SORT_SHAPE = /^-?[a-zA-Z]{1,40}$/;
  * that names the allowed fields (`sort must be one of name, createdAt (prefix - for descending)`).
  */
 export function IsSortField(fields: readonly string[], options?: ValidationOptions): PropertyDecorator {
-  const allowed = fields.length === 1 ? `${fields[0]} or -${fields[0]}` : `one of ${fields.join(', ')} (prefix - for descending)`;
+  const allowed =
+    fields.length === 1 ? `${fields[0]} or -${fields[0]}` : `one of ${fields.join(', ')} (prefix - for descending)`;
   const wellFormed = (value: unknown): value is string => typeof value === 'string' && SORT_SHAPE.test(value);
   return ValidateBy(
     {
@@ -55,7 +56,9 @@ export function IsSortField(fields: readonly string[], options?: ValidationOptio
       validator: {
         validate: (value) => wellFormed(value) && fields.includes(value.replace(/^-/, '')),
         defaultMessage: ({ property, value }: ValidationArguments) =>
-          wellFormed(value) ? `${property} must be ${allowed}` : `${property} must be a field name, optionally prefixed by -`,
+          wellFormed(value)
+            ? `${property} must be ${allowed}`
+            : `${property} must be a field name, optionally prefixed by -`,
       },
     },
     options,
@@ -63,9 +66,14 @@ export function IsSortField(fields: readonly string[], options?: ValidationOptio
 }
 
 /** The order a validated `?sort=` asks for; `fallback` without one. */
-export function parseSort<Field extends string>(sort: SortParam<Field> | undefined, fallback: SortSpec<Field>): SortSpec<Field> {
+export function parseSort<Field extends string>(
+  sort: SortParam<Field> | undefined,
+  fallback: SortSpec<Field>,
+): SortSpec<Field> {
   if (!sort) return fallback;
-  return sort.startsWith('-') ? { field: sort.slice(1) as Field, direction: 'desc' } : { field: sort as Field, direction: 'asc' };
+  return sort.startsWith('-')
+    ? { field: sort.slice(1) as Field, direction: 'desc' }
+    : { field: sort as Field, direction: 'asc' };
 }
 
 /** `text` as a literal inside a LIKE/ILIKE pattern (its %, _ and \\ escaped). */

@@ -1,4 +1,9 @@
-import { BadRequestException, HttpException, NotFoundException as NestNotFoundException, ValidationError } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  NotFoundException as NestNotFoundException,
+  ValidationError,
+} from '@nestjs/common';
 import { IsString, validateSync, ValidateNested } from 'class-validator';
 import { AppException, UnauthorizedException, ValidationException } from './app.exception';
 import { toProblem } from './problem-details.filter';
@@ -29,8 +34,15 @@ describe('toProblem', () => {
   });
 
   it('leaves out errors an AppException does not carry, and titles it by its status', () => {
-    const { problem, headers } = toProblem(new AppException({ status: 409, code: 'slug-taken', detail: 'The slug is taken.' }));
-    expect(problem).toEqual({ type: 'https://tessera.dev/problems/slug-taken', title: 'Conflict', status: 409, detail: 'The slug is taken.' });
+    const { problem, headers } = toProblem(
+      new AppException({ status: 409, code: 'slug-taken', detail: 'The slug is taken.' }),
+    );
+    expect(problem).toEqual({
+      type: 'https://tessera.dev/problems/slug-taken',
+      title: 'Conflict',
+      status: 409,
+      detail: 'The slug is taken.',
+    });
     expect(problem).not.toHaveProperty('errors');
     expect(headers).toBeUndefined();
   });
@@ -44,12 +56,21 @@ describe('toProblem', () => {
 
   it('keeps the field errors of a ValidationException', () => {
     const errors = [{ field: 'email', message: 'email must be an email' }];
-    expect(toProblem(new ValidationException(errors)).problem).toMatchObject({ status: 400, type: 'https://tessera.dev/problems/validation', errors });
+    expect(toProblem(new ValidationException(errors)).problem).toMatchObject({
+      status: 400,
+      type: 'https://tessera.dev/problems/validation',
+      errors,
+    });
   });
 
   it('maps a Nest NotFoundException to a generic 404 problem', () => {
     const { problem, headers } = toProblem(new NestNotFoundException());
-    expect(problem).toEqual({ type: 'https://tessera.dev/problems/not-found', title: 'Not Found', status: 404, detail: 'Not Found' });
+    expect(problem).toEqual({
+      type: 'https://tessera.dev/problems/not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'Not Found',
+    });
     expect(headers).toBeUndefined();
   });
 
@@ -74,11 +95,19 @@ describe('toProblem', () => {
 
   it('hides the message of a 5xx HttpException', () => {
     const { problem } = toProblem(new HttpException('connection to 10.0.0.7 refused', 502));
-    expect(problem).toEqual({ type: 'https://tessera.dev/problems/internal', title: 'Internal Server Error', status: 502, detail: GENERIC_500 });
+    expect(problem).toEqual({
+      type: 'https://tessera.dev/problems/internal',
+      title: 'Internal Server Error',
+      status: 502,
+      detail: GENERIC_500,
+    });
   });
 
   it('maps a fastify client error to its status and message', () => {
-    const error = Object.assign(new Error('Unsupported Media Type: text/plain'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    const error = Object.assign(new Error('Unsupported Media Type: text/plain'), {
+      statusCode: 415,
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    });
     expect(toProblem(error).problem).toEqual({
       type: 'https://tessera.dev/problems/unsupported-media-type',
       title: 'Unsupported Media Type',
@@ -102,13 +131,23 @@ describe('toProblem', () => {
 
   it('treats an error carrying a 5xx statusCode as an internal error', () => {
     const { problem } = toProblem(Object.assign(new Error('pool exhausted on db.internal'), { statusCode: 503 }));
-    expect(problem).toEqual({ type: 'https://tessera.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: GENERIC_500 });
+    expect(problem).toEqual({
+      type: 'https://tessera.dev/problems/internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: GENERIC_500,
+    });
   });
 
   it('hides everything about an unexpected Error', () => {
     const error = new Error('select * from users where secret');
     const { problem, headers } = toProblem(error);
-    expect(problem).toEqual({ type: 'https://tessera.dev/problems/internal', title: 'Internal Server Error', status: 500, detail: GENERIC_500 });
+    expect(problem).toEqual({
+      type: 'https://tessera.dev/problems/internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: GENERIC_500,
+    });
     expect(headers).toBeUndefined();
     const text = JSON.stringify(problem);
     expect(text).not.toContain('select');
@@ -128,14 +167,23 @@ describe('toProblem', () => {
 });
 
 describe('flattenValidationErrors', () => {
-  function error(property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError {
+  function error(
+    property: string,
+    constraints?: Record<string, string>,
+    children: ValidationError[] = [],
+  ): ValidationError {
     return { property, constraints, children };
   }
 
   it('turns nested errors into dotted field paths', () => {
     const errors = [
       error('name', { isNotEmpty: 'name should not be empty' }),
-      error('address', undefined, [error('city', { isString: 'city must be a string', maxLength: 'city must be shorter than or equal to 80 characters' })]),
+      error('address', undefined, [
+        error('city', {
+          isString: 'city must be a string',
+          maxLength: 'city must be shorter than or equal to 80 characters',
+        }),
+      ]),
       error('contacts', undefined, [error('0', undefined, [error('email', { isEmail: 'email must be an email' })])]),
     ];
     expect(flattenValidationErrors(errors)).toEqual([
@@ -158,7 +206,11 @@ describe('flattenValidationErrors', () => {
   });
 
   it('reports both the constraint of a property and those of its children', () => {
-    const errors = [error('tags', { arrayMaxSize: 'tags must contain no more than 5 elements' }, [error('0', { isString: 'each value in tags must be a string' })])];
+    const errors = [
+      error('tags', { arrayMaxSize: 'tags must contain no more than 5 elements' }, [
+        error('0', { isString: 'each value in tags must be a string' }),
+      ]),
+    ];
     expect(flattenValidationErrors(errors)).toEqual([
       { field: 'tags', message: 'tags must contain no more than 5 elements' },
       { field: 'tags.0', message: 'each value in tags must be a string' },
@@ -177,7 +229,11 @@ describe('flattenValidationErrors', () => {
       @ValidateNested()
       address: Address;
     }
-    const body = Object.assign(new Body(), { name: 7, address: Object.assign(new Address(), { city: 'Oslo', zip: '0150' }), role: 'admin' });
+    const body = Object.assign(new Body(), {
+      name: 7,
+      address: Object.assign(new Address(), { city: 'Oslo', zip: '0150' }),
+      role: 'admin',
+    });
 
     const flat = flattenValidationErrors(validateSync(body, { whitelist: true, forbidNonWhitelisted: true }));
 

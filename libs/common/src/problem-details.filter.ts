@@ -16,12 +16,27 @@ const GENERIC: Record<number, readonly [string, string] | undefined> = STATUS_TI
 
 /** Messages of these client errors are ours or the framework's own, and safe to show. */
 export function genericProblem(status: number, detail: string): ProblemDetails {
-  const [code, title] = GENERIC[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
+  const [code, title] =
+    GENERIC[status] ?? (status >= 500 ? ['internal', 'Internal Server Error'] : ['bad-request', 'Bad Request']);
   return { type: PROBLEM_TYPE_BASE + code, title, status, detail };
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const UNREACHABLE_MESSAGE = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|the database system is (shutting down|starting up)/i;
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Knex: Timeout acquiring a connection|the database system is (shutting down|starting up)/i;
 
 /** A database that went away mid-request: the client should retry, it is not a server bug. */
 export function isDatabaseUnreachable(exception: unknown): boolean {
@@ -49,7 +64,12 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     const status = exception.getStatus();
     const response = exception.getResponse();
     const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const detail = status >= 500 ? 'The server failed to answer this request.' : Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+    const detail =
+      status >= 500
+        ? 'The server failed to answer this request.'
+        : Array.isArray(message)
+          ? message.join('; ')
+          : String(message ?? exception.message);
     return { problem: genericProblem(status, detail) };
   }
   const fastifyStatus = (exception as { statusCode?: unknown } | null)?.statusCode;
@@ -60,7 +80,12 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
   }
   if (isDatabaseUnreachable(exception)) {
     return {
-      problem: { type: PROBLEM_TYPE_BASE + 'database-unavailable', title: 'Service Unavailable', status: 503, detail: 'A database cannot be reached right now; try again shortly.' },
+      problem: {
+        type: PROBLEM_TYPE_BASE + 'database-unavailable',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'A database cannot be reached right now; try again shortly.',
+      },
       headers: { 'Retry-After': '2' },
     };
   }
@@ -78,7 +103,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { problem, headers } = toProblem(exception);
     // The audit recorder tells a hidden record (denied) from a missing one (failed).
-    if (exception instanceof HiddenRecordException) (request as FastifyRequest & { hiddenRecord?: boolean }).hiddenRecord = true;
+    if (exception instanceof HiddenRecordException)
+      (request as FastifyRequest & { hiddenRecord?: boolean }).hiddenRecord = true;
     if (problem.status >= 500 && !(exception instanceof AppException) && problem.status !== 503) {
       this.logger.error(
         // Class, SQLSTATE and statement shape only: a driver's message holds the SQL with its values.

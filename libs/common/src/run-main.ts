@@ -2,7 +2,8 @@ import { describeError } from './describe-error';
 import { boundedShutdownStep, pendingShutdownSteps, shutdownStepsGivenUp, startShutdownClock } from './shutdown';
 
 // Config errors are ours and safe as they are; anything else is described without values (no SQL parameters).
-const firstLine = (error: unknown) => (error instanceof Error && error.name === 'ConfigError' ? error.message : describeError(error)).split('\n')[0];
+const firstLine = (error: unknown) =>
+  (error instanceof Error && error.name === 'ConfigError' ? error.message : describeError(error)).split('\n')[0];
 
 /**
  * Runs a process entry point. A start-up failure (bad configuration, an unreachable
@@ -11,7 +12,10 @@ const firstLine = (error: unknown) => (error instanceof Error && error.name === 
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   const fail = (error: unknown) => {
-    const line = error instanceof Error && error.name === 'ConfigError' ? firstLine(error) : `start-up failed: ${firstLine(error)}`;
+    const line =
+      error instanceof Error && error.name === 'ConfigError'
+        ? firstLine(error)
+        : `start-up failed: ${firstLine(error)}`;
     process.stderr.write(`${name}: ${line}\n`);
     process.exit(1);
   };
@@ -36,14 +40,18 @@ export function onShutdownSignal(stop: (signal: string) => Promise<void>, option
   let stopping = false;
   const handler = (signal: string) => {
     if (stopping) {
-      options.log(`${signal} again: exiting now${pendingShutdownSteps().length ? `, still waiting for: ${pendingShutdownSteps().join(', ')}` : ''}`);
+      options.log(
+        `${signal} again: exiting now${pendingShutdownSteps().length ? `, still waiting for: ${pendingShutdownSteps().join(', ')}` : ''}`,
+      );
       process.exit(1);
     }
     stopping = true;
     startShutdownClock(options.timeoutMs);
     setTimeout(() => {
       const waiting = pendingShutdownSteps();
-      options.log(`shutdown: gave up after ${options.timeoutMs} ms${waiting.length ? `, still waiting for: ${waiting.join(', ')}` : ''}`);
+      options.log(
+        `shutdown: gave up after ${options.timeoutMs} ms${waiting.length ? `, still waiting for: ${waiting.join(', ')}` : ''}`,
+      );
       process.exit(1);
     }, options.timeoutMs);
     stop(signal).then(
@@ -66,7 +74,10 @@ export function onShutdownSignal(stop: (signal: string) => Promise<void>, option
 export function closeOnShutdownSignal(
   what: string,
   close: () => Promise<unknown>,
-  options: ShutdownOptions & { after?: { name: string; stop: () => Promise<unknown> }; announce: (line: string) => void },
+  options: ShutdownOptions & {
+    after?: { name: string; stop: () => Promise<unknown> };
+    announce: (line: string) => void;
+  },
 ): void {
   const { timeoutMs, after } = options;
   onShutdownSignal(async (signal) => {

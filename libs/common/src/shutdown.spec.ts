@@ -21,13 +21,19 @@ describe('boundedShutdownStep', () => {
 
   it('waits for a step that ends in time and logs nothing', async () => {
     let ended = false;
-    await boundedShutdownStep('a queue close', () => new Promise<void>((resolve) => setTimeout(() => resolve(void (ended = true)), 50)), 5000);
+    await boundedShutdownStep(
+      'a queue close',
+      () => new Promise<void>((resolve) => setTimeout(() => resolve(void (ended = true)), 50)),
+      5000,
+    );
     expect(ended).toBe(true);
     expect(warnings).toEqual([]);
   });
 
   it('logs a failing step in one line and does not throw', async () => {
-    await expect(boundedShutdownStep('a Redis disconnect', () => Promise.reject(new Error('connection lost\nstack…')), 1000)).resolves.toBeUndefined();
+    await expect(
+      boundedShutdownStep('a Redis disconnect', () => Promise.reject(new Error('connection lost\nstack…')), 1000),
+    ).resolves.toBeUndefined();
     expect(warnings).toEqual(['shutdown: a Redis disconnect failed: connection lost']);
   });
 });

@@ -37,7 +37,9 @@ export async function boundedShutdownStep(name: string, work: () => Promise<unkn
         .then(
           () => 'done' as const,
           (error: unknown) => {
-            logger.warn(`shutdown: ${name} failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+            logger.warn(
+              `shutdown: ${name} failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`,
+            );
             return 'failed' as const;
           },
         ),

@@ -27,12 +27,15 @@ describe('isCalendarDate', () => {
 });
 
 describe('isDateTime', () => {
-  it.each(['2026-12-01T10:20:30Z', '2026-12-01T10:20:30.123456Z', '2026-12-01t10:20:30z', '2026-12-01T10:20:30+05:30', '2026-12-01T10:20:30-00:00'])(
-    'accepts %s',
-    (value) => {
-      expect(isDateTime(value)).toBe(true);
-    },
-  );
+  it.each([
+    '2026-12-01T10:20:30Z',
+    '2026-12-01T10:20:30.123456Z',
+    '2026-12-01t10:20:30z',
+    '2026-12-01T10:20:30+05:30',
+    '2026-12-01T10:20:30-00:00',
+  ])('accepts %s', (value) => {
+    expect(isDateTime(value)).toBe(true);
+  });
 
   it.each([
     ['a signed year', '-2030-01-01T00:00:00Z'],
@@ -60,11 +63,14 @@ describe('IsStrictDate', () => {
   }
 
   it('accepts either a calendar date or a date-time', async () => {
-    for (const from of ['2026-01-01', '2026-01-01T00:00:00Z']) expect(await validate(Object.assign(new Range(), { from }))).toHaveLength(0);
+    for (const from of ['2026-01-01', '2026-01-01T00:00:00Z'])
+      expect(await validate(Object.assign(new Range(), { from }))).toHaveLength(0);
   });
 
   it('explains the accepted forms in its message', async () => {
     const [error] = await validate(Object.assign(new Range(), { from: '2026-W01' }));
-    expect(error.constraints?.isStrictDate).toBe('from must be a calendar date (YYYY-MM-DD) or an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)');
+    expect(error.constraints?.isStrictDate).toBe(
+      'from must be a calendar date (YYYY-MM-DD) or an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)',
+    );
   });
 });

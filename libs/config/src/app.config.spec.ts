@@ -8,7 +8,9 @@ import { loadAppConfig } from './app.config';
 import { ConfigError } from './config.error';
 import { parseTenantsConfig } from './tenants-config';
 
-const CATALOG_ONLY = JSON.stringify({ servers: [{ name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] }] });
+const CATALOG_ONLY = JSON.stringify({
+  servers: [{ name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] }],
+});
 
 const folders: string[] = [];
 
@@ -47,7 +49,8 @@ function configError(fn: () => unknown, ...fragments: string[]): string {
 const PRODUCTION = {
   NODE_ENV: 'production',
   TENANT_SECRETS_KEY: randomBytes(32).toString('base64'),
-  JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n',
+  JWT_PRIVATE_KEY:
+    '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n',
   DATABASE_URL: 'postgres://tessera:secret@db.internal:5432/catalog',
   METRICS_TOKEN: randomBytes(24).toString('base64url'),
 };
@@ -74,7 +77,9 @@ describe('loadAppConfig: environment', () => {
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.tenantSecretsKey).toBeUndefined();
-    expect(config.tenants.servers).toEqual([{ name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] }]);
+    expect(config.tenants.servers).toEqual([
+      { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
+    ]);
   });
 
   it('parses numbers and booleans from strings', () => {
@@ -143,7 +148,14 @@ describe('loadAppConfig: environment', () => {
   });
 
   it('ignores variables it does not read', () => {
-    const env = { PATH: '/usr/bin', HOME: '/root', FOO: 'not a number', port: 'abc', npm_config_cache: '/tmp/x', TENANT_UNKNOWN: 'x' };
+    const env = {
+      PATH: '/usr/bin',
+      HOME: '/root',
+      FOO: 'not a number',
+      port: 'abc',
+      npm_config_cache: '/tmp/x',
+      TENANT_UNKNOWN: 'x',
+    };
     expect(loadAppConfig(env, folderWith()).port).toBe(3000);
   });
 
@@ -179,15 +191,22 @@ describe('loadAppConfig: environment', () => {
 
   it('accepts a complete production environment', () => {
     const config = loadAppConfig(PRODUCTION, folderWith());
-    expect(config).toMatchObject({ env: 'production', databaseUrl: PRODUCTION.DATABASE_URL, tenantSecretsKey: PRODUCTION.TENANT_SECRETS_KEY });
+    expect(config).toMatchObject({
+      env: 'production',
+      databaseUrl: PRODUCTION.DATABASE_URL,
+      tenantSecretsKey: PRODUCTION.TENANT_SECRETS_KEY,
+    });
     expect(config.jwt.privateKeyPem).toBe(PRODUCTION.JWT_PRIVATE_KEY);
   });
 
-  it.each(['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL', 'METRICS_TOKEN'] as const)('requires %s when NODE_ENV=production', (name) => {
-    const env: Record<string, string> = { ...PRODUCTION };
-    delete env[name];
-    configError(() => loadAppConfig(env, folderWith()), name, 'NODE_ENV=production');
-  });
+  it.each(['TENANT_SECRETS_KEY', 'JWT_PRIVATE_KEY', 'DATABASE_URL', 'METRICS_TOKEN'] as const)(
+    'requires %s when NODE_ENV=production',
+    (name) => {
+      const env: Record<string, string> = { ...PRODUCTION };
+      delete env[name];
+      configError(() => loadAppConfig(env, folderWith()), name, 'NODE_ENV=production');
+    },
+  );
 
   it('does not require the production secrets outside production', () => {
     expect(() => loadAppConfig({ NODE_ENV: 'test' }, folderWith())).not.toThrow();
@@ -201,12 +220,17 @@ describe('loadAppConfig: environment', () => {
 
   it('refuses AUDIT_TRAIL=off in production, in one line that names it', () => {
     expect(loadAppConfig({ AUDIT_TRAIL: 'off' }, folderWith()).auditTrail).toBe(false);
-    const message = configError(() => loadAppConfig({ ...PRODUCTION, AUDIT_TRAIL: 'off' }, folderWith()), 'AUDIT_TRAIL');
+    const message = configError(
+      () => loadAppConfig({ ...PRODUCTION, AUDIT_TRAIL: 'off' }, folderWith()),
+      'AUDIT_TRAIL',
+    );
     expect(message).toBe('environment: AUDIT_TRAIL cannot be off when NODE_ENV=production');
   });
 
   it('names the first bad variable when several are bad', () => {
-    const message = configError(() => loadAppConfig({ LOG_LEVEL: 'loud', PORT: 'abc', SHUTDOWN_TIMEOUT_MS: '1' }, folderWith()));
+    const message = configError(() =>
+      loadAppConfig({ LOG_LEVEL: 'loud', PORT: 'abc', SHUTDOWN_TIMEOUT_MS: '1' }, folderWith()),
+    );
     expect(message).toBe('environment: PORT: must be an integer number');
   });
 
@@ -234,7 +258,8 @@ describe('loadAppConfig: environment', () => {
   });
 
   it('leaves /metrics open without METRICS_TOKEN in development and test', () => {
-    for (const NODE_ENV of ['development', 'test']) expect(loadAppConfig({ NODE_ENV }, folderWith()).metricsToken).toBeUndefined();
+    for (const NODE_ENV of ['development', 'test'])
+      expect(loadAppConfig({ NODE_ENV }, folderWith()).metricsToken).toBeUndefined();
   });
 
   it('refuses to start in production without METRICS_TOKEN, in one line that names it', () => {
@@ -247,7 +272,10 @@ describe('loadAppConfig: environment', () => {
 
 describe('loadAppConfig: tenants.config.json', () => {
   it('reads the file named by TENANTS_CONFIG, relative to cwd', () => {
-    const cwd = folderWith(JSON.stringify({ servers: [{ name: 'other', useCatalogServer: true, capacity: 7 }] }), 'custom.json');
+    const cwd = folderWith(
+      JSON.stringify({ servers: [{ name: 'other', useCatalogServer: true, capacity: 7 }] }),
+      'custom.json',
+    );
     const config = loadAppConfig({ TENANTS_CONFIG: 'custom.json' }, cwd);
     expect(config.tenants.servers).toEqual([{ name: 'other', useCatalogServer: true, capacity: 7, tags: [] }]);
     expect(config.tenants.placement).toMatchObject({ policy: 'least-loaded', generalTags: ['general'] });
@@ -271,7 +299,9 @@ describe('loadAppConfig: tenants.config.json', () => {
   // V8 quotes the offending source text in it, newlines included, so a multi-line file gives a multi-line error.
   it('reports invalid JSON in a multi-line file on one line', () => {
     // A Python-style `True`: V8's message then quotes `..."gServer": True,\n    "...`.
-    const cwd = folderWith('{\n  "servers": [\n    { "name": "main",\n      "useCatalogServer": True,\n      "capacity": 10 }\n  ]\n}\n');
+    const cwd = folderWith(
+      '{\n  "servers": [\n    { "name": "main",\n      "useCatalogServer": True,\n      "capacity": 10 }\n  ]\n}\n',
+    );
     configError(() => loadAppConfig({}, cwd), 'not valid JSON');
   });
 
@@ -281,30 +311,52 @@ describe('loadAppConfig: tenants.config.json', () => {
   });
 
   it('rejects an unknown key such as a literal password', () => {
-    const cwd = folderWith(JSON.stringify({ servers: [{ name: 'pg2', host: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', password: 'hunter2', capacity: 10 }] }));
-    const message = configError(() => loadAppConfig({ PG2_USER: 'admin' } as NodeJS.ProcessEnv, cwd), join(cwd, 'tenants.config.json'), 'password', 'should not exist');
+    const cwd = folderWith(
+      JSON.stringify({
+        servers: [
+          { name: 'pg2', host: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', password: 'hunter2', capacity: 10 },
+        ],
+      }),
+    );
+    const message = configError(
+      () => loadAppConfig({ PG2_USER: 'admin' } as NodeJS.ProcessEnv, cwd),
+      join(cwd, 'tenants.config.json'),
+      'password',
+      'should not exist',
+    );
     expect(message).not.toContain('hunter2');
   });
 
   it('rejects duplicate server names', () => {
     const cwd = folderWith(
-      JSON.stringify({ servers: [{ name: 'main', useCatalogServer: true, capacity: 1 }, { name: 'main', useCatalogServer: true, capacity: 2 }] }),
+      JSON.stringify({
+        servers: [
+          { name: 'main', useCatalogServer: true, capacity: 1 },
+          { name: 'main', useCatalogServer: true, capacity: 2 },
+        ],
+      }),
     );
     configError(() => loadAppConfig({}, cwd), 'servers[1]', 'duplicate server name "main"');
   });
 
   it('rejects a server that is neither the catalog server nor has a host', () => {
-    const cwd = folderWith(JSON.stringify({ servers: [{ name: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', capacity: 10 }] }));
+    const cwd = folderWith(
+      JSON.stringify({ servers: [{ name: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', capacity: 10 }] }),
+    );
     configError(() => loadAppConfig({ PG2_USER: 'admin' } as NodeJS.ProcessEnv, cwd), 'servers[0]', 'host');
   });
 
   it('rejects adminUserEnv naming an unset variable', () => {
-    const cwd = folderWith(JSON.stringify({ servers: [{ name: 'pg2', host: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', capacity: 10 }] }));
+    const cwd = folderWith(
+      JSON.stringify({ servers: [{ name: 'pg2', host: 'pg2', port: 5432, adminUserEnv: 'PG2_USER', capacity: 10 }] }),
+    );
     configError(() => loadAppConfig({}, cwd), 'servers[0]', 'PG2_USER is not set');
   });
 
   it('rejects useCatalogServer together with a host', () => {
-    const cwd = folderWith(JSON.stringify({ servers: [{ name: 'main', useCatalogServer: true, host: 'db', capacity: 10 }] }));
+    const cwd = folderWith(
+      JSON.stringify({ servers: [{ name: 'main', useCatalogServer: true, host: 'db', capacity: 10 }] }),
+    );
     configError(() => loadAppConfig({}, cwd), 'servers[0]', 'useCatalogServer');
   });
 
@@ -314,7 +366,15 @@ describe('loadAppConfig: tenants.config.json', () => {
         placement: { policy: 'least-loaded', generalTags: ['general', 'eu'] },
         servers: [
           { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
-          { name: 'pg-eu', host: '10.0.0.7', port: 6432, adminUserEnv: 'PG_EU_USER', adminPasswordEnv: 'PG_EU_PASSWORD', capacity: 500, tags: ['eu'] },
+          {
+            name: 'pg-eu',
+            host: '10.0.0.7',
+            port: 6432,
+            adminUserEnv: 'PG_EU_USER',
+            adminPasswordEnv: 'PG_EU_PASSWORD',
+            capacity: 500,
+            tags: ['eu'],
+          },
         ],
       }),
     );
@@ -343,7 +403,11 @@ describe('parseTenantsConfig', () => {
   });
 
   it('rejects adminPasswordEnv naming an unset variable', () => {
-    configError(() => parse({ servers: [{ ...server, adminPasswordEnv: 'PG2_PASSWORD' }] }), 'inline.json', 'PG2_PASSWORD is not set');
+    configError(
+      () => parse({ servers: [{ ...server, adminPasswordEnv: 'PG2_PASSWORD' }] }),
+      'inline.json',
+      'PG2_PASSWORD is not set',
+    );
   });
 
   it('rejects a non-catalog server without a port', () => {

@@ -24,7 +24,8 @@ export async function findVisible<T extends { id: string; ownerId: string }>(
   const where = (scope ? { id, ownerId: scope } : { id }) as unknown as FilterQuery<T>;
   const record = await em.findOne(entity, where, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {});
   if (record) return record;
-  if (scope && (await em.count(entity, { id } as unknown as FilterQuery<T>))) throw new HiddenRecordException(`No such ${label}.`);
+  if (scope && (await em.count(entity, { id } as unknown as FilterQuery<T>)))
+    throw new HiddenRecordException(`No such ${label}.`);
   throw new NotFoundException(`No such ${label}.`);
 }
 

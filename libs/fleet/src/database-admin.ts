@@ -11,7 +11,10 @@ const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
 const QUIET_LOG_SETTINGS = ["log_min_error_statement = 'panic'", "log_error_verbosity = 'terse'"];
 
 async function isSuperuser(c: PoolClient): Promise<boolean> {
-  return (await c.query<{ ok: boolean }>('select rolsuper as ok from pg_roles where rolname = current_user')).rows[0]?.ok === true;
+  return (
+    (await c.query<{ ok: boolean }>('select rolsuper as ok from pg_roles where rolname = current_user')).rows[0]?.ok ===
+    true
+  );
 }
 
 function ident(name: string): string {
@@ -36,7 +39,11 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // Admin pools end quickly unless their server is gone: bounded like every shutdown step.
     const pools = [...this.pools.values()];
-    await boundedShutdownStep('database admin pools', () => Promise.all(pools.map((pool) => pool.end().catch(() => undefined))), 5_000);
+    await boundedShutdownStep(
+      'database admin pools',
+      () => Promise.all(pools.map((pool) => pool.end().catch(() => undefined))),
+      5_000,
+    );
     this.pools.clear();
   }
 
@@ -65,7 +72,9 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
 
   /** The server's max_connections (the tenant pool budget is derived from it). */
   async maxConnections(server: string): Promise<number> {
-    return this.withServer(server, async (c) => Number((await c.query<{ max_connections: string }>('show max_connections')).rows[0].max_connections));
+    return this.withServer(server, async (c) =>
+      Number((await c.query<{ max_connections: string }>('show max_connections')).rows[0].max_connections),
+    );
   }
 
   adminTarget(server: string, database: string): PgTarget {
@@ -73,11 +82,17 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   }
 
   async databaseExists(server: string, name: string): Promise<boolean> {
-    return this.withServer(server, async (c) => ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0);
+    return this.withServer(
+      server,
+      async (c) => ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0,
+    );
   }
 
   async roleExists(server: string, name: string): Promise<boolean> {
-    return this.withServer(server, async (c) => ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0);
+    return this.withServer(
+      server,
+      async (c) => ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0,
+    );
   }
 
   /**
@@ -94,8 +109,11 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
         await c.query("select pg_advisory_xact_lock(hashtext('tessera-role:' || $1))", [role]);
         const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
         if (!exists) await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
-        await c.query(`ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`);
-        if (await isSuperuser(c)) for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(role)} SET ${setting}`);
+        await c.query(
+          `ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`,
+        );
+        if (await isSuperuser(c))
+          for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(role)} SET ${setting}`);
         await c.query('COMMIT');
       } catch (error) {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -108,7 +126,13 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
    * Clones `template` into `name` unless it exists; CONNECT only for the tenant's role.
    * Holds the shared advisory lock `sharedLock` (template maintenance takes it exclusively).
    */
-  async ensureDatabaseFromTemplate(server: string, name: string, template: string, role: string, sharedLock: number): Promise<void> {
+  async ensureDatabaseFromTemplate(
+    server: string,
+    name: string,
+    template: string,
+    role: string,
+    sharedLock: number,
+  ): Promise<void> {
     await this.withServer(server, async (c) => {
       await c.query('select pg_advisory_lock_shared($1)', [sharedLock]);
       try {
@@ -151,10 +175,15 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   async restrictSharedDatabases(server: string, extra: string[] = []): Promise<void> {
     await this.withServer(server, async (c) => {
       const wanted = ['postgres', 'template1', 'template0', ...extra];
-      const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [wanted]);
+      const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [
+        wanted,
+      ]);
       const superuser = await isSuperuser(c);
       for (const { datname } of rows) {
-        if (!superuser) await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(datname)} TO CURRENT_USER`).catch(() => undefined);
+        if (!superuser)
+          await c
+            .query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(datname)} TO CURRENT_USER`)
+            .catch(() => undefined);
         await c.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${ident(datname)} FROM PUBLIC`);
       }
     });
@@ -170,8 +199,12 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
     if (!/^[a-z][a-z0-9_]{0,22}$/.test(prefix)) throw new Error('not a tenant prefix');
     return this.withServer(server, async (c) => {
       if (!(await isSuperuser(c))) return false;
-      const { rows } = await c.query<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1) and rolcanlogin and not rolsuper', [prefix]);
-      for (const { rolname } of rows) for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(rolname)} SET ${setting}`);
+      const { rows } = await c.query<{ rolname: string }>(
+        'select rolname from pg_roles where starts_with(rolname, $1) and rolcanlogin and not rolsuper',
+        [prefix],
+      );
+      for (const { rolname } of rows)
+        for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(rolname)} SET ${setting}`);
       return true;
     });
   }
@@ -196,7 +229,9 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
           [table, databaseSet],
         );
         await c.query(`REVOKE INSERT ON TABLE ${ident(table)} FROM ${ident(role)}`);
-        await c.query(`GRANT INSERT (${rows.map((r) => ident(r.name)).join(', ')}) ON TABLE ${ident(table)} TO ${ident(role)}`);
+        await c.query(
+          `GRANT INSERT (${rows.map((r) => ident(r.name)).join(', ')}) ON TABLE ${ident(table)} TO ${ident(role)}`,
+        );
       }
       await c.query('COMMIT');
     });
@@ -213,7 +248,12 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   private pool(server: string): Pool {
     let pool = this.pools.get(server);
     if (!pool) {
-      pool = new Pool({ ...this.servers.admin(server, 'postgres'), max: 3, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 });
+      pool = new Pool({
+        ...this.servers.admin(server, 'postgres'),
+        max: 3,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 5000,
+      });
       pool.on('error', () => undefined);
       this.pools.set(server, pool);
     }

@@ -27,6 +27,12 @@ export class DatabaseServers {
   admin(name: string, database = 'postgres'): PgTarget {
     const server = this.get(name);
     if (server.useCatalogServer) return { ...this.catalog, database };
-    return { host: server.host!, port: server.port!, user: server.adminUser!, password: server.adminPassword, database };
+    return {
+      host: server.host!,
+      port: server.port!,
+      user: server.adminUser!,
+      password: server.adminPassword,
+      database,
+    };
   }
 }

@@ -21,11 +21,15 @@ export class Placement {
       return server;
     }
     const load = await em.getRepository(Tenant).countByServer();
-    const general = servers.filter((s) => s.tags.some((tag) => this.config.tenants.placement.generalTags.includes(tag)));
+    const general = servers.filter((s) =>
+      s.tags.some((tag) => this.config.tenants.placement.generalTags.includes(tag)),
+    );
     const open = general
       .map((server) => ({ server, used: load.get(server.name) ?? 0 }))
       .filter(({ server, used }) => used < server.capacity)
-      .sort((a, b) => a.used / a.server.capacity - b.used / b.server.capacity || a.server.name.localeCompare(b.server.name));
+      .sort(
+        (a, b) => a.used / a.server.capacity - b.used / b.server.capacity || a.server.name.localeCompare(b.server.name),
+      );
     if (!open.length) throw FleetErrors.noCapacity();
     return open[0].server;
   }

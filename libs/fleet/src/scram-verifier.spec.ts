@@ -4,7 +4,8 @@ import { SCRAM_ITERATIONS, scramSha256Verifier } from './scram-verifier';
 describe('scramSha256Verifier', () => {
   it('matches the verifier PostgreSQL 15 stores for the same password and salt', () => {
     // From `create role … password 'pencil'` with password_encryption = scram-sha-256 (pg_authid.rolpassword).
-    const stored = 'SCRAM-SHA-256$4096:cmeRJ+si3Ay2mQVC3f22bg==$zWY3157sKt/eQvHbSOks35Kao8e9BffPe+6KPTEEfTM=:cu8cJWS4L9/acbyi+oEyn5ZLgt2YsBwm3pXUpuuCYUE=';
+    const stored =
+      'SCRAM-SHA-256$4096:cmeRJ+si3Ay2mQVC3f22bg==$zWY3157sKt/eQvHbSOks35Kao8e9BffPe+6KPTEEfTM=:cu8cJWS4L9/acbyi+oEyn5ZLgt2YsBwm3pXUpuuCYUE=';
     expect(scramSha256Verifier('pencil', Buffer.from('cmeRJ+si3Ay2mQVC3f22bg==', 'base64'))).toBe(stored);
   });
 
@@ -13,7 +14,9 @@ describe('scramSha256Verifier', () => {
     const serverKey = Buffer.from(verifier.split('$')[2].split(':')[1], 'base64');
     const authMessage =
       'n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0';
-    expect(createHmac('sha256', serverKey).update(authMessage).digest('base64')).toBe('6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+    expect(createHmac('sha256', serverKey).update(authMessage).digest('base64')).toBe(
+      '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
+    );
   });
 
   it('has the pg_authid format: 4096 iterations, a 16-byte random salt, 32-byte keys, and no clear text', () => {

@@ -9,7 +9,11 @@ export const SCRAM_ITERATIONS = 4096;
  * travels to the server nor lands in its log. Only printable ASCII passwords are accepted:
  * for them SASLprep is the identity, so the verifier matches what the server would compute.
  */
-export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
+export function scramSha256Verifier(
+  password: string,
+  salt: Buffer = randomBytes(16),
+  iterations = SCRAM_ITERATIONS,
+): string {
   if (!/^[\x20-\x7e]+$/.test(password)) throw new Error('a database password must be non-empty printable ASCII');
   const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();

@@ -23,7 +23,9 @@ export class ServerLockdown {
       try {
         await this.admin.restrictSharedDatabases(server, [templateDbName(prefix)]);
         if (!(await this.admin.quietTenantRoleLogs(server, prefix))) {
-          problems.push(`${server}: the admin is not a superuser; set log_min_error_statement=panic and log_error_verbosity=terse for tenant roles`);
+          problems.push(
+            `${server}: the admin is not a superuser; set log_min_error_statement=panic and log_error_verbosity=terse for tenant roles`,
+          );
         }
       } catch (error) {
         problems.push(`${server}: ${describeError(error)}`);

@@ -61,23 +61,42 @@ export class TenantFleet {
 
   async migrateOne(slug: string): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug }, { populate: ['dbServer'] });
-    if (!tenant || !['active', 'suspended'].includes(tenant.status)) throw new NotFoundException(`No active or suspended tenant "${slug}".`);
+    if (!tenant || !['active', 'suspended'].includes(tenant.status))
+      throw new NotFoundException(`No active or suspended tenant "${slug}".`);
     return this.migrate(tenant);
   }
 
   /** Queues every active or suspended tenant; reports each result as it lands. */
-  async migrateAll(concurrency: number, onResult: (result: MigrationResult) => void, onlyBehind = false): Promise<MigrationResult[]> {
+  async migrateAll(
+    concurrency: number,
+    onResult: (result: MigrationResult) => void,
+    onlyBehind = false,
+  ): Promise<MigrationResult[]> {
     const latest = this.migrator.latestVersion();
-    const tenants = await this.orm.em.fork().find(Tenant, { status: { $in: ['active', 'suspended'] } }, { orderBy: { slug: 'asc' } });
+    const tenants = await this.orm.em
+      .fork()
+      .find(Tenant, { status: { $in: ['active', 'suspended'] } }, { orderBy: { slug: 'asc' } });
     const chosen = onlyBehind ? tenants.filter((t) => (t.schemaVersion ?? '') < latest) : tenants;
     const runId = randomUUID();
     const results = await Promise.all(
       chosen.map(async (tenant) => {
         const jobId = `migrate:${runId}:${tenant.id}`;
-        await this.jobs.enqueue<MigrationJob>('migrations', { tenant: tenant.slug, tenantId: tenant.id, correlationId: runId, data: { perServer: concurrency } }, { jobId });
+        await this.jobs.enqueue<MigrationJob>(
+          'migrations',
+          { tenant: tenant.slug, tenantId: tenant.id, correlationId: runId, data: { perServer: concurrency } },
+          { jobId },
+        );
         const result = await this.jobs.wait('migrations', jobId).then(
           (value) => value as MigrationResult,
-          (error: Error): MigrationResult => ({ slug: tenant.slug, ok: false, from: tenant.schemaVersion ?? null, to: null, applied: [], ms: 0, error: describeError(error) }),
+          (error: Error): MigrationResult => ({
+            slug: tenant.slug,
+            ok: false,
+            from: tenant.schemaVersion ?? null,
+            to: null,
+            applied: [],
+            ms: 0,
+            error: describeError(error),
+          }),
         );
         onResult(result);
         return result;
@@ -89,7 +108,8 @@ export class TenantFleet {
   /** One tenant's migration job (MigrationsProcessor), under the per-server limit the run asked for. */
   async runJob(job: JobEnvelope<MigrationJob>): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
-    if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
+    if (!tenant || tenant.id !== job.tenantId)
+      throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
     const server = tenant.dbServer.name;
     let gate = this.perServer.get(server);
     if (!gate) this.perServer.set(server, (gate = new Semaphore(job.data.perServer)));
@@ -110,7 +130,15 @@ export class TenantFleet {
       }
       return { slug: tenant.slug, ok: true, from, to, applied, ms: Date.now() - started };
     } catch (error) {
-      return { slug: tenant.slug, ok: false, from, to: from, applied: [], ms: Date.now() - started, error: describeError(error) };
+      return {
+        slug: tenant.slug,
+        ok: false,
+        from,
+        to: from,
+        applied: [],
+        ms: Date.now() - started,
+        error: describeError(error),
+      };
     }
   }
 }

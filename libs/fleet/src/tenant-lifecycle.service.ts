@@ -31,18 +31,34 @@ export class TenantLifecycle {
   ) {}
 
   async suspend(slug: string): Promise<Tenant> {
-    return this.change(slug, ['active', 'suspended'], (t) => Object.assign(t, { status: 'suspended', suspendedAt: t.suspendedAt ?? new Date() }), 'suspended');
+    return this.change(
+      slug,
+      ['active', 'suspended'],
+      (t) => Object.assign(t, { status: 'suspended', suspendedAt: t.suspendedAt ?? new Date() }),
+      'suspended',
+    );
   }
 
   async resume(slug: string): Promise<Tenant> {
-    return this.change(slug, ['suspended', 'active'], (t) => Object.assign(t, { status: 'active', suspendedAt: null }), 'changed', (t) => {
-      if (t.steps.some((s) => s.step === 'offboarding')) throw FleetErrors.offboarding();
-    });
+    return this.change(
+      slug,
+      ['suspended', 'active'],
+      (t) => Object.assign(t, { status: 'active', suspendedAt: null }),
+      'changed',
+      (t) => {
+        if (t.steps.some((s) => s.step === 'offboarding')) throw FleetErrors.offboarding();
+      },
+    );
   }
 
   /** Sends a failed onboarding back to the queue; every step is idempotent, so it picks up where it broke. */
   async retry(slug: string, correlationId: string = randomUUID()): Promise<Tenant> {
-    const tenant = await this.change(slug, ['failed'], (t) => Object.assign(t, { status: 'provisioning', lastError: null }), 'changed');
+    const tenant = await this.change(
+      slug,
+      ['failed'],
+      (t) => Object.assign(t, { status: 'provisioning', lastError: null }),
+      'changed',
+    );
     await this.onboarding.enqueue(tenant, correlationId);
     return tenant;
   }
@@ -56,11 +72,18 @@ export class TenantLifecycle {
         Object.assign(t, {
           status: 'suspended',
           suspendedAt: t.suspendedAt ?? new Date(),
-          steps: [...t.steps.filter((s) => s.step !== 'offboarding'), { step: 'offboarding', at: new Date().toISOString(), ms: 0 }],
+          steps: [
+            ...t.steps.filter((s) => s.step !== 'offboarding'),
+            { step: 'offboarding', at: new Date().toISOString(), ms: 0 },
+          ],
         }),
       'suspended',
     );
-    await this.jobs.enqueue('offboarding', { tenant: slug, tenantId: tenant.id, correlationId, data: {} }, { jobId: `offboard:${tenant.id}`, attempts: 3, backoffMs: 1000 });
+    await this.jobs.enqueue(
+      'offboarding',
+      { tenant: slug, tenantId: tenant.id, correlationId, data: {} },
+      { jobId: `offboard:${tenant.id}`, attempts: 3, backoffMs: 1000 },
+    );
     return tenant;
   }
 
@@ -72,7 +95,8 @@ export class TenantLifecycle {
   async completeOffboarding(job: JobEnvelope, context: JobContext): Promise<string> {
     const em = this.orm.em.fork();
     const tenant = await em.findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
-    if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
+    if (!tenant || tenant.id !== job.tenantId)
+      throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
     if (tenant.status === 'offboarded') return tenant.backupPath ?? '';
     const server = tenant.dbServer.name;
     try {
@@ -105,10 +129,19 @@ export class TenantLifecycle {
     const env = { ...process.env, PGPASSWORD: target.password ?? '', PGCONNECT_TIMEOUT: '10' };
     const connection = ['-h', target.host, '-p', String(target.port), '-U', target.user];
     try {
-      await run(this.config.pgDump, [...connection, '-d', database, '-Fc', '--no-owner', '--no-privileges', '-f', path], { env, timeout: 10 * 60_000 });
+      await run(
+        this.config.pgDump,
+        [...connection, '-d', database, '-Fc', '--no-owner', '--no-privileges', '-f', path],
+        { env, timeout: 10 * 60_000 },
+      );
       await chmod(path, 0o600); // a tenant's whole data: readable by this service's user only
-      const { stdout } = await run(this.config.pgRestore, ['--list', path], { env, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
-      if (!/TABLE DATA public audit_logs/.test(stdout) || (await stat(path)).size === 0) throw new Error('the backup does not list the expected tables');
+      const { stdout } = await run(this.config.pgRestore, ['--list', path], {
+        env,
+        timeout: 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      if (!/TABLE DATA public audit_logs/.test(stdout) || (await stat(path)).size === 0)
+        throw new Error('the backup does not list the expected tables');
       return path;
     } catch (error) {
       await rm(path, { force: true });

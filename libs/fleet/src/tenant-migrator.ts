@@ -29,7 +29,9 @@ export class TenantMigrator {
   }
 
   async pending(server: string, database: string): Promise<string[]> {
-    return this.withAdminOrm(server, database, async (orm) => (await orm.getMigrator().getPendingMigrations()).map((m) => m.name));
+    return this.withAdminOrm(server, database, async (orm) =>
+      (await orm.getMigrator().getPendingMigrations()).map((m) => m.name),
+    );
   }
 
   private async withAdminOrm<T>(server: string, database: string, fn: (orm: MikroORM) => Promise<T>): Promise<T> {

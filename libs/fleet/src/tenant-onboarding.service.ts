@@ -37,7 +37,11 @@ export class TenantOnboarding implements OnApplicationShutdown {
   /** Onboardings under way finish (a retrying one may not: it is resumed at the next start). */
   async onApplicationShutdown(): Promise<void> {
     if (this.running.size === 0) return;
-    await boundedShutdownStep(`onboardings in progress (${this.running.size})`, () => Promise.allSettled([...this.running.values()]), this.config.shutdownTimeoutMs / 2);
+    await boundedShutdownStep(
+      `onboardings in progress (${this.running.size})`,
+      () => Promise.allSettled([...this.running.values()]),
+      this.config.shutdownTimeoutMs / 2,
+    );
   }
 
   async register(input: NewTenant, correlationId: string = randomUUID()): Promise<Tenant> {
@@ -99,7 +103,9 @@ export class TenantOnboarding implements OnApplicationShutdown {
     if (this.running.has(jobId)) return;
     const done = this.jobs
       .wait('provisioning', jobId)
-      .catch((error: unknown) => this.logger.warn(`tenant ${tenant.slug}: provisioning job ended: ${describeError(error)}`))
+      .catch((error: unknown) =>
+        this.logger.warn(`tenant ${tenant.slug}: provisioning job ended: ${describeError(error)}`),
+      )
       .finally(() => this.running.delete(jobId));
     this.running.set(jobId, done);
   }

@@ -41,14 +41,17 @@ export class TenantProvisioner {
   /** One provisioning job (ProvisioningProcessor): fails closed unless the payload names a tenant of the catalog, by slug and id. */
   async run(job: JobEnvelope, context: JobContext): Promise<ProvisionOutcome> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant });
-    if (!tenant || tenant.id !== job.tenantId) throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
+    if (!tenant || tenant.id !== job.tenantId)
+      throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
     return this.provision(job.tenant, context);
   }
 
   async provision(slug: string, context: Pick<JobContext, 'final'> = { final: true }): Promise<ProvisionOutcome> {
     // One provisioner per tenant across every process: a session advisory lock on the catalog.
     return withClient(parsePostgresUrl(this.catalogUrl), async (lock) => {
-      const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext('provision:' || $1)) as ok", [slug]);
+      const got = await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(hashtext('provision:' || $1)) as ok", [
+        slug,
+      ]);
       if (!got.rows[0]?.ok) return 'skipped';
       try {
         return await this.provisionLocked(slug, context.final);
@@ -90,7 +93,9 @@ export class TenantProvisioner {
         steps: [...tenant.steps.filter((s) => s.step !== 'active'), activeStep],
       });
       await em.flush();
-      this.logger.log(`tenant ${slug} active on ${server} in ${Date.now() - started} ms (${tenant.steps.map((s) => `${s.step} ${s.ms}`).join(', ')} ms)`);
+      this.logger.log(
+        `tenant ${slug} active on ${server} in ${Date.now() - started} ms (${tenant.steps.map((s) => `${s.step} ${s.ms}`).join(', ')} ms)`,
+      );
       const sinceRegistration = (Date.now() - tenant.createdAt.getTime()) / 1000;
       for (const listener of this.activated) listener(sinceRegistration);
       return 'active';

@@ -2,7 +2,15 @@ import { describeError } from '@app/common';
 import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
-import { EnqueueOptions, JobEnvelope, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName } from './job-queue';
+import {
+  EnqueueOptions,
+  JobEnvelope,
+  JobHandler,
+  JobQueue,
+  PermanentJobError,
+  QueueCounts,
+  QueueName,
+} from './job-queue';
 
 /** The queues on Redis (Bull): shared by every API and worker process; a stalled job is retried. */
 export class BullJobQueue extends JobQueue {
@@ -36,10 +44,14 @@ export class BullJobQueue extends JobQueue {
       const attempts = job.opts.attempts ?? 1;
       const attempt = job.attemptsMade + 1;
       try {
-        return await this.timed(queue, () => handler(job.data, { id: String(job.id), attempt, attempts, final: attempt >= attempts }));
+        return await this.timed(queue, () =>
+          handler(job.data, { id: String(job.id), attempt, attempts, final: attempt >= attempts }),
+        );
       } catch (error) {
         if (error instanceof PermanentJobError) await job.discard();
-        this.logger.warn(`${queue} job ${job.id} (tenant ${job.data.tenant}) attempt ${attempt}/${attempts} failed: ${describeError(error)}`);
+        this.logger.warn(
+          `${queue} job ${job.id} (tenant ${job.data.tenant}) attempt ${attempt}/${attempts} failed: ${describeError(error)}`,
+        );
         // Bull keeps the reason and stack in Redis (and shows them on the queues board): described, no values.
         throw new Error(describeError(error));
       }

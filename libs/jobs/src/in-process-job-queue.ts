@@ -1,7 +1,16 @@
 import { describeError } from '@app/common';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EnqueueOptions, JobEnvelope, JobHandler, JobQueue, PermanentJobError, QUEUE_NAMES, QueueCounts, QueueName } from './job-queue';
+import {
+  EnqueueOptions,
+  JobEnvelope,
+  JobHandler,
+  JobQueue,
+  PermanentJobError,
+  QUEUE_NAMES,
+  QueueCounts,
+  QueueName,
+} from './job-queue';
 
 interface Job {
   id: string;
@@ -29,7 +38,9 @@ const KEEP_FINISHED = 1000;
 export class InProcessJobQueue extends JobQueue {
   readonly driver = 'in-process' as const;
   private readonly logger = new Logger('Jobs');
-  private readonly lanes = new Map<QueueName, Lane>(QUEUE_NAMES.map((q) => [q, { concurrency: 1, active: 0, waiting: [] }]));
+  private readonly lanes = new Map<QueueName, Lane>(
+    QUEUE_NAMES.map((q) => [q, { concurrency: 1, active: 0, waiting: [] }]),
+  );
   private readonly jobs = new Map<string, Job>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -66,7 +77,18 @@ export class InProcessJobQueue extends JobQueue {
       reject = rej;
     });
     done.catch(() => undefined); // a failure is reported through wait(); nobody has to listen
-    const job: Job = { id, queue, envelope, attempts: options.attempts ?? 1, backoffMs: options.backoffMs ?? 1000, attempt: 0, state: 'waiting', done, resolve, reject };
+    const job: Job = {
+      id,
+      queue,
+      envelope,
+      attempts: options.attempts ?? 1,
+      backoffMs: options.backoffMs ?? 1000,
+      attempt: 0,
+      state: 'waiting',
+      done,
+      resolve,
+      reject,
+    };
     this.jobs.set(id, job);
     this.trim();
     this.lane(queue).waiting.push(job);
@@ -75,9 +97,12 @@ export class InProcessJobQueue extends JobQueue {
   }
 
   private tally(): Record<QueueName, QueueCounts> {
-    const counts = Object.fromEntries(QUEUE_NAMES.map((q) => [q, { waiting: 0, active: 0, delayed: 0, failed: 0 }])) as Record<QueueName, QueueCounts>;
+    const counts = Object.fromEntries(
+      QUEUE_NAMES.map((q) => [q, { waiting: 0, active: 0, delayed: 0, failed: 0 }]),
+    ) as Record<QueueName, QueueCounts>;
     for (const job of this.jobs.values()) {
-      if (job.state === 'waiting' || job.state === 'active' || job.state === 'delayed' || job.state === 'failed') counts[job.queue][job.state]++;
+      if (job.state === 'waiting' || job.state === 'active' || job.state === 'delayed' || job.state === 'failed')
+        counts[job.queue][job.state]++;
     }
     return counts;
   }
@@ -93,7 +118,9 @@ export class InProcessJobQueue extends JobQueue {
       job.reject(new Error(`the queue closed before ${job.queue} job ${job.id} ran${job.attempt ? ' again' : ''}`));
     }
     for (const lane of this.lanes.values()) lane.waiting.length = 0;
-    const running = [...this.jobs.values()].filter((j) => j.state === 'active').map((j) => j.done.catch(() => undefined));
+    const running = [...this.jobs.values()]
+      .filter((j) => j.state === 'active')
+      .map((j) => j.done.catch(() => undefined));
     await Promise.all(running);
   }
 
@@ -114,7 +141,9 @@ export class InProcessJobQueue extends JobQueue {
     job.attempt++;
     const final = job.attempt >= job.attempts;
     try {
-      const result = await this.timed(job.queue, () => lane.handler!(job.envelope, { id: job.id, attempt: job.attempt, attempts: job.attempts, final }));
+      const result = await this.timed(job.queue, () =>
+        lane.handler!(job.envelope, { id: job.id, attempt: job.attempt, attempts: job.attempts, final }),
+      );
       job.state = 'completed';
       job.resolve(result);
     } catch (error) {
@@ -124,12 +153,15 @@ export class InProcessJobQueue extends JobQueue {
         job.reject(error);
       } else {
         job.state = 'delayed';
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          job.state = 'waiting';
-          lane.waiting.push(job);
-          this.pump(job.queue);
-        }, job.backoffMs * 2 ** (job.attempt - 1));
+        const timer = setTimeout(
+          () => {
+            this.timers.delete(timer);
+            job.state = 'waiting';
+            lane.waiting.push(job);
+            this.pump(job.queue);
+          },
+          job.backoffMs * 2 ** (job.attempt - 1),
+        );
         timer.unref();
         this.timers.add(timer);
       }

@@ -46,7 +46,9 @@ export class JobProcessors implements OnApplicationBootstrap {
       if (!options || !handler || typeof handler.process !== 'function') continue;
       if (seen.has(options.queue)) throw new Error(`two processors for the queue "${options.queue}"`);
       seen.add(options.queue);
-      this.jobs.handle<Record<string, unknown>>(options.queue, options.concurrency, (job, context) => handler.process(job, context));
+      this.jobs.handle<Record<string, unknown>>(options.queue, options.concurrency, (job, context) =>
+        handler.process(job, context),
+      );
       this.started.push({ ...options, processor: wrapper.name });
     }
     this.logger.log(`processing ${this.started.map((p) => `${p.queue} (${p.concurrency})`).join(', ') || 'no queue'}`);

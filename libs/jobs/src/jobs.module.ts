@@ -43,7 +43,10 @@ export class JobsModule {
     const provider: Provider = {
       provide: JobQueue,
       inject: QUEUE_NAMES.map((name) => getQueueToken(name)),
-      useFactory: (...queues: Queue[]) => new BullJobQueue(Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, queues[i]])) as Record<QueueName, Queue>),
+      useFactory: (...queues: Queue[]) =>
+        new BullJobQueue(
+          Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, queues[i]])) as Record<QueueName, Queue>,
+        ),
     };
     return {
       module: JobsModule,
@@ -63,4 +66,3 @@ export class JobsModule {
     };
   }
 }
-

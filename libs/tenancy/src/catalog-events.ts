@@ -50,9 +50,12 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
     const options = { maxRetriesPerRequest: 2, lazyConnect: false };
     this.publisher = new Redis(this.config.redisUrl, options);
     this.subscriber = new Redis(this.config.redisUrl, options);
-    for (const client of [this.publisher, this.subscriber]) client.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
+    for (const client of [this.publisher, this.subscriber])
+      client.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
     this.subscriber.on('message', (_channel: string, message: string) => void this.deliver(message));
-    await this.subscriber.subscribe(this.channel).catch((e: Error) => this.logger.warn(`cannot subscribe to catalog changes: ${e.message}`));
+    await this.subscriber
+      .subscribe(this.channel)
+      .catch((e: Error) => this.logger.warn(`cannot subscribe to catalog changes: ${e.message}`));
   }
 
   onApplicationShutdown(): void {
@@ -71,18 +74,24 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
   /** Tells the other processes to set or drop a tenant cache entry (this one already did). */
   async publishCache(change: CacheChange): Promise<void> {
     if (!this.publisher) return;
-    await this.publisher.publish(this.channel, JSON.stringify({ cache: change, origin: this.instance })).catch((e: Error) => {
-      this.logger.warn(`cannot publish a cache change: ${e.message}`);
-    });
+    await this.publisher
+      .publish(this.channel, JSON.stringify({ cache: change, origin: this.instance }))
+      .catch((e: Error) => {
+        this.logger.warn(`cannot publish a cache change: ${e.message}`);
+      });
   }
 
   /** Applies the change here at once, then tells the other processes. */
   async publish(change: TenantChange): Promise<void> {
     await this.notify(change);
     if (!this.publisher) return;
-    await this.publisher.publish(this.channel, JSON.stringify({ ...change, origin: this.instance })).catch((e: Error) => {
-      this.logger.warn(`cannot publish a catalog change: ${e.message} (other processes catch up when their cache expires)`);
-    });
+    await this.publisher
+      .publish(this.channel, JSON.stringify({ ...change, origin: this.instance }))
+      .catch((e: Error) => {
+        this.logger.warn(
+          `cannot publish a catalog change: ${e.message} (other processes catch up when their cache expires)`,
+        );
+      });
   }
 
   private async deliver(message: string): Promise<void> {

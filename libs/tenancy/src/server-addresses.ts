@@ -16,7 +16,10 @@ export class ServerAddresses {
     const { host, port } = parsePostgresUrl(catalogUrl);
     this.catalog = { host, port };
     this.servers = new Map(
-      config.tenants.servers.map((server) => [server.name, server.useCatalogServer ? 'catalog' : { host: server.host!, port: server.port! }]),
+      config.tenants.servers.map((server) => [
+        server.name,
+        server.useCatalogServer ? 'catalog' : { host: server.host!, port: server.port! },
+      ]),
     );
   }
 

@@ -37,7 +37,11 @@ export class TenancyModule {
       global: true,
       providers: [
         { provide: TENANT_SCHEMA, useValue: schema },
-        { provide: TenantOrmFactory, inject: [TENANT_SCHEMA], useFactory: (s: TenantSchema) => new TenantOrmFactory(s) },
+        {
+          provide: TenantOrmFactory,
+          inject: [TENANT_SCHEMA],
+          useFactory: (s: TenantSchema) => new TenantOrmFactory(s),
+        },
         ServerAddresses,
         TenantRateLimiter,
         CatalogEvents,

@@ -69,7 +69,9 @@ describe('TenantCache', () => {
     const bus = events();
     const cache = new TenantCache(bus.fake, CONFIG);
     await cache.shareVersioned('a', 'user:1', { ver: 4 }, 4, 1000);
-    expect(bus.published).toEqual([{ tenantId: 'a', key: 'user:1', op: 'set', value: { ver: 4 }, ttlMs: 1000, version: 4 }]);
+    expect(bus.published).toEqual([
+      { tenantId: 'a', key: 'user:1', op: 'set', value: { ver: 4 }, ttlMs: 1000, version: 4 },
+    ]);
   });
 
   it('forgets an expired versioned entry, whatever its version', async () => {

@@ -17,7 +17,10 @@ interface Versioned {
 const SHARED_TIMEOUT_MS = 250;
 
 function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
-  return Promise.race([promise.catch(() => fallback), new Promise<T>((resolve) => setTimeout(() => resolve(fallback), SHARED_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    promise.catch(() => fallback),
+    new Promise<T>((resolve) => setTimeout(() => resolve(fallback), SHARED_TIMEOUT_MS).unref()),
+  ]);
 }
 
 /**
@@ -46,20 +49,29 @@ export class TenantCache implements OnApplicationShutdown {
     this.redisUrl = config.redisUrl;
     this.shutdownBoundMs = config.shutdownTimeoutMs / 2;
     if (config.redisUrl) {
-      this.shared = createCache({ stores: [createKeyvNonBlocking(config.redisUrl, { namespace: this.sharedPrefix })], ttl: DEFAULT_TTL_MS });
+      this.shared = createCache({
+        stores: [createKeyvNonBlocking(config.redisUrl, { namespace: this.sharedPrefix })],
+        ttl: DEFAULT_TTL_MS,
+      });
     }
     events.on((change) => {
       if (change.kind === 'offboarded') void this.forget(change.tenantId);
     });
     events.onCache(async (change) => {
-      if (change.op === 'set' && change.version !== undefined) this.setVersioned(change.tenantId, change.key, change.value, change.version, change.ttlMs);
+      if (change.op === 'set' && change.version !== undefined)
+        this.setVersioned(change.tenantId, change.key, change.value, change.version, change.ttlMs);
       else if (change.op === 'set') await this.local(change.tenantId).set(change.key, change.value, change.ttlMs);
       else await this.caches.get(change.tenantId)?.del(change.key);
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.shared) await boundedShutdownStep('tenant cache: Redis disconnect', () => this.shared!.disconnect(), this.shutdownBoundMs);
+    if (this.shared)
+      await boundedShutdownStep(
+        'tenant cache: Redis disconnect',
+        () => this.shared!.disconnect(),
+        this.shutdownBoundMs,
+      );
   }
 
   async get<T>(tenantId: string, key: string): Promise<T | undefined> {
@@ -88,7 +100,13 @@ export class TenantCache implements OnApplicationShutdown {
    * database before a change committed, or two changes whose writes cross — never replaces a
    * newer one. Local tiers only; a miss reads the database.
    */
-  async shareVersioned<T>(tenantId: string, key: string, value: T, version: number, ttlMs = DEFAULT_TTL_MS): Promise<void> {
+  async shareVersioned<T>(
+    tenantId: string,
+    key: string,
+    value: T,
+    version: number,
+    ttlMs = DEFAULT_TTL_MS,
+  ): Promise<void> {
     this.setVersioned(tenantId, key, value, version, ttlMs);
     await this.events.publishCache({ tenantId, key, op: 'set', value, ttlMs, version });
   }

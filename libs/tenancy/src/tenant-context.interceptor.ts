@@ -29,7 +29,9 @@ export class TenantContextInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<TenantRequest & { user?: unknown }>();
     const tenant = request.tenant;
     if (!tenant) return next.handle();
-    const state = request.user ? this.limiter.consume(`tenant:${tenant.id}`) : this.anonymous(tenant.id, request.ip ?? 'unknown', request.routeOptions.url?.endsWith('/auth/login') ?? false);
+    const state = request.user
+      ? this.limiter.consume(`tenant:${tenant.id}`)
+      : this.anonymous(tenant.id, request.ip ?? 'unknown', request.routeOptions.url?.endsWith('/auth/login') ?? false);
     if (state.limit > 0) {
       const reply = context.switchToHttp().getResponse<FastifyReply>();
       void reply.header('RateLimit-Limit', String(state.limit));

@@ -51,7 +51,11 @@ export class TenantDirectory {
       throw TenancyErrors.catalogUnavailable();
     }
     const resolved = tenant && tenant.status !== 'offboarded' ? toResolvedTenant(tenant) : null;
-    await this.cache.set<CachedEntry>(key, resolved ? { tenant: resolved } : { missing: true }, resolved ? FOUND_TTL_MS : MISSING_TTL_MS);
+    await this.cache.set<CachedEntry>(
+      key,
+      resolved ? { tenant: resolved } : { missing: true },
+      resolved ? FOUND_TTL_MS : MISSING_TTL_MS,
+    );
     return resolved;
   }
 

@@ -26,10 +26,20 @@ export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget):
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
-    migrations: { migrationsList: schema.migrations, silent: true, transactional: true, allOrNothing: true, tableName: 'mikro_orm_migrations' },
+    migrations: {
+      migrationsList: schema.migrations,
+      silent: true,
+      transactional: true,
+      allOrNothing: true,
+      tableName: 'mikro_orm_migrations',
+    },
     pool: { min: 0, max: target.poolSize, idleTimeoutMillis: 30_000, acquireTimeoutMillis: 10_000 },
     driverOptions: {
-      connection: { application_name: target.applicationName, connectionTimeoutMillis: 3000, statement_timeout: 30_000 },
+      connection: {
+        application_name: target.applicationName,
+        connectionTimeoutMillis: 3000,
+        statement_timeout: 30_000,
+      },
     },
     allowGlobalContext: false,
     // The database exists (provisioning or openCatalogDatabase made it): no check query per instance.

@@ -64,7 +64,11 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     const bound = this.config.shutdownTimeoutMs / 2;
-    await boundedShutdownStep('tenant pools: requests and jobs still holding one', () => this.each((pools) => pools.drain(bound)), bound);
+    await boundedShutdownStep(
+      'tenant pools: requests and jobs still holding one',
+      () => this.each((pools) => pools.drain(bound)),
+      bound,
+    );
     // A database dropped under a pool, or a server gone, must not hold the process.
     await boundedShutdownStep('tenant pools: closing connections', () => this.each((pools) => pools.closeAll()), bound);
   }
@@ -92,7 +96,14 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
 
   /** Closes every pool of a tenant (by id) once unused. */
   async evictTenant(tenantId: string): Promise<void> {
-    await this.each((pools) => Promise.all(pools.keys().filter((key) => key.endsWith(`/${tenantId}`)).map((key) => pools.evict(key))));
+    await this.each((pools) =>
+      Promise.all(
+        pools
+          .keys()
+          .filter((key) => key.endsWith(`/${tenantId}`))
+          .map((key) => pools.evict(key)),
+      ),
+    );
   }
 
   /** Per server: pools open, in use, waiting, evictions, and the connections they hold. */
@@ -121,7 +132,11 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
     if (!pools) {
       pools = this.budget(name).then((maxPools) => ({
         maxPools,
-        registry: new PoolRegistry<MikroORM>({ maxPools, idleMs: this.config.tenantPoolIdleMs, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS }),
+        registry: new PoolRegistry<MikroORM>({
+          maxPools,
+          idleMs: this.config.tenantPoolIdleMs,
+          acquireTimeoutMs: ACQUIRE_TIMEOUT_MS,
+        }),
       }));
       pools.catch(() => this.servers.delete(name));
       this.servers.set(name, pools);
@@ -134,13 +149,20 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
     const max = await this.capacity.maxConnections(server);
     const { share, instances } = this.config.connectionBudget;
     const connections = Math.floor((max * share) / instances) - RESERVED_CONNECTIONS;
-    const pools = Math.max(1, Math.min(this.config.tenantPoolsMax, Math.floor(connections / this.config.tenantPoolSize)));
-    this.logger.log(`server ${server}: max_connections ${max}, budget ${pools} tenant pools × ${this.config.tenantPoolSize} connections`);
+    const pools = Math.max(
+      1,
+      Math.min(this.config.tenantPoolsMax, Math.floor(connections / this.config.tenantPoolSize)),
+    );
+    this.logger.log(
+      `server ${server}: max_connections ${max}, budget ${pools} tenant pools × ${this.config.tenantPoolSize} connections`,
+    );
     return pools;
   }
 
   private async each(fn: (pools: PoolRegistry<MikroORM>) => Promise<unknown>): Promise<void> {
-    await Promise.all([...this.servers.values()].map((p) => p.then((pools) => fn(pools.registry)).catch(() => undefined)));
+    await Promise.all(
+      [...this.servers.values()].map((p) => p.then((pools) => fn(pools.registry)).catch(() => undefined)),
+    );
   }
 
   private async open(tenant: ResolvedTenant): Promise<MikroORM> {
@@ -164,6 +186,10 @@ export class TenantOrmRegistry implements OnModuleInit, OnApplicationShutdown {
 
 /** Connections a tenant ORM's pool holds right now (knex/tarn pool). */
 function connectionsOf(orm: MikroORM): number {
-  const pool = (orm.em.getConnection().getKnex().client as { pool?: { numUsed(): number; numFree(): number; numPendingCreates(): number } }).pool;
+  const pool = (
+    orm.em.getConnection().getKnex().client as {
+      pool?: { numUsed(): number; numFree(): number; numPendingCreates(): number };
+    }
+  ).pool;
   return pool ? pool.numUsed() + pool.numFree() + pool.numPendingCreates() : 0;
 }

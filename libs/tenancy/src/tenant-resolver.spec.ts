@@ -59,10 +59,17 @@ describe('requestedSlug', () => {
     expect(requestedSlug({ header: '  acme-corp \t' }, BASE)).toBe('acme-corp');
   });
 
-  it.each(['Acme', 'ab', '-acme', "x'; drop", '', 'acme.tessera.test'])('rejects the malformed header %p with a 400 invalid-tenant', async (header) => {
-    const error = await expectAppException(() => requestedSlug({ header, host: 'acme.tessera.test' }, BASE), 400, 'invalid-tenant');
-    expect(error.errors?.[0]?.field).toBe('X-Tenant-ID');
-  });
+  it.each(['Acme', 'ab', '-acme', "x'; drop", '', 'acme.tessera.test'])(
+    'rejects the malformed header %p with a 400 invalid-tenant',
+    async (header) => {
+      const error = await expectAppException(
+        () => requestedSlug({ header, host: 'acme.tessera.test' }, BASE),
+        400,
+        'invalid-tenant',
+      );
+      expect(error.errors?.[0]?.field).toBe('X-Tenant-ID');
+    },
+  );
 
   it('rejects a malformed first value of a repeated header', async () => {
     await expectAppException(() => requestedSlug({ header: ['BAD', 'acme'] }, BASE), 400, 'invalid-tenant');
@@ -138,7 +145,9 @@ describe('TenantResolver.resolve', () => {
   });
 
   it('accepts a sub-domain equal to the token tenant', async () => {
-    await expect(resolver.resolve({ host: 'acme.tessera.test', tokenTenant: 'acme' })).resolves.toMatchObject({ slug: 'acme' });
+    await expect(resolver.resolve({ host: 'acme.tessera.test', tokenTenant: 'acme' })).resolves.toMatchObject({
+      slug: 'acme',
+    });
   });
 
   it('rejects a header naming another tenant than the token with 403 tenant-mismatch, without a lookup', async () => {
@@ -147,7 +156,11 @@ describe('TenantResolver.resolve', () => {
   });
 
   it('rejects a sub-domain naming another tenant than the token with 403, without a lookup', async () => {
-    await expectAppException(() => resolver.resolve({ host: 'globex.tessera.test', tokenTenant: 'acme' }), 403, 'tenant-mismatch');
+    await expectAppException(
+      () => resolver.resolve({ host: 'globex.tessera.test', tokenTenant: 'acme' }),
+      403,
+      'tenant-mismatch',
+    );
     expect(find).not.toHaveBeenCalled();
   });
 
@@ -210,7 +223,11 @@ describe('assertServable', () => {
   });
 
   it('asks the client to retry a provisioning tenant shortly', async () => {
-    const error = await expectAppException(() => assertServable(tenant('acme', 'provisioning')), 409, 'tenant-provisioning');
+    const error = await expectAppException(
+      () => assertServable(tenant('acme', 'provisioning')),
+      409,
+      'tenant-provisioning',
+    );
     expect(error.headers).toEqual({ 'Retry-After': '1' });
   });
 

@@ -60,7 +60,12 @@ export class TenantResolver {
 
 /** The schema version this code needs: the name of its newest tenant migration. */
 export function latestMigration(schema: Pick<TenantSchema, 'migrations'>): string {
-  return schema.migrations.map((m) => m.name).sort().at(-1) ?? '';
+  return (
+    schema.migrations
+      .map((m) => m.name)
+      .sort()
+      .at(-1) ?? ''
+  );
 }
 
 /** Refuses a tenant that is not active, or whose database is behind the code's schema (never served against the wrong schema). */

@@ -29,9 +29,12 @@ describe('isTenantSlug', () => {
     expect(isTenantSlug(slug)).toBe(false);
   });
 
-  it.each([undefined, null, 42, true, ['acme'], { slug: 'acme' }, Symbol('acme')])('rejects the non-string %p', (value) => {
-    expect(isTenantSlug(value)).toBe(false);
-  });
+  it.each([undefined, null, 42, true, ['acme'], { slug: 'acme' }, Symbol('acme')])(
+    'rejects the non-string %p',
+    (value) => {
+      expect(isTenantSlug(value)).toBe(false);
+    },
+  );
 });
 
 describe('tenantDbName', () => {
@@ -50,10 +53,13 @@ describe('templateDbName', () => {
     expect(templateDbName('tenant_')).toBe('tenant__template');
   });
 
-  it.each(['template', 'a-template', 'tem-plate', 'xtemplate', 'tenant-template'])('is not the database name of tenant %p', (slug) => {
-    expect(isTenantSlug(slug)).toBe(true);
-    expect(tenantDbName('tenant_', slug)).not.toBe(templateDbName('tenant_'));
-  });
+  it.each(['template', 'a-template', 'tem-plate', 'xtemplate', 'tenant-template'])(
+    'is not the database name of tenant %p',
+    (slug) => {
+      expect(isTenantSlug(slug)).toBe(true);
+      expect(tenantDbName('tenant_', slug)).not.toBe(templateDbName('tenant_'));
+    },
+  );
 
   it('differs from the database name of every valid slug, because a slug never starts with _ or -', () => {
     const prefix = 'tenant_';

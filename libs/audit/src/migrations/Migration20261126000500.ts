@@ -54,9 +54,15 @@ export class Migration20261126000500 extends Migration {
         raise exception 'audit_logs is append-only' using errcode = 'insufficient_privilege';
       end
     $$;`);
-    this.addSql(`create trigger "audit_logs_chain" before insert on "audit_logs" for each row execute function audit_logs_chain();`);
-    this.addSql(`create trigger "audit_logs_no_update" before update or delete on "audit_logs" for each row execute function audit_logs_refuse_change();`);
-    this.addSql(`create trigger "audit_logs_no_truncate" before truncate on "audit_logs" for each statement execute function audit_logs_refuse_change();`);
+    this.addSql(
+      `create trigger "audit_logs_chain" before insert on "audit_logs" for each row execute function audit_logs_chain();`,
+    );
+    this.addSql(
+      `create trigger "audit_logs_no_update" before update or delete on "audit_logs" for each row execute function audit_logs_refuse_change();`,
+    );
+    this.addSql(
+      `create trigger "audit_logs_no_truncate" before truncate on "audit_logs" for each statement execute function audit_logs_refuse_change();`,
+    );
   }
 
   override down(): void {

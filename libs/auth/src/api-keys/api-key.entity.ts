@@ -1,7 +1,14 @@
 import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export const API_SCOPES = ['leads:read', 'leads:write', 'deals:read', 'deals:write', 'reports:read', 'users:read'] as const;
+export const API_SCOPES = [
+  'leads:read',
+  'leads:write',
+  'deals:read',
+  'deals:write',
+  'reports:read',
+  'users:read',
+] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** A key for REST consumers of one tenant; only its SHA-256 hash is stored. */

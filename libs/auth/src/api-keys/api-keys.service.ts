@@ -112,7 +112,13 @@ export class ApiKeysService {
     if (!key) {
       const row = await this.registry.run(tenant, () => this.tenancy.em.findOne(ApiKey, { keyHash: hash }));
       if (!row) throw AuthErrors.badApiKey();
-      key = { id: row.id, scopes: row.scopes, createdBy: row.createdBy, expiresAt: row.expiresAt?.getTime() ?? null, revoked: !!row.revokedAt };
+      key = {
+        id: row.id,
+        scopes: row.scopes,
+        createdBy: row.createdBy,
+        expiresAt: row.expiresAt?.getTime() ?? null,
+        revoked: !!row.revokedAt,
+      };
       await this.cache.set(tenant.id, cacheKey, key, CACHE_TTL_MS);
     }
     if (key.revoked || (key.expiresAt !== null && key.expiresAt <= Date.now())) throw AuthErrors.badApiKey();
@@ -122,7 +128,14 @@ export class ApiKeysService {
     const role = await this.sessions.currentRole(tenant, key.createdBy);
     if (!role) throw AuthErrors.badApiKey();
     this.touch(tenant, key.id);
-    return { sub: key.createdBy, role, tid: tenant.slug, scope: 'tenant', jti: key.id, apiKey: { id: key.id, scopes: key.scopes } };
+    return {
+      sub: key.createdBy,
+      role,
+      tid: tenant.slug,
+      scope: 'tenant',
+      jti: key.id,
+      apiKey: { id: key.id, scopes: key.scopes },
+    };
   }
 
   /** Records last use, at most once a minute per key, off the request path. */

@@ -55,7 +55,9 @@ export class UsersService {
     const removesAdmin = (dto.role !== undefined && dto.role !== 'company_admin') || dto.active === false;
     const { user, endsSessions } = await this.change(id, removesAdmin, (user) => {
       const endsSessions =
-        (dto.role !== undefined && dto.role !== user.role) || (dto.active !== undefined && dto.active !== user.active) || passwordHash !== undefined;
+        (dto.role !== undefined && dto.role !== user.role) ||
+        (dto.active !== undefined && dto.active !== user.active) ||
+        passwordHash !== undefined;
       if (dto.email !== undefined) user.email = normalizeEmail(dto.email);
       if (dto.name !== undefined) user.name = dto.name;
       if (dto.role !== undefined) user.role = dto.role;
@@ -90,7 +92,11 @@ export class UsersService {
    * user: two admins demoting or deactivating each other at once run one after the other, and the
    * second sees the first's commit, so the tenant never loses its last active company admin.
    */
-  private async change(id: string, removesAdmin: boolean, apply: (user: User) => boolean): Promise<{ user: User; endsSessions: boolean }> {
+  private async change(
+    id: string,
+    removesAdmin: boolean,
+    apply: (user: User) => boolean,
+  ): Promise<{ user: User; endsSessions: boolean }> {
     try {
       return await this.tenancy.em.transactional(
         async (em) => {

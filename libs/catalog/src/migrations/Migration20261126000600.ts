@@ -25,8 +25,12 @@ export class Migration20261126000600 extends Migration {
         raise exception 'platform_audit_logs is append-only' using errcode = 'insufficient_privilege';
       end
     $$;`);
-    this.addSql(`create trigger "platform_audit_logs_no_update" before update or delete on "platform_audit_logs" for each row execute function platform_audit_logs_refuse_change();`);
-    this.addSql(`create trigger "platform_audit_logs_no_truncate" before truncate on "platform_audit_logs" for each statement execute function platform_audit_logs_refuse_change();`);
+    this.addSql(
+      `create trigger "platform_audit_logs_no_update" before update or delete on "platform_audit_logs" for each row execute function platform_audit_logs_refuse_change();`,
+    );
+    this.addSql(
+      `create trigger "platform_audit_logs_no_truncate" before truncate on "platform_audit_logs" for each statement execute function platform_audit_logs_refuse_change();`,
+    );
   }
 
   override down(): void {

@@ -1,4 +1,14 @@
-import { Check, Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import {
+  Check,
+  Entity,
+  EntityRepositoryType,
+  Enum,
+  Index,
+  OptionalProps,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DealRepository } from './deal.repository';
 
@@ -8,13 +18,28 @@ export const CLOSED_STAGES: readonly DealStage[] = ['won', 'lost'];
 
 @Entity({ tableName: 'deals', repository: () => DealRepository })
 // The migrations' indexes; descending, trigram and partial ones by `expression` (MikroORM 6 has no option for those).
-@Index({ name: 'deals_created_index', expression: 'create index "deals_created_index" on "deals" ("created_at" desc, "id" desc)' })
-@Index({ name: 'deals_owner_created_index', expression: 'create index "deals_owner_created_index" on "deals" ("owner_id", "created_at" desc, "id" desc)' })
-@Index({ name: 'deals_stage_created_index', expression: 'create index "deals_stage_created_index" on "deals" ("stage", "created_at" desc, "id" desc)' })
+@Index({
+  name: 'deals_created_index',
+  expression: 'create index "deals_created_index" on "deals" ("created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'deals_owner_created_index',
+  expression: 'create index "deals_owner_created_index" on "deals" ("owner_id", "created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'deals_stage_created_index',
+  expression: 'create index "deals_stage_created_index" on "deals" ("stage", "created_at" desc, "id" desc)',
+})
 @Index({ name: 'deals_amount_index', properties: ['amount', 'id'] })
 @Index({ name: 'deals_close_date_index', properties: ['expectedCloseDate', 'id'] })
-@Index({ name: 'deals_closed_at_index', expression: `create index "deals_closed_at_index" on "deals" ("closed_at") where "stage" = 'won'` })
-@Index({ name: 'deals_title_trgm', expression: 'create index "deals_title_trgm" on "deals" using gin ("title" gin_trgm_ops)' })
+@Index({
+  name: 'deals_closed_at_index',
+  expression: `create index "deals_closed_at_index" on "deals" ("closed_at") where "stage" = 'won'`,
+})
+@Index({
+  name: 'deals_title_trgm',
+  expression: 'create index "deals_title_trgm" on "deals" using gin ("title" gin_trgm_ops)',
+})
 @Check({ name: 'deals_amount_check', expression: '"amount" >= 0' })
 @Check({ name: 'deals_currency_check', expression: `"currency" ~ '^[A-Z]{3}$'` })
 // As PostgreSQL prints it back (`in (…)` becomes `= any (array[…])`), so the schema diff sees no change.
@@ -40,7 +65,10 @@ export class Deal {
   stage: DealStage = 'prospecting';
 
   /** The lead this deal was made from; a lead has at most one deal (a lead converts once). */
-  @Unique({ name: 'deals_lead_id_unique', expression: 'create unique index "deals_lead_id_unique" on "deals" ("lead_id") where "lead_id" is not null' })
+  @Unique({
+    name: 'deals_lead_id_unique',
+    expression: 'create unique index "deals_lead_id_unique" on "deals" ("lead_id") where "lead_id" is not null',
+  })
   @Property({ type: 'uuid', nullable: true })
   leadId?: string | null;
 

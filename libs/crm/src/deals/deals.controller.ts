@@ -34,14 +34,22 @@ export class DealsController {
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
-  update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateDealDto): Promise<DealView> {
+  update(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: UpdateDealDto,
+  ): Promise<DealView> {
     return this.deals.update(user, id, dto);
   }
 
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignOwnerDto): Promise<DealView> {
+  assign(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: AssignOwnerDto,
+  ): Promise<DealView> {
     return this.deals.assign(user, id, dto);
   }
 

@@ -88,7 +88,8 @@ export class DealsService {
       await this.tenancy.em.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadHasDeal();
-      if (error instanceof ForeignKeyConstraintViolationException) throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
+      if (error instanceof ForeignKeyConstraintViolationException)
+        throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
       throw error;
     }
   }

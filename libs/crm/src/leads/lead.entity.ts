@@ -22,15 +22,36 @@ export function assertTransition(from: LeadStatus, to: LeadStatus): void {
 
 @Entity({ tableName: 'leads', repository: () => LeadRepository })
 // The migrations' indexes; descending, trigram and partial ones by `expression` (MikroORM 6 has no option for those).
-@Index({ name: 'leads_created_index', expression: 'create index "leads_created_index" on "leads" ("created_at" desc, "id" desc)' })
-@Index({ name: 'leads_updated_index', expression: 'create index "leads_updated_index" on "leads" ("updated_at" desc, "id" desc)' })
-@Index({ name: 'leads_owner_created_index', expression: 'create index "leads_owner_created_index" on "leads" ("owner_id", "created_at" desc, "id" desc)' })
-@Index({ name: 'leads_status_created_index', expression: 'create index "leads_status_created_index" on "leads" ("status", "created_at" desc, "id" desc)' })
+@Index({
+  name: 'leads_created_index',
+  expression: 'create index "leads_created_index" on "leads" ("created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'leads_updated_index',
+  expression: 'create index "leads_updated_index" on "leads" ("updated_at" desc, "id" desc)',
+})
+@Index({
+  name: 'leads_owner_created_index',
+  expression: 'create index "leads_owner_created_index" on "leads" ("owner_id", "created_at" desc, "id" desc)',
+})
+@Index({
+  name: 'leads_status_created_index',
+  expression: 'create index "leads_status_created_index" on "leads" ("status", "created_at" desc, "id" desc)',
+})
 @Index({ name: 'leads_name_index', properties: ['name', 'id'] })
 @Index({ name: 'leads_company_index', properties: ['company', 'id'] })
-@Index({ name: 'leads_name_trgm', expression: 'create index "leads_name_trgm" on "leads" using gin ("name" gin_trgm_ops)' })
-@Index({ name: 'leads_email_trgm', expression: 'create index "leads_email_trgm" on "leads" using gin ("email" gin_trgm_ops)' })
-@Index({ name: 'leads_company_trgm', expression: 'create index "leads_company_trgm" on "leads" using gin ("company" gin_trgm_ops)' })
+@Index({
+  name: 'leads_name_trgm',
+  expression: 'create index "leads_name_trgm" on "leads" using gin ("name" gin_trgm_ops)',
+})
+@Index({
+  name: 'leads_email_trgm',
+  expression: 'create index "leads_email_trgm" on "leads" using gin ("email" gin_trgm_ops)',
+})
+@Index({
+  name: 'leads_company_trgm',
+  expression: 'create index "leads_company_trgm" on "leads" using gin ("company" gin_trgm_ops)',
+})
 export class Lead {
   [EntityRepositoryType]?: LeadRepository;
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';

@@ -36,20 +36,32 @@ export class LeadsController {
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
-  update(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
+  update(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: UpdateLeadDto,
+  ): Promise<LeadView> {
     return this.leads.update(user, id, dto);
   }
 
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
+  assign(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: AssignOwnerDto,
+  ): Promise<LeadView> {
     return this.leads.assign(user, id, dto);
   }
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
-  convert(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
+  convert(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: ConvertLeadDto,
+  ): Promise<DealView> {
     return this.leads.convert(user, id, dto);
   }
 

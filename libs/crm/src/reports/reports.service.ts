@@ -55,7 +55,10 @@ export class ReportsService {
         amount: Object.fromEntries(rows.map((r) => [r.currency, r.amount])),
       };
     });
-    const leadsByStatus = LEAD_STATUSES.map((status) => ({ status, count: statuses.find((r) => r.status === status)?.count ?? 0 }));
+    const leadsByStatus = LEAD_STATUSES.map((status) => ({
+      status,
+      count: statuses.find((r) => r.status === status)?.count ?? 0,
+    }));
     const total = leadsByStatus.reduce((n, r) => n + r.count, 0);
     const converted = leadsByStatus.find((r) => r.status === 'converted')!.count;
     return {

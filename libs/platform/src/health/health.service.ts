@@ -14,7 +14,10 @@ export interface Readiness {
 const CHECK_TIMEOUT_MS = 2000;
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
+  ]);
 }
 
 /** Readiness (terminus): the catalog answers, Redis does when configured, the queues can be read. */
@@ -30,7 +33,11 @@ export class HealthService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      this.redis = new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      });
       this.redis.on('error', () => undefined);
     }
   }
@@ -40,7 +47,10 @@ export class HealthService implements OnApplicationShutdown {
   }
 
   async ready(): Promise<Readiness> {
-    const checks = [() => this.probe('catalog', () => this.orm.em.getConnection().execute('select 1')), () => this.probe('queues', () => this.jobs.counts())];
+    const checks = [
+      () => this.probe('catalog', () => this.orm.em.getConnection().execute('select 1')),
+      () => this.probe('queues', () => this.jobs.counts()),
+    ];
     if (this.redis) {
       checks.push(() =>
         this.probe('redis', async () => {
@@ -53,7 +63,8 @@ export class HealthService implements OnApplicationShutdown {
       const result = await this.health.check(checks);
       return { status: 'ok', checks: Object.fromEntries(Object.keys(result.details).map((k) => [k, 'up'])) };
     } catch (error) {
-      const details = ((error as { getResponse?: () => { error?: Record<string, unknown> } }).getResponse?.().error ?? {}) as Record<string, unknown>;
+      const details = ((error as { getResponse?: () => { error?: Record<string, unknown> } }).getResponse?.().error ??
+        {}) as Record<string, unknown>;
       const down = Object.keys(details);
       throw PlatformErrors.notReady(down);
     }
@@ -69,4 +80,3 @@ export class HealthService implements OnApplicationShutdown {
     }
   }
 }
-

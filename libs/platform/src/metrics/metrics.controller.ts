@@ -20,12 +20,16 @@ export class MetricsController {
 
   /** Prometheus text; behind `Authorization: Bearer $METRICS_TOKEN` when that is set. */
   @Get()
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     const token = this.config.metricsToken;
     if (token) {
       const given = Buffer.from(authorization?.replace(/^Bearer\s+/i, '') ?? '');
       const wanted = Buffer.from(token);
-      if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new UnauthorizedException('A metrics token is required.');
+      if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+        throw new UnauthorizedException('A metrics token is required.');
     }
     void reply.type(this.metrics.registry.contentType);
     return this.metrics.registry.metrics();

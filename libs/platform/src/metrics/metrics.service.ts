@@ -19,7 +19,11 @@ export class MetricsService {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
-    const poolGauge = (name: string, help: string, pick: (s: Awaited<ReturnType<TenantOrmRegistry['stats']>>[number]) => number) =>
+    const poolGauge = (
+      name: string,
+      help: string,
+      pick: (s: Awaited<ReturnType<TenantOrmRegistry['stats']>>[number]) => number,
+    ) =>
       new Gauge({
         name,
         help,
@@ -58,7 +62,8 @@ export class MetricsService {
       async collect() {
         const counts = await jobs.counts().catch(() => undefined);
         if (!counts) return;
-        for (const queue of QUEUE_NAMES) for (const [state, n] of Object.entries(counts[queue])) this.set({ queue, state }, n);
+        for (const queue of QUEUE_NAMES)
+          for (const [state, n] of Object.entries(counts[queue])) this.set({ queue, state }, n);
       },
     });
   }

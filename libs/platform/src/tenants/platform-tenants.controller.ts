@@ -23,7 +23,11 @@ export class PlatformTenantsController {
 
   @Post()
   @HttpCode(202)
-  async create(@Body() dto: CreateTenantDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TenantView> {
+  async create(
+    @Body() dto: CreateTenantDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TenantView> {
     const tenant = await this.tenants.create(dto, String(request.id));
     void reply.header('Location', `/api/v1/platform/tenants/${tenant.slug}`);
     return tenant;

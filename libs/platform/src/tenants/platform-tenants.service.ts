@@ -16,13 +16,16 @@ export class PlatformTenantsService {
   async create(dto: CreateTenantDto, correlationId?: string): Promise<TenantView> {
     // Only the hash is kept (until the company admin exists); the password itself is never stored.
     const passwordHash = await this.hasher.hash(dto.adminPassword);
-    const tenant = await this.onboarding.register({
-      slug: dto.slug,
-      name: dto.name,
-      plan: dto.plan,
-      dbServer: dto.dbServer,
-      admin: { email: normalizeEmail(dto.adminEmail), name: dto.adminName, passwordHash },
-    }, correlationId);
+    const tenant = await this.onboarding.register(
+      {
+        slug: dto.slug,
+        name: dto.name,
+        plan: dto.plan,
+        dbServer: dto.dbServer,
+        admin: { email: normalizeEmail(dto.adminEmail), name: dto.adminName, passwordHash },
+      },
+      correlationId,
+    );
     return toTenantView(tenant);
   }
 

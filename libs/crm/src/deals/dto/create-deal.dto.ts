@@ -1,6 +1,17 @@
 import { IsOptionalButNotNull, IsStrictDate } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { AMOUNT_PATTERN, isCurrency } from '../../money';
 import { DEAL_STAGES, type DealStage } from '../deal.entity';
 
@@ -24,7 +35,9 @@ export class CreateDealDto {
 
   @ApiProperty({ example: '12500.00', description: 'decimal string, up to 2 decimals' })
   @IsString({ message: 'amount must be a decimal string such as "12500.00"' })
-  @Matches(AMOUNT_PATTERN, { message: 'amount must be a decimal string such as "12500.00" (at most 12 digits and 2 decimals)' })
+  @Matches(AMOUNT_PATTERN, {
+    message: 'amount must be a decimal string such as "12500.00" (at most 12 digits and 2 decimals)',
+  })
   amount: string;
 
   @ApiProperty({ example: 'USD' })

@@ -35,6 +35,8 @@ export class CreateLeadDto {
 
   @ApiPropertyOptional({ enum: LEAD_STATUSES.filter((s) => s !== 'converted') })
   @IsOptionalButNotNull()
-  @IsIn(LEAD_STATUSES.filter((s) => s !== 'converted'), { message: 'status must be one of new, contacted, qualified, lost' })
+  @IsIn(LEAD_STATUSES.filter((s) => s !== 'converted'), {
+    message: 'status must be one of new, contacted, qualified, lost',
+  })
   status?: Exclude<LeadStatus, 'converted'>;
 }

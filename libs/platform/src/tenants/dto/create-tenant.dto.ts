@@ -5,7 +5,9 @@ import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'cl
 export class CreateTenantDto {
   @ApiProperty({ example: 'acme', pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$' })
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, { message: 'slug must be 3-40 lower-case letters, digits or dashes, starting with a letter' })
+  @Matches(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
+    message: 'slug must be 3-40 lower-case letters, digits or dashes, starting with a letter',
+  })
   slug: string;
 
   @ApiProperty({ example: 'Acme Corporation' })
