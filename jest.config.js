@@ -17,6 +17,7 @@ const globalTeardown = '<rootDir>/test/support/global-teardown.ts';
 const STACK_SUITES = [
   'audit-anchor',
   'auth-races',
+  'cli',
   'database-roles',
   'faults',
   'lifecycle',
