@@ -1,4 +1,6 @@
+import { parsePostgresUrl, toPostgresUrl, withClient } from '@app/catalog';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -15,16 +17,17 @@ interface Run {
   err: string;
 }
 
-/** The built CLI (the e2e global setup builds), with a catalog it cannot reach. */
-const cli = (...args: string[]): Promise<Run> =>
+/** The built CLI (the e2e global setup builds), with a catalog it cannot reach unless told. */
+const cliOn = (databaseUrl: string, ...args: string[]): Promise<Run> =>
   execFileAsync(process.execPath, ['dist/apps/cli/src/main.js', ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: UNREACHABLE },
+    env: { ...process.env, DATABASE_URL: databaseUrl, TENANT_DB_PREFIX: `c${randomBytes(3).toString('hex')}_` },
     encoding: 'utf8',
   }).then(
     (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
   );
+const cli = (...args: string[]): Promise<Run> => cliOn(UNREACHABLE, ...args);
 
 /** A usage error: exit 2, nothing on stdout, one line "tenants: …" on stderr and no stack trace. */
 const expectUsageError = (run: Run, message: RegExp) => {
@@ -153,5 +156,30 @@ describe('ops CLI command line (no database needed)', () => {
     expect(run.err).toMatch(
       /^tenants: DATABASE_URL: cannot reach PostgreSQL at 127\.0\.0\.1:1\/nowhere \(connection refused\)\n$/,
     );
+  });
+});
+
+describe('ops CLI on a catalog database without tables', () => {
+  const admin = parsePostgresUrl(process.env.TESSERA_TEST_PG!);
+  const database = `tessera_cli_${randomBytes(4).toString('hex')}`;
+  const url = toPostgresUrl({ ...admin, database });
+
+  beforeAll(() => withClient(admin, (c) => c.query(`create database ${database}`)));
+  afterAll(() => withClient(admin, (c) => c.query(`drop database if exists ${database} with (force)`)));
+
+  it('says in one line, exit 1, that the catalog must be migrated first', async () => {
+    const run = await cliOn(url, 'list');
+    expect(run).toMatchObject({ code: 1, out: '' });
+    expect(run.err).toBe(
+      `tenants: the catalog database ${database} has no tables yet: run \`npm run tenants -- catalog migrate\` or start the API once\n`,
+    );
+  });
+
+  it('lets `catalog migrate` create the tables, after which list answers', async () => {
+    const migrate = await cliOn(url, 'catalog', 'migrate');
+    expect(migrate).toMatchObject({ code: 0, err: '' });
+    expect(migrate.out).toMatch(/^applied: Migration\d+/);
+    const list = await cliOn(url, 'list');
+    expect(list).toMatchObject({ code: 0, err: '', out: 'slug\tstatus\tserver\tdatabase\tcreated\n' });
   });
 });

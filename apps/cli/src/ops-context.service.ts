@@ -1,8 +1,9 @@
-import { openCatalogDatabase } from '@app/catalog';
+import { openCatalogDatabase, parsePostgresUrl, withClient } from '@app/catalog';
 import { loadAppConfig } from '@app/config';
 import { INestApplicationContext, Injectable } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CliModule } from './cli.module';
+import { NotReadyError } from './usage';
 
 /**
  * The services a command runs on, opened only once its command line is valid (so `--help` and
@@ -12,17 +13,36 @@ import { CliModule } from './cli.module';
  */
 @Injectable()
 export class OpsContext {
-  async run<T>(work: (app: INestApplicationContext, catalogUrl: string) => Promise<T>): Promise<T> {
+  /** `migratedCatalog: false` for the one command that makes the catalog's tables (`catalog migrate`). */
+  async run<T>(
+    work: (app: INestApplicationContext, catalogUrl: string) => Promise<T>,
+    { migratedCatalog = true }: { migratedCatalog?: boolean } = {},
+  ): Promise<T> {
     const config = { ...loadAppConfig(), workers: true };
     const catalog = await openCatalogDatabase(config, () => undefined);
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, catalog.url), {
-      logger: ['fatal', 'error'],
-    });
     try {
-      return await work(app, catalog.url);
+      if (migratedCatalog && !(await hasCatalogTables(catalog.url))) {
+        throw new NotReadyError(
+          `the catalog database ${parsePostgresUrl(catalog.url).database} has no tables yet: run \`npm run tenants -- catalog migrate\` or start the API once`,
+        );
+      }
+      const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, catalog.url), {
+        logger: ['fatal', 'error'],
+      });
+      try {
+        return await work(app, catalog.url);
+      } finally {
+        await app.close();
+      }
     } finally {
-      await app.close();
       await catalog.embedded?.stop();
     }
   }
+}
+
+async function hasCatalogTables(url: string): Promise<boolean> {
+  return withClient(parsePostgresUrl(url), async (client) => {
+    const { rows } = await client.query<{ ok: boolean }>("select to_regclass('public.tenants') is not null as ok");
+    return rows[0]?.ok === true;
+  });
 }

@@ -4,6 +4,9 @@ import { isTenantSlug } from '@app/tenancy';
 /** A command line the CLI cannot run: one line on stderr, exit 2, before anything is opened. */
 export class UsageError extends Error {}
 
+/** A command that cannot run in this deployment's state (e.g. an unmigrated catalog): one line, exit 1. */
+export class NotReadyError extends Error {}
+
 /** Commander stopped: it showed the help (exit 0) or already printed its one-line usage error (exit 2). */
 export class CommandLineExit extends Error {
   constructor(readonly exitCode: number) {
@@ -40,6 +43,9 @@ export function reportFailure(error: unknown): void {
   } else if (error instanceof UsageError) {
     process.stderr.write(`tenants: ${error.message}\n`);
     process.exitCode = 2;
+  } else if (error instanceof NotReadyError) {
+    process.stderr.write(`tenants: ${error.message}\n`);
+    process.exitCode = 1;
   } else if (error instanceof AppException) {
     process.stderr.write(`tenants: ${error.detail}\n`);
     process.exitCode = 1;

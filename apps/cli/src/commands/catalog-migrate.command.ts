@@ -14,11 +14,14 @@ export class CatalogMigrateCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
-    process.exitCode = await this.ops.run(async (app, catalogUrl) => {
-      const applied = await migrateCatalog(app.get(MikroORM), catalogUrl);
-      await app.get(DbServerSync).sync();
-      out(applied.length ? `applied: ${applied.join(', ')}` : 'catalog is up to date');
-      return 0;
-    });
+    process.exitCode = await this.ops.run(
+      async (app, catalogUrl) => {
+        const applied = await migrateCatalog(app.get(MikroORM), catalogUrl);
+        await app.get(DbServerSync).sync();
+        out(applied.length ? `applied: ${applied.join(', ')}` : 'catalog is up to date');
+        return 0;
+      },
+      { migratedCatalog: false },
+    );
   }
 }
