@@ -44,6 +44,17 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
   });
   afterAll(() => t?.stop());
 
+  it('serves /docs-json and the Swagger UI script as 200s in the request metrics, never a 500', async () => {
+    await t.http().get('/docs-json').expect(200).expect('content-type', /json/);
+    await t.http().get('/docs/swagger-ui-init.js').expect(200);
+    await t.http().get('/docs-json').expect(200);
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    const docs = metrics.split('\n').filter((line) => /_count\{.*route="\/docs(-json|\/)/.test(line));
+    expect(docs.length).toBeGreaterThan(0);
+    expect(docs.filter((line) => line.includes('status="500"'))).toEqual([]);
+    expect(docs.some((line) => /route="\/docs-json",status="200",tenant="-"\} [2-9]/.test(line))).toBe(true);
+  });
+
   it('documents exactly the registered routes in /docs-json', async () => {
     const registered = new Set(registeredRoutes(t).map(({ route }) => route));
     const doc = (await t.http().get('/docs-json').expect(200)).body as {

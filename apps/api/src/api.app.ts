@@ -132,10 +132,15 @@ export async function createApiApp(
     closing = true;
     done();
   });
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    await recorder.onSend(request, reply);
+  // Synchronous unless an attempt is to be recorded: a route that sends its reply itself from an
+  // async handler (Swagger's /docs-json) must see it sent, or Fastify sends it a second time.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
-    return payload;
+    if (!recorder.records(request)) return done(null, payload);
+    recorder.onSend(request, reply).then(
+      () => done(null, payload),
+      () => done(null, payload),
+    );
   });
 
   const document = SwaggerModule.createDocument(

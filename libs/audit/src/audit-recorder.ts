@@ -41,8 +41,13 @@ export class AuditRecorder {
     authAudit.onWritten((database) => auditContext.markGrown(database));
   }
 
+  /** Whether `onSend` may write an entry for this request (mutations only, with the trail on). */
+  records(request: Pick<AuditedRequest, 'method'>): boolean {
+    return MUTATING_METHODS.has(request.method) && auditContext.enabled;
+  }
+
   async onSend(request: AuditedRequest, reply: FastifyReply): Promise<void> {
-    if (!MUTATING_METHODS.has(request.method) || !auditContext.enabled) return;
+    if (!this.records(request)) return;
     const status = reply.statusCode;
     const url = request.routeOptions.url ?? request.url;
     try {
