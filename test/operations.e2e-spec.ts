@@ -55,6 +55,26 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
     expect(docs.some((line) => /route="\/docs-json",status="200",tenant="-"\} [2-9]/.test(line))).toBe(true);
   });
 
+  it('documents page, limit and the allowed sort fields on every paged list', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string; schema?: { enum?: string[] } }[] }>
+      >;
+    };
+    const lists = {
+      '/api/v1/leads': 'createdAt',
+      '/api/v1/deals': 'createdAt',
+      '/api/v1/users': 'email',
+      '/api/v1/audit-logs': 'at',
+    };
+    for (const [path, field] of Object.entries(lists)) {
+      const query = (doc.paths[path].get.parameters ?? []).filter((p) => p.in === 'query');
+      expect(query.map((p) => p.name)).toEqual(expect.arrayContaining(['page', 'limit', 'sort']));
+      expect(query.find((p) => p.name === 'sort')?.schema?.enum).toEqual(expect.arrayContaining([field, `-${field}`]));
+    }
+  });
+
   it('documents exactly the registered routes in /docs-json', async () => {
     const registered = new Set(registeredRoutes(t).map(({ route }) => route));
     const doc = (await t.http().get('/docs-json').expect(200)).body as {

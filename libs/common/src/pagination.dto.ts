@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 
@@ -5,6 +7,7 @@ export const MAX_PAGE_SIZE = 100;
 
 /** `?page=&limit=` of every list; each list adds its own `sort` (`@IsSortField`) and filters. */
 export class PageQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1, description: 'page number, from 1' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -12,6 +15,13 @@ export class PageQueryDto {
   @Max(100000)
   page: number = 1;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: 20,
+    description: 'items per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -49,7 +59,12 @@ export function IsSortField(fields: readonly string[], options?: ValidationOptio
   const allowed =
     fields.length === 1 ? `${fields[0]} or -${fields[0]}` : `one of ${fields.join(', ')} (prefix - for descending)`;
   const wellFormed = (value: unknown): value is string => typeof value === 'string' && SORT_SHAPE.test(value);
-  return ValidateBy(
+  const documented = ApiPropertyOptional({
+    type: 'string',
+    enum: fields.flatMap((field) => [field, `-${field}`]),
+    description: `sort order: a field, ascending, or -field, descending (${fields.join(', ')})`,
+  });
+  const validated = ValidateBy(
     {
       name: 'isSortField',
       constraints: [fields],
@@ -63,6 +78,7 @@ export function IsSortField(fields: readonly string[], options?: ValidationOptio
     },
     options,
   );
+  return applyDecorators(documented, validated);
 }
 
 /** The order a validated `?sort=` asks for; `fallback` without one. */
