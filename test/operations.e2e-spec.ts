@@ -55,6 +55,11 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
     expect(docs.some((line) => /route="\/docs-json",status="200",tenant="-"\} [2-9]/.test(line))).toBe(true);
   });
 
+  it('names the serving deployment as the server of its paths', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as { servers?: { url: string }[] };
+    expect(doc.servers).toEqual([{ url: '/', description: 'this deployment' }]);
+  });
+
   it('documents page, limit and the allowed sort fields on every paged list', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body as {
       paths: Record<

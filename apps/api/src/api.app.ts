@@ -149,6 +149,8 @@ export async function createApiApp(
       .setTitle('Tessera API')
       .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant. Errors are RFC 9457 problem details.')
       .setVersion('1')
+      // Paths carry their /api/v1 prefix: the server is wherever the document was fetched from.
+      .addServer('/', 'this deployment')
       .addBearerAuth(undefined, SECURITY_SCHEMES.bearer)
       .addApiKey(
         { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' },
