@@ -49,8 +49,15 @@ describe('API keys for REST consumers (two tenants)', () => {
   });
   const createKey = async (body: object, tenant: TestTenant = acme): Promise<CreatedKey> =>
     (await as(tenant.token).post('/api-keys', body).expect(201)).body as CreatedKey;
-  const listKeys = async (tenant: TestTenant = acme) =>
-    (await as(tenant.token).get('/api-keys').expect(200)).body.data as Record<string, unknown>[];
+  /** Every key of the tenant: one page of 100 (the most a list gives), checked to hold them all. */
+  const listKeys = async (tenant: TestTenant = acme) => {
+    const { data, meta } = (await as(tenant.token).get('/api-keys?limit=100').expect(200)).body as {
+      data: Record<string, unknown>[];
+      meta: { page: number; limit: number; total: number };
+    };
+    expect(meta).toEqual({ page: 1, limit: 100, total: data.length });
+    return data;
+  };
   const signIn = async (tenant: TestTenant, email: string, role: string): Promise<string> => {
     const password = `${role}-passphrase-xyz`;
     await as(tenant.token)
@@ -490,5 +497,72 @@ describe('API keys for REST consumers (two tenants)', () => {
     expect(lastUsedAt).toEqual(expect.any(String));
     expect(Date.parse(lastUsedAt as string)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(lastUsedAt as string)).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  describe('lists keys in pages like every other list (page, limit, sort; {data, meta})', () => {
+    const ids = async (tenant: TestTenant) =>
+      (await t.sql<{ id: string }>('select id from api_keys', [], tenant.dbName)).map((r) => r.id).sort();
+    const page = async (query: string, tenant: TestTenant = acme) =>
+      (await as(tenant.token).get(`/api-keys${query}`).expect(200)).body as {
+        data: { id: string; name: string; createdAt: string }[];
+        meta: { page: number; limit: number; total: number };
+      };
+    beforeAll(async () => {
+      for (const name of ['list bravo', 'list alpha', 'list charlie'])
+        await createKey({ name, scopes: ['leads:read'] });
+      await createKey({ name: 'list globex', scopes: ['leads:read'] }, globex);
+    });
+
+    it("shows a tenant its own keys only, never another tenant's, with the total of its own", async () => {
+      const [acmeIds, globexIds] = [await ids(acme), await ids(globex)];
+      expect(acmeIds.length).toBeGreaterThan(3);
+      expect(globexIds.length).toBeGreaterThan(0);
+      const acmeList = await page('?limit=100');
+      const globexList = await page('?limit=100', globex);
+      expect(acmeList.data.map((k) => k.id).sort()).toEqual(acmeIds);
+      expect(globexList.data.map((k) => k.id).sort()).toEqual(globexIds);
+      expect(acmeList.meta.total).toBe(acmeIds.length);
+      expect(globexList.meta.total).toBe(globexIds.length);
+      expect(acmeList.data.map((k) => k.name)).not.toContain('list globex');
+    });
+
+    it('answers 20 newest first by default, then pages by page and limit', async () => {
+      const all = await page('?limit=100');
+      const byDefault = await page('');
+      expect(byDefault.meta).toEqual({ page: 1, limit: 20, total: all.meta.total });
+      expect(byDefault.data.map((k) => k.id)).toEqual(all.data.slice(0, 20).map((k) => k.id));
+      const created = all.data.map((k) => Date.parse(k.createdAt));
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+      const first = await page('?limit=2&page=1');
+      const second = await page('?limit=2&page=2');
+      expect(first.meta).toEqual({ page: 1, limit: 2, total: all.meta.total });
+      expect(second.meta).toEqual({ page: 2, limit: 2, total: all.meta.total });
+      expect([...first.data, ...second.data].map((k) => k.id)).toEqual(all.data.slice(0, 4).map((k) => k.id));
+      const past = await page(`?limit=2&page=${Math.ceil(all.meta.total / 2) + 1}`);
+      expect(past.data).toEqual([]);
+      expect(past.meta.total).toBe(all.meta.total);
+    });
+
+    it('sorts by an allowed field, ascending or with - descending', async () => {
+      const names = (await page('?limit=100&sort=name')).data.map((k) => k.name);
+      const listed = (of: string[]) => of.filter((name) => name.startsWith('list ') && name !== 'list globex');
+      expect(listed(names)).toEqual(['list alpha', 'list bravo', 'list charlie']);
+      const reversed = (await page('?limit=100&sort=-name')).data.map((k) => k.name);
+      expect(listed(reversed)).toEqual(['list charlie', 'list bravo', 'list alpha']);
+      await as(acme.token).get('/api-keys?sort=-createdAt').expect(200);
+    });
+
+    it.each([
+      ['a sort field outside the list', '?sort=keyHash', 'sort'],
+      ['a sort that is not a field name', '?sort=name;drop', 'sort'],
+      ['a limit above 100', '?limit=101', 'limit'],
+      ['limit 0', '?limit=0', 'limit'],
+      ['a limit that is not a number', '?limit=ten', 'limit'],
+      ['page 0', '?page=0', 'page'],
+    ])('refuses %s with 400 problem+json naming the parameter', async (_label, query, field) => {
+      const res = await as(acme.token).get(`/api-keys${query}`);
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
   });
 });

@@ -2,10 +2,13 @@ import { ApiKey, AuthException, hashToken } from '@app/auth';
 import { NotFoundException } from '@app/common';
 import { ApiKeysService } from '../../libs/auth/src/api-keys/api-keys.service';
 import { CreateApiKeyDto } from '../../libs/auth/src/api-keys/dto/create-api-key.dto';
+import { ListApiKeysQuery } from '../../libs/auth/src/api-keys/dto/list-api-keys.query';
 import { UsersService } from '../../libs/auth/src/users/users.service';
 import { MediumApp, MediumTenant, MediumUser } from '../support/medium-app';
 
 const badKey = { status: 401, code: 'invalid-api-key' };
+const query = (fields: Partial<ListApiKeysQuery> = {}): ListApiKeysQuery =>
+  Object.assign(new ListApiKeysQuery(), { limit: 100, ...fields });
 
 describe('ApiKeysService (two tenants)', () => {
   let medium: MediumApp;
@@ -41,10 +44,49 @@ describe('ApiKeysService (two tenants)', () => {
   it("lists only the tenant's own keys, without secrets", async () => {
     const mine = await create(acme);
     const theirs = await create(globex);
-    const listed = (await acme.run(() => keys.list())).data;
+    const { data: listed, meta } = await acme.run(() => keys.list(query()));
     expect(listed.map((k) => k.id)).toContain(mine.id);
     expect(listed.map((k) => k.id)).not.toContain(theirs.id);
     expect(listed.every((k) => !('key' in k) && !('keyHash' in k))).toBe(true);
+    expect(meta).toEqual({ page: 1, limit: 100, total: await acme.run((em) => em.count(ApiKey)) });
+  });
+
+  describe('list pages (two fresh tenants)', () => {
+    let north: MediumTenant;
+    let south: MediumTenant;
+    const names = ['delta', 'alpha', 'charlie'];
+    let northIds: string[];
+    let southIds: string[];
+    beforeAll(async () => {
+      [north, south] = await Promise.all([medium.newTenant('north'), medium.newTenant('south')]);
+      northIds = [];
+      for (const name of names) {
+        northIds.push((await create(north, north.admin, { name })).id);
+        await new Promise((r) => setTimeout(r, 5)); // distinct createdAt (ms), so the default order is known
+      }
+      southIds = [(await create(south, south.admin, { name: 'alpha' })).id, (await create(south)).id];
+    });
+    const list = (tenant: MediumTenant, fields: Partial<ListApiKeysQuery>) =>
+      tenant.run(() => keys.list(query(fields)));
+
+    it("pages through one tenant's keys only, newest first, total counting that tenant's keys", async () => {
+      const first = await list(north, { limit: 2 });
+      const second = await list(north, { limit: 2, page: 2 });
+      const third = await list(north, { limit: 2, page: 3 });
+      expect(first.meta).toEqual({ page: 1, limit: 2, total: 3 });
+      expect(second.meta).toEqual({ page: 2, limit: 2, total: 3 });
+      expect(third).toEqual({ data: [], meta: { page: 3, limit: 2, total: 3 } });
+      expect([...first.data, ...second.data].map((k) => k.id)).toEqual([...northIds].reverse());
+      const south1 = await list(south, { limit: 100 });
+      expect(south1.meta.total).toBe(2);
+      expect(south1.data.map((k) => k.id).sort()).toEqual([...southIds].sort());
+    });
+
+    it('sorts by an allowed field, either way', async () => {
+      expect((await list(north, { sort: 'name' })).data.map((k) => k.name)).toEqual(['alpha', 'charlie', 'delta']);
+      expect((await list(north, { sort: '-name' })).data.map((k) => k.name)).toEqual(['delta', 'charlie', 'alpha']);
+      expect((await list(north, { sort: 'createdAt' })).data.map((k) => k.id)).toEqual(northIds);
+    });
   });
 
   it("authenticates a key on its own tenant as its creator, with the key's scopes", async () => {

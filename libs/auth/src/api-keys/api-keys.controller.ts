@@ -1,11 +1,12 @@
-import { UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Page, UuidPipe } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { CurrentUser } from '../auth.decorators';
 import { COMPANY_ADMINS, type Principal } from '../roles';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { ListApiKeysQuery } from './dto/list-api-keys.query';
 
 @ApiTags('api-keys')
 @Access({ roles: COMPANY_ADMINS })
@@ -14,8 +15,8 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Get()
-  list(): Promise<{ data: ApiKeyView[] }> {
-    return this.keys.list();
+  list(@Query() query: ListApiKeysQuery): Promise<Page<ApiKeyView>> {
+    return this.keys.list(query);
   }
 
   @Post()

@@ -1,4 +1,4 @@
-import { NotFoundException, ValidationException } from '@app/common';
+import { NotFoundException, Page, parseSort, ValidationException } from '@app/common';
 import { isTenantSlug, ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { hashToken } from '../refresh-tokens';
 import type { Principal } from '../roles';
 import { ApiKey, type ApiScope } from './api-key.entity';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
+import { ListApiKeysQuery } from './dto/list-api-keys.query';
 
 export interface ApiKeyView {
   id: string;
@@ -73,8 +74,19 @@ export class ApiKeysService {
     private readonly cache: TenantCache,
   ) {}
 
-  async list(): Promise<{ data: ApiKeyView[] }> {
-    return { data: (await this.tenancy.em.find(ApiKey, {}, { orderBy: { createdAt: 'desc' } })).map(toView) };
+  /** The tenant's keys, newest first unless `sort` says otherwise (revoked and expired ones included). */
+  async list(query: ListApiKeysQuery): Promise<Page<ApiKeyView>> {
+    const sort = parseSort(query.sort, { field: 'createdAt', direction: 'desc' });
+    const [rows, total] = await this.tenancy.em.findAndCount(
+      ApiKey,
+      {},
+      {
+        orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
+        limit: query.limit,
+        offset: (query.page - 1) * query.limit,
+      },
+    );
+    return { data: rows.map(toView), meta: { page: query.page, limit: query.limit, total } };
   }
 
   async create(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKey> {
