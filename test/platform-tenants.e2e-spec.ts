@@ -38,6 +38,8 @@ describe('platform tenants API', () => {
     expect(active).not.toHaveProperty('pendingAdmin');
     const list = await t.http().get('/api/v1/platform/tenants').set('authorization', `Bearer ${pt}`).expect(200);
     expect(list.body.data.map((x: { slug: string }) => x.slug)).toContain(slug);
+    expect(list.body.data.find((x: { slug: string }) => x.slug === slug)).toEqual(active);
+    expect(list.body.meta).toEqual({ page: 1, limit: 20, total: expect.any(Number) });
     // The admin password was only ever kept hashed, and the hash is gone from the catalog once seeded.
     const [row] = await t.sql<{ pending_admin: unknown }>(
       'select pending_admin from tenants where slug = $1',
@@ -147,5 +149,86 @@ describe('platform tenants API', () => {
       .post('/api/v1/platform/auth/login')
       .send({ email: 'root@platform.test', password: 'wrong-password-x' })
       .expect(401);
+  });
+
+  describe('the tenant list: pages, sort and status filter like every other list ({data, meta})', () => {
+    interface Listed {
+      data: { slug: string; status: string; createdAt: string }[];
+      meta: { page: number; limit: number; total: number };
+    }
+    const list = (query: string) =>
+      t.http().get(`/api/v1/platform/tenants${query}`).set('authorization', `Bearer ${pt}`);
+    const page = async (query: string) => (await list(query).expect(200)).body as Listed;
+    const catalogSlugs = async (where = '', params: unknown[] = []) =>
+      (await t.sql<{ slug: string }>(`select slug from tenants ${where}`, params, `tessera_test_${t.id}`))
+        .map((r) => r.slug)
+        .sort();
+    let slugs: string[];
+    beforeAll(async () => {
+      slugs = ['list-b', 'list-a', 'list-c'].map((name) => `${name}-${t.id}`);
+      for (const slug of slugs) await post(valid(slug)).expect(202);
+      for (const slug of slugs) await t.waitForStatus(slug, 'active', pt);
+      await t
+        .http()
+        .post(`/api/v1/platform/tenants/${slugs[1]}/suspend`)
+        .set('authorization', `Bearer ${pt}`)
+        .expect(200);
+    });
+
+    it('lists every catalog tenant once, newest first, with the total', async () => {
+      const all = await page('?limit=100');
+      expect(all.data.map((x) => x.slug).sort()).toEqual(await catalogSlugs());
+      expect(all.meta).toEqual({ page: 1, limit: 100, total: all.data.length });
+      const created = all.data.map((x) => Date.parse(x.createdAt));
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+      expect(all.data.slice(0, 3).map((x) => x.slug)).toEqual([...slugs].reverse());
+    });
+
+    it('pages by page and limit, the total unchanged', async () => {
+      const all = await page('?limit=100');
+      const first = await page('?limit=2');
+      const second = await page('?limit=2&page=2');
+      expect(first.meta).toEqual({ page: 1, limit: 2, total: all.meta.total });
+      expect(second.meta).toEqual({ page: 2, limit: 2, total: all.meta.total });
+      expect([...first.data, ...second.data].map((x) => x.slug)).toEqual(all.data.slice(0, 4).map((x) => x.slug));
+      const past = await page(`?limit=2&page=${Math.ceil(all.meta.total / 2) + 1}`);
+      expect(past).toEqual({
+        data: [],
+        meta: { page: Math.ceil(all.meta.total / 2) + 1, limit: 2, total: all.meta.total },
+      });
+    });
+
+    it('sorts by an allowed field, ascending or with - descending', async () => {
+      const mine = (x: Listed) => x.data.map((y) => y.slug).filter((slug) => slugs.includes(slug));
+      expect(mine(await page('?limit=100&sort=slug'))).toEqual([...slugs].sort());
+      expect(mine(await page('?limit=100&sort=-slug'))).toEqual([...slugs].sort().reverse());
+      expect(mine(await page('?limit=100&sort=createdAt'))).toEqual(slugs);
+    });
+
+    it('filters by status', async () => {
+      const suspended = await page('?status=suspended&limit=100');
+      expect(suspended.data.map((x) => x.slug).sort()).toEqual(await catalogSlugs('where status = $1', ['suspended']));
+      expect(suspended.data.map((x) => x.slug)).toContain(slugs[1]);
+      expect(suspended.meta.total).toBe(suspended.data.length);
+      const active = await page('?status=active&limit=100');
+      expect(active.data.every((x) => x.status === 'active')).toBe(true);
+      expect(active.data.map((x) => x.slug)).toEqual(expect.arrayContaining([slugs[0], slugs[2]]));
+      expect(active.data.map((x) => x.slug)).not.toContain(slugs[1]);
+    });
+
+    it.each([
+      ['a sort field outside the list', '?sort=dbPasswordEnc', 'sort'],
+      ['a sort that is not a field name', '?sort=slug,name', 'sort'],
+      ['a limit above 100', '?limit=101', 'limit'],
+      ['limit 0', '?limit=0', 'limit'],
+      ['a limit that is not a number', '?limit=ten', 'limit'],
+      ['page 0', '?page=0', 'page'],
+      ['an unknown status', '?status=deleted', 'status'],
+    ])('refuses %s with 400 problem+json naming the parameter', async (_label, query, field) => {
+      const res = await list(query).expect(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    });
   });
 });

@@ -8,6 +8,6 @@ export { PlatformUser } from './platform-user.entity';
 export { ensureDatabase, parsePostgresUrl, quoteIdent, toPostgresUrl, withClient } from './postgres-url';
 export type { PgTarget } from './postgres-url';
 export { SecretBox } from './secret-box';
-export { Tenant } from './tenant.entity';
+export { Tenant, TENANT_STATUSES } from './tenant.entity';
 export type { ProvisioningStep, TenantStatus } from './tenant.entity';
 export { openCatalogDatabase } from './catalog-database';

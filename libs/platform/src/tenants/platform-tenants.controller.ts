@@ -1,9 +1,11 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
+import { Page } from '@app/common';
 import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
-import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
+import { ListTenantsQuery } from './dto/list-tenants.query';
 import { PlatformTenantsService } from './platform-tenants.service';
 import { TenantView } from './tenant.view';
 
@@ -34,8 +36,8 @@ export class PlatformTenantsController {
   }
 
   @Get()
-  list(): Promise<{ data: TenantView[] }> {
-    return this.tenants.list();
+  list(@Query() query: ListTenantsQuery): Promise<Page<TenantView>> {
+    return this.tenants.list(query);
   }
 
   @Get(':slug')

@@ -1,8 +1,11 @@
 import { PasswordHasher } from '@app/auth';
-import { normalizeEmail } from '@app/common';
+import { Tenant } from '@app/catalog';
+import { normalizeEmail, Page, parseSort } from '@app/common';
 import { TenantLifecycle, TenantOnboarding } from '@app/fleet';
+import { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { CreateTenantDto } from './dto/create-tenant.dto';
+import { ListTenantsQuery } from './dto/list-tenants.query';
 import { TenantView, toTenantView } from './tenant.view';
 
 @Injectable()
@@ -11,6 +14,7 @@ export class PlatformTenantsService {
     private readonly onboarding: TenantOnboarding,
     private readonly lifecycle: TenantLifecycle,
     private readonly hasher: PasswordHasher,
+    private readonly orm: MikroORM,
   ) {}
 
   async create(dto: CreateTenantDto, correlationId?: string): Promise<TenantView> {
@@ -29,8 +33,18 @@ export class PlatformTenantsService {
     return toTenantView(tenant);
   }
 
-  async list(): Promise<{ data: TenantView[] }> {
-    return { data: (await this.onboarding.list()).map(toTenantView) };
+  /** The catalog's tenants, newest first unless `sort` says otherwise; `status` filters. */
+  async list(query: ListTenantsQuery): Promise<Page<TenantView>> {
+    const sort = parseSort(query.sort, { field: 'createdAt', direction: 'desc' });
+    const where: FilterQuery<Tenant> = {};
+    if (query.status) where.status = query.status;
+    const [rows, total] = await this.orm.em.fork().findAndCount(Tenant, where, {
+      populate: ['dbServer'],
+      orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
+      limit: query.limit,
+      offset: (query.page - 1) * query.limit,
+    });
+    return { data: rows.map(toTenantView), meta: { page: query.page, limit: query.limit, total } };
   }
 
   async get(slug: string): Promise<TenantView> {
