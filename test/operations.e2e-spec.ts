@@ -72,6 +72,8 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
       '/api/v1/deals': 'createdAt',
       '/api/v1/users': 'email',
       '/api/v1/audit-logs': 'at',
+      '/api/v1/api-keys': 'name',
+      '/api/v1/platform/tenants': 'slug',
     };
     for (const [path, field] of Object.entries(lists)) {
       const query = (doc.paths[path].get.parameters ?? []).filter((p) => p.in === 'query');
