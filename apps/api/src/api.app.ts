@@ -1,5 +1,5 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
-import { PlatformAuthService, SECURITY_SCHEMES, TokenVerifier } from '@app/auth';
+import { PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
 import {
   acceptJsonBodiesOnly,
@@ -20,13 +20,14 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { ApiModule } from './api.module';
+import { buildOpenApiDocument, ROOT_ROUTES } from './openapi-document';
 
-export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
+export { ROOT_ROUTES };
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
 export async function createApiApp(
@@ -143,31 +144,7 @@ export async function createApiApp(
     );
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tessera API')
-      .setDescription('Multi-tenant CRM: one PostgreSQL database per tenant. Errors are RFC 9457 problem details.')
-      .setVersion('1')
-      // Paths carry their /api/v1 prefix: the server is wherever the document was fetched from.
-      .addServer('/', 'this deployment')
-      .addBearerAuth(undefined, SECURITY_SCHEMES.bearer)
-      .addApiKey(
-        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' },
-        SECURITY_SCHEMES.apiKey,
-      )
-      .addApiKey(
-        {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-Tenant-ID',
-          description: 'tenant slug (or the sub-domain, or the token)',
-        },
-        SECURITY_SCHEMES.tenant,
-      )
-      .build(),
-  );
-  documentProblems(document);
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
   return app;
@@ -189,48 +166,4 @@ export async function prepareCatalog(
   // A server that is down is reported and skipped (connect timeout 5 s), not a failed start.
   for (const line of await app.get(ServerLockdown).secureAll(config.tenantDbPrefix))
     log(`securing database server ${line}`);
-}
-
-/** Every operation may answer problem+json: documented once here rather than on each route. */
-function documentProblems(document: OpenAPIObject): void {
-  document.components = document.components ?? {};
-  document.components.schemas = {
-    ...document.components.schemas,
-    Problem: {
-      type: 'object',
-      required: ['type', 'title', 'status', 'detail'],
-      properties: {
-        type: { type: 'string', format: 'uri' },
-        title: { type: 'string' },
-        status: { type: 'integer' },
-        detail: { type: 'string' },
-        instance: { type: 'string' },
-        errors: {
-          type: 'array',
-          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-        },
-      },
-    },
-  };
-  const problem = (description: string) => ({
-    description,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  });
-  const answers: Record<string, string> = {
-    '400': 'Invalid input (field errors in `errors`)',
-    '401': 'Missing, expired or invalid credentials',
-    '403': 'Not allowed (role, scope, other tenant, suspended tenant)',
-    '404': 'Unknown, or not visible to the caller',
-    '409': 'Conflict (duplicate, state)',
-    '429': 'Too many requests (Retry-After)',
-    '503': 'A dependency is unavailable (Retry-After)',
-  };
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as { responses?: Record<string, unknown> }[]) {
-      operation.responses = {
-        ...Object.fromEntries(Object.entries(answers).map(([code, text]) => [code, problem(text)])),
-        ...operation.responses,
-      };
-    }
-  }
 }
