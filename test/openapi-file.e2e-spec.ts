@@ -1,5 +1,4 @@
 import { loadAppConfig } from '@app/config';
-// eslint-disable-next-line no-restricted-imports -- the app's own document builder, as the openapi script uses it
 import { previewOpenApiDocument } from '../apps/api/src/openapi-document';
 import { TestApp } from './support/test-app';
 
