@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
 import { Client, CurrentUser, Public, TenantFrom } from './auth.decorators';
+import { AuthErrors } from './auth.exception';
 import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -22,7 +23,10 @@ export class AuthController {
   }
 
   @Public()
-  @TenantFrom((request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken))
+  @TenantFrom({
+    read: (request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken),
+    unknown: AuthErrors.badRefresh,
+  })
   @Post('refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPair> {
