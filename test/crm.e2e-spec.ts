@@ -32,6 +32,30 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   });
   afterAll(() => t?.stop());
 
+  describe('a missing required field is reported as required, once', () => {
+    it.each([
+      ['/leads', { company: 'Acme' }, [{ field: 'name', message: 'name is required' }]],
+      ['/deals', { title: 'Big', currency: 'USD' }, [{ field: 'amount', message: 'amount is required' }]],
+      [
+        '/users',
+        { email: 'no-name@acme.test', password: 'a-long-passphrase', role: 'staff' },
+        [{ field: 'name', message: 'name is required' }],
+      ],
+    ])('POST %s', async (path, body, errors) => {
+      const res = await as(acme.token).post(path, body).expect(400);
+      expect(res.body.errors).toEqual(errors);
+    });
+
+    it('keeps the constraint message for a present but bad value', async () => {
+      const res = await as(acme.token)
+        .post('/leads', { name: 'x'.repeat(201) })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'name', message: 'name must be shorter than or equal to 200 characters' },
+      ]);
+    });
+  });
+
   describe('lead status transitions', () => {
     const newLead = async (name: string) =>
       (await as(staff.token).post('/leads', { name }).expect(201)).body as { id: string };
