@@ -405,6 +405,28 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
     });
   });
 
+  describe('token answers are never cached (Cache-Control: no-store, Pragma: no-cache)', () => {
+    const expectNoStore = (res: { status: number; headers: Record<string, string> }, status = 200) => {
+      expect(res.status).toBe(status);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.pragma).toBe('no-cache');
+    };
+
+    it('on tenant sign-in and refresh', async () => {
+      const signIn = await login(acme, acme.admin.email, acme.admin.password);
+      expectNoStore(signIn);
+      expectNoStore(await refresh(signIn.body.refreshToken, acme.slug));
+    });
+
+    it('on platform sign-in and refresh', async () => {
+      const signIn = await t.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN);
+      expectNoStore(signIn);
+      expectNoStore(
+        await t.http().post('/api/v1/platform/auth/refresh').send({ refreshToken: signIn.body.refreshToken }),
+      );
+    });
+  });
+
   describe('platform refresh and logout', () => {
     const platformLogin = () => t.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN).expect(200);
     const platformRefresh = (refreshToken: string) =>

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
-import { Client, CurrentUser, Public, TenantFrom } from './auth.decorators';
+import { Client, CurrentUser, NoStore, Public, TenantFrom } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
 import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
@@ -18,6 +18,7 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @NoStore()
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPair> {
     return this.auth.login(dto, client);
   }
@@ -29,6 +30,7 @@ export class AuthController {
   })
   @Post('refresh')
   @HttpCode(200)
+  @NoStore()
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPair> {
     return this.auth.rotate(dto.refreshToken, client);
   }

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, Header, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from './auth-audit';
 import type { Principal } from './roles';
@@ -22,6 +22,9 @@ export interface TenantSource {
  * request that is unknown (or absent, with nothing else naming one) is answered by `unknown`.
  */
 export const TenantFrom = (source: TenantSource) => SetMetadata(TENANT_FROM, source);
+
+/** The answer carries a token or a secret: no cache (browser, proxy) may keep it (RFC 6749 §5.1). */
+export const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
 
 /** The verified caller of the request. */
 export const CurrentUser = createParamDecorator(

@@ -2,7 +2,7 @@ import { UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
-import { CurrentUser } from '../auth.decorators';
+import { CurrentUser, NoStore } from '../auth.decorators';
 import { COMPANY_ADMINS, type Principal } from '../roles';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -19,6 +19,7 @@ export class ApiKeysController {
   }
 
   @Post()
+  @NoStore()
   create(@CurrentUser() user: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
     return this.keys.create(user, dto);
   }
