@@ -88,6 +88,7 @@ describe('API keys for REST consumers (two tenants)', () => {
     // The key is shown this once: no cache may keep the answer.
     expect(created.headers['cache-control']).toBe('no-store');
     expect(created.headers.pragma).toBe('no-cache');
+    expect(created.headers.location).toBe(`/api/v1/api-keys/${created.body.id}`);
     expect(created.body).toEqual({
       id: expect.stringMatching(UUID),
       name: 'Zapier sync',

@@ -1,4 +1,4 @@
-import { UuidPipe } from '@app/common';
+import { Located, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
@@ -20,6 +20,7 @@ export class ApiKeysController {
 
   @Post()
   @NoStore()
+  @Located((key: CreatedApiKey) => `/api-keys/${key.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
     return this.keys.create(user, dto);
   }
