@@ -92,6 +92,10 @@ describe('API keys for REST consumers (two tenants)', () => {
     const created = await as(acme.token)
       .post('/api-keys', { name: 'Zapier sync', scopes: ['leads:read'] })
       .expect(201);
+    // The key is shown this once: no cache may keep the answer.
+    expect(created.headers['cache-control']).toBe('no-store');
+    expect(created.headers.pragma).toBe('no-cache');
+    expect(created.headers.location).toBe(`/api/v1/api-keys/${created.body.id}`);
     expect(created.body).toEqual({
       id: expect.stringMatching(UUID),
       name: 'Zapier sync',

@@ -32,6 +32,58 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
   });
   afterAll(() => t?.stop());
 
+  describe('201 Created carries Location: the path of the new resource under /api/v1', () => {
+    const follow = async (location: string) => {
+      expect(location.startsWith('/api/v1/')).toBe(true);
+      return (await as(acme.token).get(location.slice('/api/v1'.length)).expect(200)).body as { id: string };
+    };
+
+    it('for a lead, a deal and a user', async () => {
+      for (const [path, body] of [
+        ['/leads', { name: 'Located lead' }],
+        ['/deals', { title: 'Located deal', amount: '10.00', currency: 'USD' }],
+        ['/users', { email: 'located@acme.test', name: 'Located', password: 'located-passphrase', role: 'staff' }],
+      ] as const) {
+        const created = await as(acme.token).post(path, body).expect(201);
+        expect(created.headers.location).toBe(`/api/v1${path}/${created.body.id}`);
+        expect((await follow(created.headers.location)).id).toBe(created.body.id);
+      }
+    });
+
+    it('for the deal a lead converts into', async () => {
+      const lead = (await as(acme.token).post('/leads', { name: 'To convert' }).expect(201)).body as { id: string };
+      const deal = await as(acme.token)
+        .post(`/leads/${lead.id}/convert`, { amount: '20.00', currency: 'EUR' })
+        .expect(201);
+      expect(deal.headers.location).toBe(`/api/v1/deals/${deal.body.id}`);
+      expect((await follow(deal.headers.location)).id).toBe(deal.body.id);
+    });
+  });
+
+  describe('a missing required field is reported as required, once', () => {
+    it.each([
+      ['/leads', { company: 'Acme' }, [{ field: 'name', message: 'name is required' }]],
+      ['/deals', { title: 'Big', currency: 'USD' }, [{ field: 'amount', message: 'amount is required' }]],
+      [
+        '/users',
+        { email: 'no-name@acme.test', password: 'a-long-passphrase', role: 'staff' },
+        [{ field: 'name', message: 'name is required' }],
+      ],
+    ])('POST %s', async (path, body, errors) => {
+      const res = await as(acme.token).post(path, body).expect(400);
+      expect(res.body.errors).toEqual(errors);
+    });
+
+    it('keeps the constraint message for a present but bad value', async () => {
+      const res = await as(acme.token)
+        .post('/leads', { name: 'x'.repeat(201) })
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'name', message: 'name must be shorter than or equal to 200 characters' },
+      ]);
+    });
+  });
+
   describe('lead status transitions', () => {
     const newLead = async (name: string) =>
       (await as(staff.token).post('/leads', { name }).expect(201)).body as { id: string };

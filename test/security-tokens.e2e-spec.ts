@@ -355,8 +355,21 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       await refresh(`rt.${globex.slug}.${secret}`).expect(401);
       await refresh(`rt.${acme.slug}.${'A'.repeat(43)}`).expect(401);
       await refresh(`rt.${acme.slug}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`).expect(401);
-      await refresh(`rt.nope-${t.id}.${secret}`).expect(404);
       await refresh('not-a-refresh-token', acme.slug).expect(401);
+      await refresh(pair.refreshToken).expect(200); // untouched by the failures above
+    });
+
+    it('answers 401 invalid-refresh-token, never 404 or 400, when the token names no tenant of ours', async () => {
+      const pair = (await login(acme, acme.admin.email, acme.admin.password).expect(200)).body;
+      const secret = (pair.refreshToken as string).split('.').pop()!;
+      for (const token of [`rt.nope-${t.id}.${secret}`, 'rt.nope.x', 'not-a-refresh-token', 'rt.UPPER.x', '']) {
+        const res = await refresh(token);
+        expect({ token, status: res.status }).toEqual({ token, status: 401 });
+        expect(res.body.type).toMatch(/\/invalid-refresh-token$/);
+        expect(res.body.detail).not.toMatch(/tenant/i);
+      }
+      // A header naming an unknown tenant is still the documented 404, whatever the token.
+      await refresh('not-a-refresh-token', `nope-${t.id}`).expect(404);
       await t
         .http()
         .post('/api/v1/auth/refresh')
@@ -388,6 +401,28 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
           .http()
           .post('/api/v1/auth/logout')
           .set('authorization', `Bearer ${hs256(valid(), publicPem, kid)}`),
+      );
+    });
+  });
+
+  describe('token answers are never cached (Cache-Control: no-store, Pragma: no-cache)', () => {
+    const expectNoStore = (res: { status: number; headers: Record<string, string> }, status = 200) => {
+      expect(res.status).toBe(status);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.pragma).toBe('no-cache');
+    };
+
+    it('on tenant sign-in and refresh', async () => {
+      const signIn = await login(acme, acme.admin.email, acme.admin.password);
+      expectNoStore(signIn);
+      expectNoStore(await refresh(signIn.body.refreshToken, acme.slug));
+    });
+
+    it('on platform sign-in and refresh', async () => {
+      const signIn = await t.http().post('/api/v1/platform/auth/login').send(PLATFORM_ADMIN);
+      expectNoStore(signIn);
+      expectNoStore(
+        await t.http().post('/api/v1/platform/auth/refresh').send({ refreshToken: signIn.body.refreshToken }),
       );
     });
   });

@@ -112,6 +112,41 @@ describe('AccessPolicy: public routes', () => {
     expect(attempt.tenant).toEqual(TENANTS.acme);
   });
 
+  describe('with @TenantFrom naming its own answer for an unknown tenant', () => {
+    const refreshRoute: RouteAccess = { ...publicRoute, unknownTenant: AuthErrors.badRefresh };
+
+    it('answers it when the tenant read from the request is unknown (not 404)', async () => {
+      const { policy } = setup();
+      const attempt: AccessAttempt = { hints: {}, tenantFromRequest: 'nope' };
+      await expect(policy.admit(refreshRoute, attempt)).rejects.toMatchObject({
+        status: 401,
+        code: 'invalid-refresh-token',
+      });
+    });
+
+    it('answers it when nothing names a tenant (not 400 tenant-required)', async () => {
+      const { policy } = setup();
+      await expect(policy.admit(refreshRoute, attemptBy())).rejects.toMatchObject({
+        status: 401,
+        code: 'invalid-refresh-token',
+      });
+    });
+
+    it('keeps 404 for a header naming an unknown tenant, and 403 when header and request disagree', async () => {
+      const { policy } = setup();
+      await expect(policy.admit(refreshRoute, attemptBy(undefined, 'nope'))).rejects.toMatchObject({ status: 404 });
+      const crossed: AccessAttempt = { hints: { header: 'globex' }, tenantFromRequest: 'acme' };
+      await expect(policy.admit(refreshRoute, crossed)).rejects.toMatchObject({ status: 403 });
+    });
+
+    it('still resolves a known tenant from the request', async () => {
+      const { policy } = setup();
+      const attempt: AccessAttempt = { hints: {}, tenantFromRequest: 'acme' };
+      await policy.admit(refreshRoute, attempt);
+      expect(attempt.tenant).toEqual(TENANTS.acme);
+    });
+  });
+
   it('never takes a protected route’s tenant from the request, only from the credential or the header', async () => {
     const { policy } = setup();
     const attempt: AccessAttempt = { hints: {}, tenantFromRequest: 'acme', user: root };

@@ -1,3 +1,4 @@
+import { AppException } from '@app/common';
 import { ResolvedTenant, TenancyErrors, TenantHints, TenantResolver } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import type { AccessOptions } from './access.decorator';
@@ -14,6 +15,8 @@ export interface RouteAccess {
   withoutTenant: boolean;
   /** @Access: undefined means nobody may call the route (deny by default). */
   access?: AccessOptions;
+  /** @TenantFrom: the answer when the tenant read from the request is unknown, or none is named at all. */
+  unknownTenant?: () => Error;
 }
 
 /**
@@ -70,7 +73,7 @@ export class AccessPolicy {
     if (!route.withoutTenant) {
       // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
       const tokenTenant = principal?.tid ?? (route.isPublic ? attempt.tenantFromRequest : undefined);
-      attempt.tenant = await this.resolver.resolve({ ...attempt.hints, tokenTenant });
+      attempt.tenant = await this.resolveTenant(route, attempt, tokenTenant, principal === undefined);
       if (attempt.tenant && principal?.scope === 'tenant') await this.sessions.assertCurrent(attempt.tenant, principal);
     }
     if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
@@ -80,6 +83,31 @@ export class AccessPolicy {
         throw AuthErrors.wrongScope();
     }
     if (!route.withoutTenant && !attempt.tenant) throw TenancyErrors.required();
+  }
+
+  /**
+   * A public route with @TenantFrom answers its own error (not 404 or 400) when the tenant read
+   * from the request is unknown, or when nothing names a tenant; a header or host naming an
+   * unknown tenant stays 404.
+   */
+  private async resolveTenant(
+    route: RouteAccess,
+    attempt: AccessAttempt,
+    tokenTenant: string | undefined,
+    anonymous: boolean,
+  ): Promise<ResolvedTenant | undefined> {
+    const hints = { ...attempt.hints, tokenTenant };
+    const unknownTenant = route.isPublic && anonymous ? route.unknownTenant : undefined;
+    if (!unknownTenant) return this.resolver.resolve(hints);
+    let tenant: ResolvedTenant | undefined;
+    try {
+      tenant = await this.resolver.resolve(hints);
+    } catch (error) {
+      const notFound = error instanceof AppException && error.code === 'tenant-not-found';
+      throw notFound && tokenTenant !== undefined ? unknownTenant() : error;
+    }
+    if (!tenant) throw unknownTenant();
+    return tenant;
   }
 
   private assertRole(route: RouteAccess, principal: Principal): void {

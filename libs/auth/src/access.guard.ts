@@ -5,7 +5,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS, AccessOptions } from './access.decorator';
 import { AccessAttempt, AccessPolicy, RouteAccess } from './access-policy';
-import { IS_PUBLIC, TENANT_FROM } from './auth.decorators';
+import { IS_PUBLIC, TENANT_FROM, type TenantSource } from './auth.decorators';
 import { AuthErrors } from './auth.exception';
 import type { Principal } from './roles';
 import { VerifiedTokens } from './verified-tokens';
@@ -36,15 +36,17 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
+    const tenantSource = meta<TenantSource>(TENANT_FROM);
     const route: RouteAccess = {
       isPublic: meta<boolean>(IS_PUBLIC) ?? false,
       withoutTenant: meta<boolean>(WITHOUT_TENANT) ?? false,
       access: meta<AccessOptions>(ACCESS),
+      unknownTenant: tenantSource?.unknown,
     };
     const request = context.switchToHttp().getRequest<AccessRequest>();
     const attempt: AccessAttempt = {
       hints: { header: request.headers['x-tenant-id'], host: request.headers.host },
-      tenantFromRequest: meta<(r: FastifyRequest) => string | undefined>(TENANT_FROM)?.(request),
+      tenantFromRequest: tenantSource?.read(request),
     };
     const apiKey = header(request, 'x-api-key');
     try {

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
-import { Client, CurrentUser, Public, TenantFrom } from './auth.decorators';
+import { Client, CurrentUser, NoStore, Public, TenantFrom } from './auth.decorators';
+import { AuthErrors } from './auth.exception';
 import { AuthService, Me, refreshTokenTenant } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -17,14 +18,19 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @NoStore()
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPair> {
     return this.auth.login(dto, client);
   }
 
   @Public()
-  @TenantFrom((request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken))
+  @TenantFrom({
+    read: (request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken),
+    unknown: AuthErrors.badRefresh,
+  })
   @Post('refresh')
   @HttpCode(200)
+  @NoStore()
   refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPair> {
     return this.auth.rotate(dto.refreshToken, client);
   }

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, Header, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from './auth-audit';
 import type { Principal } from './roles';
@@ -9,8 +9,22 @@ export const TENANT_FROM = 'tessera:tenant-from';
 /** The route needs no credentials. Everything else is denied unless it declares @Access. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** A public tenant route whose tenant may also be read from the request (e.g. a refresh token's prefix). */
-export const TenantFrom = (read: (request: FastifyRequest) => string | undefined) => SetMetadata(TENANT_FROM, read);
+/** Where a public route reads its tenant from the request, and what it answers when that names no tenant of ours. */
+export interface TenantSource {
+  read: (request: FastifyRequest) => string | undefined;
+  /** The request's tenant part is missing, malformed or unknown (e.g. a bad refresh token: 401, not 404). */
+  unknown: () => Error;
+}
+
+/**
+ * A public tenant route whose tenant may also be read from the request (e.g. a refresh token's
+ * prefix). A header or host that names an unknown tenant is still a 404; a tenant read from the
+ * request that is unknown (or absent, with nothing else naming one) is answered by `unknown`.
+ */
+export const TenantFrom = (source: TenantSource) => SetMetadata(TENANT_FROM, source);
+
+/** The answer carries a token or a secret: no cache (browser, proxy) may keep it (RFC 6749 §5.1). */
+export const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
 
 /** The verified caller of the request. */
 export const CurrentUser = createParamDecorator(

@@ -2,7 +2,7 @@ import { WithoutTenant } from '@app/tenancy';
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from './access.decorator';
-import { CurrentUser, Public } from './auth.decorators';
+import { CurrentUser, NoStore, Public } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { PlatformAuthService } from './platform-auth.service';
@@ -18,6 +18,7 @@ export class PlatformAuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @NoStore()
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
     return this.auth.login(dto, ip);
   }
@@ -25,6 +26,7 @@ export class PlatformAuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
+  @NoStore()
   refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
     return this.auth.rotate(dto.refreshToken);
   }

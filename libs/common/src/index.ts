@@ -14,6 +14,7 @@ export { escapeLike, IsSortField, PageQueryDto, parseSort } from './pagination.d
 export type { Page, SortParam, SortSpec } from './pagination.dto';
 export { requestIdFrom } from './request-id';
 export { UuidPipe } from './uuid.pipe';
+export { API_BASE_PATH, Located } from './location';
 export { acceptJsonBodiesOnly } from './json-only';
 export { installInputGate, storableText } from './input-gate';
 export { IsStrictDate } from './strict-date';

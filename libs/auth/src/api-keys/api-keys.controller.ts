@@ -1,8 +1,8 @@
-import { Page, UuidPipe } from '@app/common';
+import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
-import { CurrentUser } from '../auth.decorators';
+import { CurrentUser, NoStore } from '../auth.decorators';
 import { COMPANY_ADMINS, type Principal } from '../roles';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -20,6 +20,8 @@ export class ApiKeysController {
   }
 
   @Post()
+  @NoStore()
+  @Located((key: CreatedApiKey) => `/api-keys/${key.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
     return this.keys.create(user, dto);
   }

@@ -1,4 +1,4 @@
-import { Page, UuidPipe } from '@app/common';
+import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
@@ -22,6 +22,7 @@ export class UsersController {
 
   @Access({ roles: COMPANY_ADMINS })
   @Post()
+  @Located((user: UserView) => `/users/${user.id}`)
   create(@Body() dto: CreateUserDto): Promise<UserView> {
     return this.users.create(dto);
   }

@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Page, UuidPipe } from '@app/common';
+import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -16,6 +16,7 @@ export class DealsController {
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Post()
+  @Located((deal: DealView) => `/deals/${deal.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateDealDto): Promise<DealView> {
     return this.deals.create(user, dto);
   }

@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Page, UuidPipe } from '@app/common';
+import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -18,6 +18,7 @@ export class LeadsController {
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post()
+  @Located((lead: LeadView) => `/leads/${lead.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
     return this.leads.create(user, dto);
   }
@@ -57,6 +58,7 @@ export class LeadsController {
 
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
+  @Located((deal: DealView) => `/deals/${deal.id}`)
   convert(
     @CurrentUser() user: Principal,
     @Param('id', UuidPipe) id: string,

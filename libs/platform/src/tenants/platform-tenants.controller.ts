@@ -1,9 +1,9 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { Page } from '@app/common';
+import { Located, Page } from '@app/common';
 import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
-import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
 import { PlatformTenantsService } from './platform-tenants.service';
@@ -25,14 +25,9 @@ export class PlatformTenantsController {
 
   @Post()
   @HttpCode(202)
-  async create(
-    @Body() dto: CreateTenantDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TenantView> {
-    const tenant = await this.tenants.create(dto, String(request.id));
-    void reply.header('Location', `/api/v1/platform/tenants/${tenant.slug}`);
-    return tenant;
+  @Located((tenant: TenantView) => `/platform/tenants/${tenant.slug}`)
+  create(@Body() dto: CreateTenantDto, @Req() request: FastifyRequest): Promise<TenantView> {
+    return this.tenants.create(dto, String(request.id));
   }
 
   @Get()
