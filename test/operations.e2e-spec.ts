@@ -55,6 +55,26 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
     expect(docs.some((line) => /route="\/docs-json",status="200",tenant="-"\} [2-9]/.test(line))).toBe(true);
   });
 
+  it('gives every operation a unique operationId and a summary', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { operationId?: string; summary?: string }>>;
+    };
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
+    const ids = operations.map((operation) => operation.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operations.filter((operation) => !operation.summary)).toEqual([]);
+  });
+
+  it('documents X-Tenant-ID as a parameter of tenant sign-in', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>>;
+    };
+    expect(doc.paths['/api/v1/auth/login'].post.parameters).toContainEqual(
+      expect.objectContaining({ name: 'X-Tenant-ID', in: 'header', required: false }),
+    );
+  });
+
   it('names the serving deployment as the server of its paths', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body as { servers?: { url: string }[] };
     expect(doc.servers).toEqual([{ url: '/', description: 'this deployment' }]);

@@ -1,7 +1,7 @@
 import { Access, COMPANY_ADMINS } from '@app/auth';
 import { Page } from '@app/common';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AuditLogsService, AuditLogView } from './audit-logs.service';
 import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
 
@@ -11,6 +11,7 @@ import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
 export class AuditLogsController {
   constructor(private readonly logs: AuditLogsService) {}
 
+  @ApiOperation({ operationId: 'listAuditLogs', summary: 'List audit trail entries' })
   @Get()
   list(@Query() query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
     return this.logs.list(query);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
 import { Client, CurrentUser, NoStore, Public, TenantFrom } from './auth.decorators';
@@ -15,6 +15,13 @@ import { TokenPair } from './token.service';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
+  @ApiOperation({ operationId: 'signIn', summary: 'Sign in to a tenant (e-mail and password)' })
+  @ApiHeader({
+    name: 'X-Tenant-ID',
+    required: false,
+    description: 'the tenant slug; required unless the request comes through the tenant sub-domain',
+    schema: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$' },
+  })
   @Public()
   @Post('login')
   @HttpCode(200)
@@ -23,6 +30,7 @@ export class AuthController {
     return this.auth.login(dto, client);
   }
 
+  @ApiOperation({ operationId: 'refreshSession', summary: 'Exchange a refresh token for new tokens (rotation)' })
   @Public()
   @TenantFrom({
     read: (request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken),
@@ -35,6 +43,7 @@ export class AuthController {
     return this.auth.rotate(dto.refreshToken, client);
   }
 
+  @ApiOperation({ operationId: 'signOut', summary: 'Sign out: end this refresh family' })
   @Access({ roles: TENANT_USERS })
   @Post('logout')
   @HttpCode(204)
@@ -42,6 +51,7 @@ export class AuthController {
     return this.auth.logout(principal, client);
   }
 
+  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in tenant user' })
   @Access({ roles: TENANT_USERS })
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {

@@ -1,6 +1,6 @@
 import { WithoutTenant } from '@app/tenancy';
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import { CurrentUser, NoStore, Public } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
@@ -15,6 +15,7 @@ import { TokenPair } from './token.service';
 export class PlatformAuthController {
   constructor(private readonly auth: PlatformAuthService) {}
 
+  @ApiOperation({ operationId: 'platformSignIn', summary: 'Sign in as a platform admin' })
   @Public()
   @Post('login')
   @HttpCode(200)
@@ -23,6 +24,7 @@ export class PlatformAuthController {
     return this.auth.login(dto, ip);
   }
 
+  @ApiOperation({ operationId: 'platformRefreshSession', summary: 'Exchange a platform refresh token for new tokens' })
   @Public()
   @Post('refresh')
   @HttpCode(200)
@@ -31,6 +33,7 @@ export class PlatformAuthController {
     return this.auth.rotate(dto.refreshToken);
   }
 
+  @ApiOperation({ operationId: 'platformSignOut', summary: 'Sign out of the platform' })
   @Access({ roles: SUPER_ADMINS })
   @Post('logout')
   @HttpCode(204)

@@ -1,6 +1,6 @@
 import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { CurrentUser, NoStore } from '../auth.decorators';
 import { COMPANY_ADMINS, type Principal } from '../roles';
@@ -14,11 +14,13 @@ import { ListApiKeysQuery } from './dto/list-api-keys.query';
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'List API keys' })
   @Get()
   list(@Query() query: ListApiKeysQuery): Promise<Page<ApiKeyView>> {
     return this.keys.list(query);
   }
 
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key (shown once)' })
   @Post()
   @NoStore()
   @Located((key: CreatedApiKey) => `/api-keys/${key.id}`)
@@ -26,6 +28,7 @@ export class ApiKeysController {
     return this.keys.create(user, dto);
   }
 
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key' })
   @Delete(':id')
   @HttpCode(204)
   revoke(@Param('id', UuidPipe) id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { COMPANY_ADMINS, MANAGERS } from '../roles';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -14,12 +14,14 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @ApiOperation({ operationId: 'listUsers', summary: 'List users' })
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
   @Get()
   list(@Query() query: ListUsersQuery): Promise<Page<UserView>> {
     return this.users.list(query);
   }
 
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
   @Access({ roles: COMPANY_ADMINS })
   @Post()
   @Located((user: UserView) => `/users/${user.id}`)
@@ -27,18 +29,21 @@ export class UsersController {
     return this.users.create(dto);
   }
 
+  @ApiOperation({ operationId: 'getUser', summary: 'Get a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
   @Get(':id')
   get(@Param('id', UuidPipe) id: string): Promise<UserView> {
     return this.users.get(id);
   }
 
+  @ApiOperation({ operationId: 'updateUser', summary: 'Change a user (name, role, password, active)' })
   @Access({ roles: COMPANY_ADMINS })
   @Patch(':id')
   update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
     return this.users.update(id, dto);
   }
 
+  @ApiOperation({ operationId: 'deactivateUser', summary: 'Deactivate a user' })
   @Access({ roles: COMPANY_ADMINS })
   @Delete(':id')
   @HttpCode(204)

@@ -1,7 +1,7 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
 import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from './deal.entity';
 import { DealsService } from './deals.service';
@@ -14,6 +14,7 @@ import { UpdateDealDto } from './dto/update-deal.dto';
 export class DealsController {
   constructor(private readonly deals: DealsService) {}
 
+  @ApiOperation({ operationId: 'createDeal', summary: 'Create a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Post()
   @Located((deal: DealView) => `/deals/${deal.id}`)
@@ -21,18 +22,21 @@ export class DealsController {
     return this.deals.create(user, dto);
   }
 
+  @ApiOperation({ operationId: 'listDeals', summary: 'List deals (filters, pages)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListDealsQuery): Promise<Page<DealView>> {
     return this.deals.list(user, query);
   }
 
+  @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
     return this.deals.get(user, id);
   }
 
+  @ApiOperation({ operationId: 'updateDeal', summary: 'Change a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
   update(
@@ -43,6 +47,7 @@ export class DealsController {
     return this.deals.update(user, id, dto);
   }
 
+  @ApiOperation({ operationId: 'assignDeal', summary: 'Assign a deal to a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
@@ -54,6 +59,7 @@ export class DealsController {
     return this.deals.assign(user, id, dto);
   }
 
+  @ApiOperation({ operationId: 'deleteDeal', summary: 'Delete a deal' })
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Delete(':id')
   @HttpCode(204)

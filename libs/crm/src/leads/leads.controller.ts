@@ -1,7 +1,7 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
 import { Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from '../deals/deal.entity';
 import { ConvertLeadDto } from './dto/convert-lead.dto';
@@ -16,6 +16,7 @@ import { LeadsService } from './leads.service';
 export class LeadsController {
   constructor(private readonly leads: LeadsService) {}
 
+  @ApiOperation({ operationId: 'createLead', summary: 'Create a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post()
   @Located((lead: LeadView) => `/leads/${lead.id}`)
@@ -23,18 +24,21 @@ export class LeadsController {
     return this.leads.create(user, dto);
   }
 
+  @ApiOperation({ operationId: 'listLeads', summary: 'List leads (filters, search, pages)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
     return this.leads.list(user, query);
   }
 
+  @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
     return this.leads.get(user, id);
   }
 
+  @ApiOperation({ operationId: 'updateLead', summary: 'Change a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
   update(
@@ -45,6 +49,7 @@ export class LeadsController {
     return this.leads.update(user, id, dto);
   }
 
+  @ApiOperation({ operationId: 'assignLead', summary: 'Assign a lead to a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
@@ -56,6 +61,7 @@ export class LeadsController {
     return this.leads.assign(user, id, dto);
   }
 
+  @ApiOperation({ operationId: 'convertLead', summary: 'Convert a lead into a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
@@ -67,6 +73,7 @@ export class LeadsController {
     return this.leads.convert(user, id, dto);
   }
 
+  @ApiOperation({ operationId: 'deleteLead', summary: 'Delete a lead' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Delete(':id')
   @HttpCode(204)

@@ -1,6 +1,6 @@
 import { Access, MANAGERS } from '@app/auth';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ReportsService, SalesSummary } from './reports.service';
 import { SalesSummaryQuery } from './sales-summary.query';
 
@@ -9,6 +9,7 @@ import { SalesSummaryQuery } from './sales-summary.query';
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
+  @ApiOperation({ operationId: 'getSalesSummary', summary: 'Sales summary per stage and currency' })
   @Access({ roles: MANAGERS, apiKeyScope: 'reports:read' })
   @Get('sales-summary')
   salesSummary(@Query() query: SalesSummaryQuery): Promise<SalesSummary> {

@@ -1,7 +1,7 @@
 import { Public } from '@app/auth';
 import { WithoutTenant } from '@app/tenancy';
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { HealthService, Readiness } from './health.service';
 
 @ApiTags('operations')
@@ -11,11 +11,13 @@ import { HealthService, Readiness } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness probe' })
   @Get('live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness probe (catalog, queues)' })
   @Get('ready')
   ready(): Promise<Readiness> {
     return this.health.ready();
