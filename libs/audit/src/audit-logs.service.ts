@@ -1,4 +1,4 @@
-import { Page } from '@app/common';
+import { Page, pageOf, pageWindow } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -82,11 +82,10 @@ export class AuditLogsService {
     if (query.from || query.to)
       where.at = { ...(query.from && { $gte: new Date(query.from) }), ...(query.to && { $lt: new Date(query.to) }) };
     const direction = query.sort === 'at' ? 'asc' : 'desc';
-    const [rows, total] = await this.tenancy.em.findAndCount(AuditLog, where, {
+    const found = await this.tenancy.em.findAndCount(AuditLog, where, {
       orderBy: [{ at: direction }, { seq: direction }],
-      limit: query.limit,
-      offset: (query.page - 1) * query.limit,
+      ...pageWindow(query),
     });
-    return { data: rows.map(toView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toView);
   }
 }

@@ -10,7 +10,7 @@ export {
 export type { CommonErrorCode } from './app.exception';
 export { genericProblem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 export { createValidationPipe } from './validation.pipe';
-export { escapeLike, IsSortField, PageQueryDto, parseSort } from './pagination.dto';
+export { escapeLike, IsSortField, pageOf, PageQueryDto, pageWindow, parseSort } from './pagination.dto';
 export type { Page, SortParam, SortSpec } from './pagination.dto';
 export { requestIdFrom } from './request-id';
 export { UuidPipe } from './uuid.pipe';

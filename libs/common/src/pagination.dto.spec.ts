@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ArgumentMetadata } from '@nestjs/common';
 import { IsOptional } from 'class-validator';
 import { ValidationException } from './app.exception';
-import { IsSortField, PageQueryDto, parseSort, SortParam } from './pagination.dto';
+import { IsSortField, pageOf, PageQueryDto, pageWindow, parseSort, SortParam } from './pagination.dto';
 import { createValidationPipe } from './validation.pipe';
 
 const FRUIT_FIELDS = ['name', 'createdAt'] as const;
@@ -88,6 +88,19 @@ describe('parseSort', () => {
     expect(parseSort<'name' | 'createdAt'>(undefined, { field: 'createdAt', direction: 'desc' })).toEqual({
       field: 'createdAt',
       direction: 'desc',
+    });
+  });
+});
+
+describe('pageWindow and pageOf', () => {
+  it('skips the rows of the pages before the one asked for', () => {
+    expect(pageWindow({ page: 3, limit: 20 })).toEqual({ limit: 20, offset: 40 });
+  });
+
+  it('answers one page as views with the page, the limit and the total', () => {
+    expect(pageOf({ page: 2, limit: 2 }, [[{ n: 3 }, { n: 4 }], 5], (row) => `#${row.n}`)).toEqual({
+      data: ['#3', '#4'],
+      meta: { page: 2, limit: 2, total: 5 },
     });
   });
 });

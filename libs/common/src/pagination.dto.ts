@@ -41,6 +41,22 @@ export interface Page<T> {
   meta: PageMeta;
 }
 
+type PageRequest = Pick<PageQueryDto, 'page' | 'limit'>;
+
+/** The rows one page covers, as MikroORM's `limit` and `offset`. */
+export function pageWindow(query: PageRequest): { limit: number; offset: number } {
+  return { limit: query.limit, offset: (query.page - 1) * query.limit };
+}
+
+/** A list's answer: one page of rows as views, and where it sits among `total`. */
+export function pageOf<Row, View>(
+  query: PageRequest,
+  [rows, total]: [Row[], number],
+  view: (row: Row) => View,
+): Page<View> {
+  return { data: rows.map((row) => view(row)), meta: { page: query.page, limit: query.limit, total } };
+}
+
 export interface SortSpec<Field extends string = string> {
   field: Field;
   direction: 'asc' | 'desc';

@@ -1,4 +1,4 @@
-import type { SortSpec } from '@app/common';
+import { pageWindow, type SortSpec } from '@app/common';
 import type { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
 
 /** What every list of owned records (leads, deals) is asked for. */
@@ -26,13 +26,14 @@ export async function ownedPage<T extends { ownerId: string }>(
   const owner = query.ownerScope ?? query.ownerId;
   const where = (owner ? { ...filters, ownerId: owner } : filters) as FilterQuery<T>;
   const direction = query.sort.direction;
+  const { limit, offset } = pageWindow(query);
   const page = repository
     .createQueryBuilder()
     .select('*')
     .where(where)
     .orderBy([{ [query.sort.field]: direction }, { id: direction }] as never)
-    .limit(query.limit)
-    .offset((query.page - 1) * query.limit);
+    .limit(limit)
+    .offset(offset);
   const count = repository.createQueryBuilder().where(where);
   return Promise.all([page.execute<T[]>('all', true), count.getCount()]);
 }

@@ -1,4 +1,4 @@
-import { NotFoundException, Page, parseSort, ValidationException } from '@app/common';
+import { NotFoundException, Page, pageOf, pageWindow, parseSort, ValidationException } from '@app/common';
 import { isTenantSlug, ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -77,16 +77,12 @@ export class ApiKeysService {
   /** The tenant's keys, newest first unless `sort` says otherwise (revoked and expired ones included). */
   async list(query: ListApiKeysQuery): Promise<Page<ApiKeyView>> {
     const sort = parseSort(query.sort, { field: 'createdAt', direction: 'desc' });
-    const [rows, total] = await this.tenancy.em.findAndCount(
+    const found = await this.tenancy.em.findAndCount(
       ApiKey,
       {},
-      {
-        orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
-        limit: query.limit,
-        offset: (query.page - 1) * query.limit,
-      },
+      { orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }], ...pageWindow(query) },
     );
-    return { data: rows.map(toView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toView);
   }
 
   async create(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKey> {

@@ -1,4 +1,4 @@
-import { normalizeEmail, NotFoundException, Page, parseSort } from '@app/common';
+import { normalizeEmail, NotFoundException, Page, pageOf, pageWindow, parseSort } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -27,12 +27,11 @@ export class UsersService {
     const where: FilterQuery<User> = {};
     if (query.role) where.role = query.role;
     if (query.active !== undefined) where.active = query.active;
-    const [rows, total] = await this.tenancy.em.findAndCount(User, where, {
+    const found = await this.tenancy.em.findAndCount(User, where, {
       orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
-      limit: query.limit,
-      offset: (query.page - 1) * query.limit,
+      ...pageWindow(query),
     });
-    return { data: rows.map(toUserView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toUserView);
   }
 
   async get(id: string): Promise<UserView> {

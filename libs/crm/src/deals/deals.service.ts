@@ -1,5 +1,5 @@
 import type { Principal } from '@app/auth';
-import { Page, parseSort, ValidationException } from '@app/common';
+import { Page, pageOf, parseSort, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -38,7 +38,7 @@ export class DealsService {
   }
 
   async list(principal: Principal, query: ListDealsQuery): Promise<Page<DealView>> {
-    const [rows, total] = await this.deals.search({
+    const found = await this.deals.search({
       ownerScope: ownerScope(principal),
       stage: query.stage,
       ownerId: query.ownerId,
@@ -49,7 +49,7 @@ export class DealsService {
       page: query.page,
       limit: query.limit,
     });
-    return { data: rows.map(toDealView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toDealView);
   }
 
   async get(principal: Principal, id: string): Promise<DealView> {

@@ -1,5 +1,5 @@
 import type { Principal } from '@app/auth';
-import { Page, parseSort } from '@app/common';
+import { Page, pageOf, parseSort } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -30,7 +30,7 @@ export class LeadsService {
   }
 
   async list(principal: Principal, query: ListLeadsQuery): Promise<Page<LeadView>> {
-    const [rows, total] = await this.leads.search({
+    const found = await this.leads.search({
       ownerScope: ownerScope(principal),
       status: query.status,
       ownerId: query.ownerId,
@@ -39,7 +39,7 @@ export class LeadsService {
       page: query.page,
       limit: query.limit,
     });
-    return { data: rows.map(toLeadView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toLeadView);
   }
 
   async get(principal: Principal, id: string): Promise<LeadView> {

@@ -1,6 +1,6 @@
 import { PasswordHasher } from '@app/auth';
 import { Tenant } from '@app/catalog';
-import { normalizeEmail, Page, parseSort } from '@app/common';
+import { normalizeEmail, Page, pageOf, pageWindow, parseSort } from '@app/common';
 import { TenantLifecycle, TenantOnboarding } from '@app/fleet';
 import { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -38,13 +38,12 @@ export class PlatformTenantsService {
     const sort = parseSort(query.sort, { field: 'createdAt', direction: 'desc' });
     const where: FilterQuery<Tenant> = {};
     if (query.status) where.status = query.status;
-    const [rows, total] = await this.orm.em.fork().findAndCount(Tenant, where, {
+    const found = await this.orm.em.fork().findAndCount(Tenant, where, {
       populate: ['dbServer'],
       orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
-      limit: query.limit,
-      offset: (query.page - 1) * query.limit,
+      ...pageWindow(query),
     });
-    return { data: rows.map(toTenantView), meta: { page: query.page, limit: query.limit, total } };
+    return pageOf(query, found, toTenantView);
   }
 
   async get(slug: string): Promise<TenantView> {
