@@ -25,9 +25,7 @@ import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { ApiModule } from './api.module';
-import { buildOpenApiDocument, ROOT_ROUTES } from './openapi-document';
-
-export { ROOT_ROUTES };
+import { buildOpenApiDocument, prefixRoutes } from './openapi-document';
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
 export async function createApiApp(
@@ -97,7 +95,7 @@ export async function createApiApp(
     ],
     maxAge: 600,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
+  prefixRoutes(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   auditContext.enabled = config.auditTrail;

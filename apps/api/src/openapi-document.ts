@@ -1,4 +1,5 @@
 import { SECURITY_SCHEMES } from '@app/auth';
+import { API_BASE_PATH } from '@app/common';
 import { AppConfig } from '@app/config';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -8,6 +9,11 @@ import { ApiModule } from './api.module';
 
 /** The routes outside /api/v1 (probes, keys, metrics). */
 export const ROOT_ROUTES = ['health/live', 'health/ready', '.well-known/jwks.json', 'metrics'];
+
+/** Every route under /api/v1 (API_BASE_PATH, which `Location` headers use too) but the root ones. */
+export function prefixRoutes(app: INestApplication): void {
+  app.setGlobalPrefix(API_BASE_PATH, { exclude: ROOT_ROUTES });
+}
 
 /** The OpenAPI document of an application's routes, as /docs-json serves it. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -53,7 +59,7 @@ export async function previewOpenApiDocument(config: AppConfig): Promise<OpenAPI
       abortOnError: false,
     },
   );
-  app.setGlobalPrefix('api/v1', { exclude: ROOT_ROUTES });
+  prefixRoutes(app);
   try {
     return buildOpenApiDocument(app);
   } finally {
