@@ -128,7 +128,7 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
       const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as
         AccessOptions | undefined;
       const expected = isPublic
-        ? undefined
+        ? [{}]
         : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [access.apiKeyScope] }] : [])];
       const documented = doc.paths[path]?.[method]?.security;
       if (JSON.stringify(documented) !== JSON.stringify(expected))

@@ -1,4 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, Header, SetMetadata } from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from './auth-audit';
 import type { Principal } from './roles';
@@ -6,8 +7,11 @@ import type { Principal } from './roles';
 export const IS_PUBLIC = 'tessera:public';
 export const TENANT_FROM = 'tessera:tenant-from';
 
-/** The route needs no credentials. Everything else is denied unless it declares @Access. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/**
+ * The route needs no credentials. Everything else is denied unless it declares @Access. Its OpenAPI
+ * security is the empty requirement (`security: [{}]`): public on purpose, not an omission.
+ */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity({}));
 
 /** Where a public route reads its tenant from the request, and what it answers when that names no tenant of ours. */
 export interface TenantSource {
