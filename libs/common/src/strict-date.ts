@@ -67,6 +67,8 @@ export function IsStrictDate(form: DateForm, options?: ValidationOptions): Prope
       name: 'isStrictDate',
       target: target.constructor,
       propertyName: String(propertyName),
+      // The form, for readers of the metadata (the OpenAPI document's `format`).
+      constraints: [form],
       options: { message: `$property must be ${DESCRIPTIONS[form]}`, ...options },
       validator: { validate: (value: unknown) => isStrictDate(value, form) },
     });
