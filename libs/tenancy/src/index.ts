@@ -14,5 +14,5 @@ export { latestMigration, TenantResolver } from './tenant-resolver';
 export type { TenantHints } from './tenant-resolver';
 export { TENANT_SCHEMA } from './tenant-schema';
 export type { CompanyAdminSeed, TenantSchema } from './tenant-schema';
-export { isTenantSlug, templateDbName, tenantDbName } from './tenant-slug';
+export { isTenantSlug, TENANT_SLUG_PATTERN, templateDbName, tenantDbName } from './tenant-slug';
 export { WITHOUT_TENANT, WithoutTenant } from './without-tenant.decorator';

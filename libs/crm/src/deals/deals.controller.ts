@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -15,6 +15,8 @@ export class DealsController {
   constructor(private readonly deals: DealsService) {}
 
   @ApiOperation({ operationId: 'createDeal', summary: 'Create a deal' })
+  @ApiAnswer(201, DealView, { located: true })
+  @ApiProblems({ 409: 'The lead has a deal already' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Post()
   @Located((deal: DealView) => `/deals/${deal.id}`)
@@ -23,6 +25,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'listDeals', summary: 'List deals (filters, pages)' })
+  @ApiPage(DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListDealsQuery): Promise<Page<DealView>> {
@@ -30,6 +33,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
@@ -37,6 +41,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'updateDeal', summary: 'Change a deal' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
   update(
@@ -48,6 +53,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'assignDeal', summary: 'Assign a deal to a user' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
@@ -60,6 +66,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'deleteDeal', summary: 'Delete a deal' })
+  @ApiNoContent()
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Delete(':id')
   @HttpCode(204)

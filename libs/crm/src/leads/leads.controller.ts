@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, UuidPipe } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -17,6 +17,7 @@ export class LeadsController {
   constructor(private readonly leads: LeadsService) {}
 
   @ApiOperation({ operationId: 'createLead', summary: 'Create a lead' })
+  @ApiAnswer(201, LeadView, { located: true })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post()
   @Located((lead: LeadView) => `/leads/${lead.id}`)
@@ -25,6 +26,7 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'listLeads', summary: 'List leads (filters, search, pages)' })
+  @ApiPage(LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
@@ -32,6 +34,7 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })
+  @ApiAnswer(200, LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
@@ -39,6 +42,8 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'updateLead', summary: 'Change a lead' })
+  @ApiAnswer(200, LeadView)
+  @ApiProblems({ 409: 'The status cannot go there, or the lead is converted (final)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
   update(
@@ -50,6 +55,8 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'assignLead', summary: 'Assign a lead to a user' })
+  @ApiAnswer(200, LeadView)
+  @ApiProblems({ 409: 'The lead is converted (final)' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
@@ -62,6 +69,8 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'convertLead', summary: 'Convert a lead into a deal' })
+  @ApiAnswer(201, DealView, { located: true, description: 'The deal made from the lead' })
+  @ApiProblems({ 409: 'The lead is converted already, or its status cannot convert' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
@@ -74,6 +83,8 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'deleteLead', summary: 'Delete a lead' })
+  @ApiNoContent()
+  @ApiProblems({ 409: 'The lead is converted: its deal refers to it' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Delete(':id')
   @HttpCode(204)
