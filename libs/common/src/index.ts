@@ -29,7 +29,7 @@ export {
 } from './api-docs';
 export type { Page } from './api-docs';
 export { requestIdFrom } from './request-id';
-export { UuidPipe } from './uuid.pipe';
+export { PathId, UuidPipe } from './uuid.pipe';
 export { API_BASE_PATH, Located } from './location';
 export { acceptJsonBodiesOnly } from './json-only';
 export { installInputGate, storableText } from './input-gate';

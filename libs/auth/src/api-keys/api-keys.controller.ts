@@ -1,5 +1,5 @@
-import { ApiAnswer, ApiNoContent, ApiPage, Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { CurrentUser, NoStore } from '../auth.decorators';
@@ -34,7 +34,7 @@ export class ApiKeysController {
   @ApiNoContent()
   @Delete(':id')
   @HttpCode(204)
-  revoke(@Param('id', UuidPipe) id: string): Promise<void> {
+  revoke(@PathId() id: string): Promise<void> {
     return this.keys.revoke(id);
   }
 }

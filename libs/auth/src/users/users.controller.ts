@@ -1,5 +1,5 @@
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { COMPANY_ADMINS, MANAGERS } from '../roles';
@@ -36,7 +36,7 @@ export class UsersController {
   @ApiAnswer(200, UserView)
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
   @Get(':id')
-  get(@Param('id', UuidPipe) id: string): Promise<UserView> {
+  get(@PathId() id: string): Promise<UserView> {
     return this.users.get(id);
   }
 
@@ -45,7 +45,7 @@ export class UsersController {
   @ApiProblems({ 409: 'The e-mail is taken, or the change would leave no active company admin' })
   @Access({ roles: COMPANY_ADMINS })
   @Patch(':id')
-  update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
+  update(@PathId() id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
     return this.users.update(id, dto);
   }
 
@@ -55,7 +55,7 @@ export class UsersController {
   @Access({ roles: COMPANY_ADMINS })
   @Delete(':id')
   @HttpCode(204)
-  deactivate(@Param('id', UuidPipe) id: string): Promise<void> {
+  deactivate(@PathId() id: string): Promise<void> {
     return this.users.deactivate(id);
   }
 }

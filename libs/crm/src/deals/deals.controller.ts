@@ -1,6 +1,6 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from './deal.entity';
@@ -36,7 +36,7 @@ export class DealsController {
   @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get(':id')
-  get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
+  get(@CurrentUser() user: Principal, @PathId() id: string): Promise<DealView> {
     return this.deals.get(user, id);
   }
 
@@ -44,11 +44,7 @@ export class DealsController {
   @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
-  update(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: UpdateDealDto,
-  ): Promise<DealView> {
+  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateDealDto): Promise<DealView> {
     return this.deals.update(user, id, dto);
   }
 
@@ -57,11 +53,7 @@ export class DealsController {
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: AssignOwnerDto,
-  ): Promise<DealView> {
+  assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<DealView> {
     return this.deals.assign(user, id, dto);
   }
 
@@ -70,7 +62,7 @@ export class DealsController {
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
+  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
     return this.deals.remove(user, id);
   }
 }

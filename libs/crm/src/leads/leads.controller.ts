@@ -1,6 +1,6 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from '../deals/deal.entity';
@@ -37,7 +37,7 @@ export class LeadsController {
   @ApiAnswer(200, LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get(':id')
-  get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
+  get(@CurrentUser() user: Principal, @PathId() id: string): Promise<LeadView> {
     return this.leads.get(user, id);
   }
 
@@ -46,11 +46,7 @@ export class LeadsController {
   @ApiProblems({ 409: 'The status cannot go there, or the lead is converted (final)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
-  update(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: UpdateLeadDto,
-  ): Promise<LeadView> {
+  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
     return this.leads.update(user, id, dto);
   }
 
@@ -60,11 +56,7 @@ export class LeadsController {
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: AssignOwnerDto,
-  ): Promise<LeadView> {
+  assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
     return this.leads.assign(user, id, dto);
   }
 
@@ -74,11 +66,7 @@ export class LeadsController {
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
-  convert(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: ConvertLeadDto,
-  ): Promise<DealView> {
+  convert(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
     return this.leads.convert(user, id, dto);
   }
 
@@ -88,7 +76,7 @@ export class LeadsController {
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
+  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
     return this.leads.remove(user, id);
   }
 }

@@ -1,8 +1,8 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
 import { ApiAnswer, ApiPage, ApiProblems, Located, Page } from '@app/common';
-import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
+import { isTenantSlug, TENANT_SLUG_PATTERN, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
-import { ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -14,6 +14,19 @@ class SlugPipe implements PipeTransform<string, string> {
     if (!isTenantSlug(value)) throw TenancyErrors.badSlug();
     return value;
   }
+}
+
+/** The `:slug` path parameter, checked by SlugPipe and documented with its pattern. */
+function PathSlug(): ParameterDecorator {
+  return (target, key, index) => {
+    Param('slug', SlugPipe)(target, key, index);
+    if (key === undefined) return;
+    ApiParam({ name: 'slug', schema: { type: 'string', pattern: TENANT_SLUG_PATTERN.source }, example: 'acme' })(
+      target,
+      key,
+      Object.getOwnPropertyDescriptor(target, key)!,
+    );
+  };
 }
 
 @ApiTags('platform')
@@ -43,7 +56,7 @@ export class PlatformTenantsController {
   @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant with its onboarding steps' })
   @ApiAnswer(200, TenantView)
   @Get(':slug')
-  get(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  get(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.get(slug);
   }
 
@@ -52,7 +65,7 @@ export class PlatformTenantsController {
   @ApiProblems({ 409: 'The tenant is not active' })
   @Post(':slug/suspend')
   @HttpCode(200)
-  suspend(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  suspend(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.suspend(slug);
   }
 
@@ -61,7 +74,7 @@ export class PlatformTenantsController {
   @ApiProblems({ 409: 'The tenant is not suspended' })
   @Post(':slug/resume')
   @HttpCode(200)
-  resume(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  resume(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.resume(slug);
   }
 
@@ -71,7 +84,7 @@ export class PlatformTenantsController {
   @ApiProblems({ 409: 'The tenant did not fail' })
   @Post(':slug/retry')
   @HttpCode(202)
-  retry(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+  retry(@PathSlug() slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
     return this.tenants.retry(slug, String(request.id));
   }
 
@@ -81,7 +94,7 @@ export class PlatformTenantsController {
   @ApiProblems({ 409: 'The tenant is being offboarded already' })
   @Delete(':slug')
   @HttpCode(202)
-  offboard(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+  offboard(@PathSlug() slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
     return this.tenants.offboard(slug, String(request.id));
   }
 }
