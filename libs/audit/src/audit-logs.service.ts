@@ -17,7 +17,7 @@ export class AuditLogView {
   @TimeProperty()
   at: string;
 
-  @IdProperty({ nullable: true })
+  @NullableText({ description: 'the user id, `api-key:<key id>` for an API key, or null when anonymous' })
   actorId: string | null;
 
   @NullableText()
