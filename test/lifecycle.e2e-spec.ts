@@ -70,9 +70,14 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
       tenantToken = (await t.createTenant('board', pt)).token;
     });
 
-    it('asks for credentials (401), also for a forged token', async () => {
-      await t.http().get('/platform/queues').expect(401);
-      await t.http().get('/platform/queues').set('authorization', 'Bearer forged.token.here').expect(401);
+    it('asks for credentials (401 with WWW-Authenticate), also for a forged token', async () => {
+      await t.http().get('/platform/queues').expect(401).expect('www-authenticate', 'Bearer');
+      await t
+        .http()
+        .get('/platform/queues')
+        .set('authorization', 'Bearer forged.token.here')
+        .expect(401)
+        .expect('www-authenticate', 'Bearer');
     });
 
     it("refuses a tenant's token (403)", async () => {

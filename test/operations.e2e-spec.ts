@@ -118,7 +118,7 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
 
   it('documents each protected operation’s security: bearer, and the API key with its scope where keys are accepted', async () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body as {
-      paths: Record<string, Record<string, { security?: unknown }>>;
+      paths: Record<string, Record<string, { security?: unknown; 'x-api-key-scope'?: string }>>;
     };
     const wrong: string[] = [];
     const counts = { public: 0, bearerOnly: 0, bearerOrApiKey: 0 };
@@ -127,12 +127,13 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
       const isPublic = (Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller)) === true;
       const access = (Reflect.getMetadata(ACCESS, handler) ?? Reflect.getMetadata(ACCESS, controller)) as
         AccessOptions | undefined;
-      const expected = isPublic
-        ? [{}]
-        : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [access.apiKeyScope] }] : [])];
-      const documented = doc.paths[path]?.[method]?.security;
-      if (JSON.stringify(documented) !== JSON.stringify(expected))
-        wrong.push(`${route}: ${JSON.stringify(documented)}, expected ${JSON.stringify(expected)}`);
+      const expected = isPublic ? [{}] : [{ bearer: [] }, ...(access?.apiKeyScope ? [{ 'api-key': [] }] : [])];
+      // OpenAPI 3.0 has scopes only for OAuth2: the key's scope is the x-api-key-scope extension.
+      const documented = doc.paths[path]?.[method];
+      if (JSON.stringify(documented?.security) !== JSON.stringify(expected))
+        wrong.push(`${route}: ${JSON.stringify(documented?.security)}, expected ${JSON.stringify(expected)}`);
+      if (documented?.['x-api-key-scope'] !== access?.apiKeyScope)
+        wrong.push(`${route}: scope ${documented?.['x-api-key-scope']}, expected ${access?.apiKeyScope}`);
       if (isPublic) counts.public++;
       else if (access?.apiKeyScope) counts.bearerOrApiKey++;
       else counts.bearerOnly++;

@@ -143,7 +143,11 @@ export async function createApiApp(
   });
 
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Swagger UI keeps what Authorize was given across reloads, so the README journey can be run from /docs.
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+  });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
   return app;
 }

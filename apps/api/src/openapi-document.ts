@@ -1,10 +1,17 @@
 import { SECURITY_SCHEMES } from '@app/auth';
-import { API_BASE_PATH } from '@app/common';
+import { API_BASE_PATH, Problem, problemResponse } from '@app/common';
 import { AppConfig } from '@app/config';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type {
+  HeaderObject,
+  OperationObject,
+  ParameterObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ApiModule } from './api.module';
 import { documentValidation } from './openapi-validation';
 
@@ -31,19 +38,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' },
         SECURITY_SCHEMES.apiKey,
       )
-      .addApiKey(
-        {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-Tenant-ID',
-          description: 'tenant slug (or the sub-domain, or the token)',
-        },
-        SECURITY_SCHEMES.tenant,
-      )
       .build(),
+    { extraModels: [Problem] },
   );
-  documentProblems(document);
   documentValidation(app, document);
+  documentConventions(document);
   return document;
 }
 
@@ -69,46 +68,71 @@ export async function previewOpenApiDocument(config: AppConfig): Promise<OpenAPI
   }
 }
 
-/** Every operation may answer problem+json: documented once here rather than on each route. */
-function documentProblems(document: OpenAPIObject): void {
-  document.components = document.components ?? {};
-  document.components.schemas = {
-    ...document.components.schemas,
-    Problem: {
-      type: 'object',
-      required: ['type', 'title', 'status', 'detail'],
-      properties: {
-        type: { type: 'string', format: 'uri' },
-        title: { type: 'string' },
-        status: { type: 'integer' },
-        detail: { type: 'string' },
-        instance: { type: 'string' },
-        errors: {
-          type: 'array',
-          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-        },
-      },
-    },
-  };
-  const problem = (description: string) => ({
-    description,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  });
-  const answers: Record<string, string> = {
-    '400': 'Invalid input (field errors in `errors`)',
-    '401': 'Missing, expired or invalid credentials',
-    '403': 'Not allowed (role, scope, other tenant, suspended tenant)',
-    '404': 'Unknown, or not visible to the caller',
-    '409': 'Conflict (duplicate, state)',
-    '429': 'Too many requests (Retry-After)',
-    '503': 'A dependency is unavailable (Retry-After)',
-  };
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as { responses?: Record<string, unknown> }[]) {
-      operation.responses = {
-        ...Object.fromEntries(Object.entries(answers).map(([code, text]) => [code, problem(text)])),
-        ...operation.responses,
-      };
+/** The headers every answer of a kind carries (API.md, Conventions). */
+const HEADERS = {
+  requestId: {
+    description: 'The request id (a valid incoming `X-Request-ID` is echoed); every log line of the request names it',
+    required: true,
+    schema: { type: 'string', maxLength: 128 },
+  },
+  rateLimitLimit: {
+    description: "Requests per second the tenant's bucket allows (when rate limits are on)",
+    schema: { type: 'integer', minimum: 0 },
+  },
+  rateLimitRemaining: { description: 'Requests left in the bucket', schema: { type: 'integer', minimum: 0 } },
+  rateLimitReset: { description: 'Seconds until the bucket is full again', schema: { type: 'integer', minimum: 0 } },
+  retryAfter: { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } },
+} satisfies Record<string, HeaderObject>;
+
+const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+type Operation = OperationObject & { 'x-roles'?: string[]; 'x-api-key-scope'?: string };
+
+/**
+ * What every operation of a kind shares, added from the operation itself rather than written on
+ * each route: the error answers its shape implies (credentials → 401/403, input → 400, a body →
+ * 413/415, a path id → 404, a tenant → the tenant's 403/404/409/429/503), and the headers of every
+ * answer (X-Request-ID; RateLimit-* on tenant routes; Retry-After on 429 and 503). Roles and the
+ * API-key scope go into the description, so Swagger UI shows who may call what.
+ */
+function documentConventions(document: OpenAPIObject): void {
+  document.components = { ...document.components, headers: HEADERS };
+  // Answers hold exactly their view's fields (requests are closed by documentValidation); a
+  // problem may carry extension members (RFC 9457), so it stays open.
+  for (const [name, schema] of Object.entries(document.components.schemas ?? {}) as [string, SchemaObject][]) {
+    if (schema.properties && name !== Problem.name) schema.additionalProperties ??= false;
+  }
+  for (const [path, item] of Object.entries(document.paths)) {
+    const tenantRoute = path.startsWith(`${API_BASE_PATH}/`) && !path.startsWith(`${API_BASE_PATH}/platform/`);
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method] as Operation | undefined;
+      if (!operation) continue;
+      const parameters = (operation.parameters ?? []) as ParameterObject[];
+      const derived = new Set<number>();
+      if (operation.security?.length) [401, 403].forEach((status) => derived.add(status));
+      if (operation.requestBody) [400, 413, 415].forEach((status) => derived.add(status));
+      if (parameters.some((parameter) => parameter.in === 'query' || parameter.in === 'path')) derived.add(400);
+      if (parameters.some((parameter) => parameter.in === 'path')) derived.add(404);
+      if (tenantRoute) [400, 403, 404, 409, 429, 503].forEach((status) => derived.add(status));
+      if (path.startsWith(`${API_BASE_PATH}/platform/`)) derived.add(503);
+      const responses = operation.responses as Record<string, ResponseObject>;
+      for (const status of derived) responses[status] ??= problemResponse(status) as ResponseObject;
+      for (const [status, response] of Object.entries(responses)) {
+        response.headers = { 'X-Request-ID': ref('requestId'), ...response.headers };
+        if (tenantRoute) {
+          response.headers['RateLimit-Limit'] = ref('rateLimitLimit');
+          response.headers['RateLimit-Remaining'] = ref('rateLimitRemaining');
+          response.headers['RateLimit-Reset'] = ref('rateLimitReset');
+        }
+        if (status === '429') response.headers['Retry-After'] = { ...HEADERS.retryAfter, required: true };
+        if (status === '503') response.headers['Retry-After'] = ref('retryAfter');
+      }
+      operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+      const who = [
+        operation['x-roles'] ? `Roles: ${operation['x-roles'].join(', ')}.` : '',
+        operation['x-api-key-scope'] ? `API keys with the \`${operation['x-api-key-scope']}\` scope.` : '',
+      ].filter(Boolean);
+      if (who.length) operation.description = [operation.description, ...who].filter(Boolean).join(' ');
     }
   }
 }

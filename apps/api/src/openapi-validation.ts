@@ -1,119 +1,168 @@
-import { TENANT_SLUG_PATTERN } from '@app/tenancy';
-import { INestApplication } from '@nestjs/common';
+import { strictDateSchema } from '@app/common';
+import type { INestApplication, Type } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { ParameterObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 
 /**
- * Makes the document as strict as the server, so that a client or a validating proxy checked
- * against it refuses what the server refuses:
- * - request bodies take no unknown field (the ValidationPipe's `forbidNonWhitelisted`);
- * - each body property carries the class-validator constraints the server checks it with
- *   (lengths, patterns, email, UUID, dates, numbers), read from the DTO class of the same name —
- *   the run-time twin of the Swagger CLI plugin's `classValidatorShim`, which this tsc build lacks;
- * - path ids are UUIDs and path slugs tenant slugs (the UuidPipe and SlugPipe of every route).
+ * The request constraints of the document, read from the validators the validation pipe runs:
+ * the DTO classes of every route's body and query carry class-validator metadata, and each rule
+ * becomes its JSON Schema keyword (MaxLength → maxLength, IsEmail → format: email, …). The
+ * document then cannot promise less or more than the server enforces, and nobody writes a
+ * constraint twice. Unknown body fields are refused (the pipe forbids them): every request
+ * object schema is closed with `additionalProperties: false`.
  */
 export function documentValidation(app: INestApplication, document: OpenAPIObject): void {
-  const schemas = document.components?.schemas ?? {};
-  const bodies = requestBodySchemaNames(document);
-  for (const dto of handlerParameterClasses(app)) {
+  const { bodies, queries } = routeDtos(app);
+  const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject>;
+  for (const dto of bodies) {
     const schema = schemas[dto.name];
-    if (!schema || '$ref' in schema || !bodies.has(dto.name)) continue;
+    if (!schema?.properties) continue;
+    const required: string[] = [];
+    for (const [property, rules] of rulesByProperty(dto)) {
+      const target = schema.properties[property] as SchemaObject | undefined;
+      if (!target) throw new Error(`${dto.name}.${property} is validated but not documented (add @ApiProperty)`);
+      applyRules(target, rules);
+      if (!rules.some(isOptional)) required.push(property);
+      else if (rules.some((rule) => rule.name === 'isOptional') && !('$ref' in target)) target.nullable = true;
+    }
+    schema.required = required.length ? required : undefined;
+    if (!schema.required) delete schema.required;
     schema.additionalProperties = false;
-    for (const rule of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
-      const property = schema.properties?.[rule.propertyName];
-      if (!property || '$ref' in property) continue;
-      const constrained = rule.each && property.items && !('$ref' in property.items) ? property.items : property;
-      applyRule(constrained, rule);
-    }
   }
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as { parameters?: ParameterObject[] }[]) {
-      for (const parameter of operation.parameters ?? []) {
-        if (parameter.in !== 'path' || !parameter.schema || '$ref' in parameter.schema) continue;
-        if (parameter.name === 'id') parameter.schema.format = 'uuid';
-        if (parameter.name === 'slug') parameter.schema.pattern = TENANT_SLUG_PATTERN.source;
-      }
+  for (const operation of operations(document)) {
+    const dto = queries.get(operation.operationId ?? '');
+    if (!dto) continue;
+    const rules = rulesByProperty(dto);
+    for (const parameter of (operation.parameters ?? []) as ParameterObject[]) {
+      if (parameter.in !== 'query') continue;
+      const own = rules.get(parameter.name);
+      if (!own) throw new Error(`query parameter ${parameter.name} of ${operation.operationId} is not validated`);
+      applyRules((parameter.schema ?? (parameter.schema = {})) as SchemaObject, own);
+      parameter.required = !own.some(isOptional);
     }
   }
 }
 
-/** One class-validator rule as its JSON Schema keyword (a rule JSON Schema cannot say is left out). */
-function applyRule(property: SchemaObject, rule: ValidationMetadata): void {
-  const [first, second] = rule.constraints ?? [];
-  switch (rule.name ?? '') {
-    case 'isString':
-      property.type = 'string';
-      break;
-    case 'maxLength':
-      Object.assign(property, { type: 'string', maxLength: first });
-      break;
-    case 'minLength':
-      Object.assign(property, { type: 'string', minLength: first });
-      break;
-    case 'matches':
-      // A flag (e.g. `i`) has no JSON Schema form: such a pattern stays the server's alone.
-      if (first instanceof RegExp && !first.flags && second === undefined)
-        Object.assign(property, { type: 'string', pattern: first.source });
-      break;
-    case 'isEmail':
-      Object.assign(property, { type: 'string', format: 'email' });
-      break;
-    case 'isUuid':
-      Object.assign(property, { type: 'string', format: 'uuid' });
-      break;
-    case 'isStrictDate':
-      Object.assign(property, {
-        type: 'string',
-        ...(first === 'date' || first === 'date-time' ? { format: first } : {}),
-      });
-      break;
-    case 'isBoolean':
-      property.type = 'boolean';
-      break;
-    case 'isInt':
-      property.type = 'integer';
-      break;
-    case 'min':
-      property.minimum = first;
-      break;
-    case 'max':
-      property.maximum = first;
-      break;
-  }
+type Rule = ValidationMetadata;
+
+function isOptional(rule: Rule): boolean {
+  return rule.type === ValidationTypes.CONDITIONAL_VALIDATION;
 }
 
-/** The component names that some operation takes as its JSON request body. */
-function requestBodySchemaNames(document: OpenAPIObject): Set<string> {
-  const names = new Set<string>();
-  for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as { requestBody?: unknown }[]) {
-      const ref = JSON.stringify(operation.requestBody ?? {}).match(/"#\/components\/schemas\/([^"]+)"/);
-      if (ref) names.add(ref[1]);
+const TEXT_RULES = ['isString', 'maxLength', 'minLength', 'isLength', 'matches', 'isEmail', 'isUuid', 'isStrictDate'];
+const KINDS: Record<string, string> = {
+  ...Object.fromEntries(TEXT_RULES.map((name) => [name, 'string'])),
+  isBoolean: 'boolean',
+  isInt: 'integer',
+  isNumber: 'number',
+};
+
+/** One rule → its keywords. Rules without a JSON Schema form (cross-field ones) are described by the DTO. */
+function applyRules(schema: SchemaObject, rules: Rule[]): void {
+  for (const rule of rules) {
+    const target = rule.each && schema.items ? (schema.items as SchemaObject) : schema;
+    const [first, second] = (rule.constraints ?? []) as unknown[];
+    // `string | null` is `Object` to TypeScript's metadata: the rules say what the value is.
+    const kind = rule.name ? KINDS[rule.name] : undefined;
+    if (kind && (target.type === undefined || target.type === 'object')) target.type = kind;
+    switch (rule.name ?? '') {
+      case 'maxLength':
+        target.maxLength = Number(first);
+        break;
+      case 'minLength':
+        target.minLength = Number(first);
+        break;
+      case 'isLength':
+        target.minLength = Number(first);
+        if (second !== undefined) target.maxLength = Number(second);
+        break;
+      case 'matches':
+        target.pattern = (first as RegExp).source;
+        break;
+      case 'isEmail':
+        target.format = 'email';
+        break;
+      case 'isUuid':
+        target.format = 'uuid';
+        break;
+      case 'isIn':
+        target.enum = [...(first as unknown[])];
+        break;
+      case 'isInt':
+        target.type = 'integer';
+        break;
+      case 'min':
+        target.minimum = Number(first);
+        break;
+      case 'max':
+        target.maximum = Number(first);
+        break;
+      case 'arrayMinSize':
+        schema.minItems = Number(first);
+        break;
+      case 'arrayMaxSize':
+        schema.maxItems = Number(first);
+        break;
+      case 'arrayUnique':
+        schema.uniqueItems = true;
+        break;
+      case 'isStrictDate':
+        Object.assign(target, strictDateSchema(first as Parameters<typeof strictDateSchema>[0]));
+        break;
+      default: // cross-field and custom rules: described by the DTO's own @ApiProperty
+        break;
     }
   }
-  return names;
 }
 
-/** The classes the routes' handlers take (bodies, queries), as Swagger reads them: from the parameter types. */
-function handlerParameterClasses(app: INestApplication): Set<DtoClass> {
-  const classes = new Set<DtoClass>();
+function rulesByProperty(dto: Type<unknown>): Map<string, Rule[]> {
+  const rules = new Map<string, Rule[]>();
+  for (const rule of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+    const list = rules.get(rule.propertyName) ?? [];
+    list.push(rule);
+    rules.set(rule.propertyName, list);
+  }
+  return rules;
+}
+
+/** The body DTO classes of every route, and each operation's query DTO (by operationId). */
+function routeDtos(app: INestApplication): { bodies: Set<Type<unknown>>; queries: Map<string, Type<unknown>> } {
+  const bodies = new Set<Type<unknown>>();
+  const queries = new Map<string, Type<unknown>>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype } of module.controllers.values()) {
-      const prototype: unknown = metatype?.prototype;
-      if (typeof prototype !== 'object' || prototype === null) continue;
+      if (!metatype) continue;
+      const prototype = (metatype as Type<unknown>).prototype as Record<string, unknown>;
       for (const method of Object.getOwnPropertyNames(prototype)) {
-        const types: unknown = Reflect.getMetadata('design:paramtypes', prototype, method);
-        if (!Array.isArray(types)) continue;
-        for (const type of types) if (isClass(type)) classes.add(type);
+        const types = Reflect.getMetadata('design:paramtypes', prototype, method) as Type<unknown>[] | undefined;
+        const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, method) as
+          Record<string, { index: number }> | undefined;
+        if (!types || !args) continue;
+        const operation = Reflect.getMetadata('swagger/apiOperation', prototype[method] as object) as
+          { operationId?: string } | undefined;
+        for (const [key, { index }] of Object.entries(args)) {
+          const kind = Number(key.split(':')[0]);
+          const type = types[index];
+          if (!type || !getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length) continue;
+          if (kind === Number(RouteParamtypes.BODY)) bodies.add(type);
+          if (kind === Number(RouteParamtypes.QUERY) && operation?.operationId)
+            queries.set(operation.operationId, type);
+        }
       }
     }
   }
-  return classes;
+  return { bodies, queries };
 }
 
-type DtoClass = abstract new (...args: never[]) => unknown;
-
-const isClass = (value: unknown): value is DtoClass => typeof value === 'function';
+function* operations(document: OpenAPIObject) {
+  for (const path of Object.values(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      if (path[method]) yield path[method];
+    }
+  }
+}

@@ -1,23 +1,54 @@
-import { Page, pageOf, pageWindow } from '@app/common';
+import { IdProperty, NullableText, Page, pageOf, pageWindow, TimeProperty } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { AuditLog } from './audit-log.entity';
 import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
 
-export interface AuditLogView {
+/** One entry of a tenant's audit trail. */
+export class AuditLogView {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'position in the hash chain' })
   seq: number;
+
+  @TimeProperty()
   at: string;
+
+  @NullableText({ description: 'the user id, `api-key:<key id>` for an API key, or null when anonymous' })
   actorId: string | null;
+
+  @NullableText()
   actorRole: string | null;
+
+  @ApiProperty({ example: 'lead.update' })
   action: string;
+
+  @NullableText({ example: 'lead' })
   entity: string | null;
+
+  @NullableText()
   entityId: string | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'what changed: fields before and after (secrets redacted)',
+  })
   changes: Record<string, unknown>;
+
+  @ApiProperty({ example: 'success' })
   outcome: string;
+
+  @NullableText()
   ip: string | null;
+
+  @NullableText()
   userAgent: string | null;
+
+  @NullableText()
   requestId: string | null;
 }
 

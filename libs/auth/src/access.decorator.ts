@@ -1,12 +1,12 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { ApiScope } from './api-keys/api-key.entity';
 import type { Role } from './roles';
 
 export const ACCESS = 'tessera:access';
 
 /** The names of the OpenAPI security schemes (declared once on the document, in apps/api). */
-export const SECURITY_SCHEMES = { bearer: 'bearer', apiKey: 'api-key', tenant: 'tenant' } as const;
+export const SECURITY_SCHEMES = { bearer: 'bearer', apiKey: 'api-key' } as const;
 
 /** Who may call a route. */
 export interface AccessOptions {
@@ -28,6 +28,11 @@ export function Access(options: AccessOptions): ClassDecorator & MethodDecorator
     ...(options.apiKeyScope ? { apiKeyScope: options.apiKeyScope } : {}),
   };
   const security = [ApiBearerAuth(SECURITY_SCHEMES.bearer)];
-  if (options.apiKeyScope) security.push(ApiSecurity(SECURITY_SCHEMES.apiKey, [options.apiKeyScope]));
+  // OpenAPI 3.0 allows scopes in a security requirement only for OAuth2 and OpenID Connect: the
+  // key's scope is named by an extension (and in the operation's description, added with the roles).
+  if (options.apiKeyScope) {
+    security.push(ApiSecurity(SECURITY_SCHEMES.apiKey), ApiExtension('x-api-key-scope', options.apiKeyScope));
+  }
+  security.push(ApiExtension('x-roles', [...options.roles]));
   return applyDecorators(SetMetadata(ACCESS, access), ...security);
 }

@@ -1,3 +1,4 @@
+import { ApiAnswer, ApiNoContent, ApiProblems } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
@@ -16,6 +17,8 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @ApiOperation({ operationId: 'signIn', summary: 'Sign in to a tenant (e-mail and password)' })
+  @ApiAnswer(200, TokenPair)
+  @ApiProblems({ 401: 'The e-mail or password is wrong', 429: 'Too many failed sign-ins for this account or address' })
   @ApiHeader({
     name: 'X-Tenant-ID',
     required: false,
@@ -31,6 +34,8 @@ export class AuthController {
   }
 
   @ApiOperation({ operationId: 'refreshSession', summary: 'Exchange a refresh token for new tokens (rotation)' })
+  @ApiAnswer(200, TokenPair)
+  @ApiProblems({ 401: 'The refresh token is unknown, expired, revoked or spent (then its whole family is revoked)' })
   @Public()
   @TenantFrom({
     read: (request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken),
@@ -44,6 +49,7 @@ export class AuthController {
   }
 
   @ApiOperation({ operationId: 'signOut', summary: 'Sign out: end this refresh family' })
+  @ApiNoContent()
   @Access({ roles: TENANT_USERS })
   @Post('logout')
   @HttpCode(204)
@@ -52,6 +58,7 @@ export class AuthController {
   }
 
   @ApiOperation({ operationId: 'getMe', summary: 'The signed-in tenant user' })
+  @ApiAnswer(200, Me)
   @Access({ roles: TENANT_USERS })
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {

@@ -1,6 +1,7 @@
-import { normalizeEmail } from '@app/common';
-import { TenantContext } from '@app/tenancy';
+import { IdProperty, normalizeEmail } from '@app/common';
+import { TENANT_SLUG_PATTERN, TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { AuthAudit, ClientInfo } from './auth-audit';
 import { AuthErrors } from './auth.exception';
 import { LoginDto } from './dto/login.dto';
@@ -8,15 +9,25 @@ import { LiveSessions } from './live-sessions';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokens } from './refresh-tokens';
-import type { Principal } from './roles';
+import { TENANT_ROLES, type Principal } from './roles';
 import { TokenPair, TokenService } from './token.service';
 import { User } from './user.entity';
 
-export interface Me {
+/** The signed-in tenant user. */
+export class Me {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ format: 'email' })
   email: string;
+
+  @ApiProperty()
   name: string;
+
+  @ApiProperty({ enum: TENANT_ROLES, enumName: 'TenantRole' })
   role: string;
+
+  @ApiProperty({ pattern: TENANT_SLUG_PATTERN.source, description: 'the tenant slug' })
   tenant: string;
 }
 

@@ -1,8 +1,9 @@
+import { ApiAnswer } from '@app/common';
 import { WithoutTenant } from '@app/tenancy';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Public } from './auth.decorators';
-import { KeyStore } from './key-store';
+import { JsonWebKeySet, KeyStore } from './key-store';
 
 @ApiTags('auth')
 @Public()
@@ -12,8 +13,9 @@ export class JwksController {
   constructor(private readonly keys: KeyStore) {}
 
   @ApiOperation({ operationId: 'getJwks', summary: 'Public keys that verify access tokens (JWKS)' })
+  @ApiAnswer(200, JsonWebKeySet)
   @Get('jwks.json')
-  jwks(): ReturnType<KeyStore['jwks']> {
+  jwks(): JsonWebKeySet {
     return this.keys.jwks();
   }
 }

@@ -1,8 +1,39 @@
 import { APP_CONFIG, AppConfig, loadOrCreateDevSecret } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject } from 'node:crypto';
 
 export const JWT_ALGORITHM = 'ES256';
+
+/** One public key of the set (RFC 7517): an EC P-256 key that verifies ES256 tokens. */
+export class PublicJwk {
+  @ApiProperty({ enum: ['EC'] })
+  kty: string;
+
+  @ApiProperty({ enum: ['P-256'] })
+  crv: string;
+
+  @ApiProperty({ description: 'base64url x coordinate' })
+  x: string;
+
+  @ApiProperty({ description: 'base64url y coordinate' })
+  y: string;
+
+  @ApiProperty({ description: 'the key id (RFC 7638 thumbprint), the `kid` of the tokens it verifies' })
+  kid: string;
+
+  @ApiProperty({ enum: ['sig'] })
+  use: string;
+
+  @ApiProperty({ enum: [JWT_ALGORITHM] })
+  alg: string;
+}
+
+/** The keys that verify access tokens (JWKS). */
+export class JsonWebKeySet {
+  @ApiProperty({ type: [PublicJwk] })
+  keys: PublicJwk[];
+}
 
 export interface SigningKey {
   kid: string;
@@ -59,14 +90,12 @@ export class KeyStore {
     return typeof kid === 'string' ? this.verifying.get(kid) : undefined;
   }
 
-  jwks(): { keys: JsonWebKey[] } {
+  jwks(): JsonWebKeySet {
     return {
-      keys: [...this.verifying.entries()].map(([kid, key]) => ({
-        ...key.export({ format: 'jwk' }),
-        kid,
-        use: 'sig',
-        alg: JWT_ALGORITHM,
-      })),
+      keys: [...this.verifying.entries()].map(([kid, key]) => {
+        const { kty = 'EC', crv = 'P-256', x = '', y = '' } = key.export({ format: 'jwk' });
+        return { kty, crv, x, y, kid, use: 'sig', alg: JWT_ALGORITHM };
+      }),
     };
   }
 }

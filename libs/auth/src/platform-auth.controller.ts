@@ -1,3 +1,4 @@
+import { ApiAnswer, ApiNoContent, ApiProblems } from '@app/common';
 import { WithoutTenant } from '@app/tenancy';
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
@@ -16,6 +17,12 @@ export class PlatformAuthController {
   constructor(private readonly auth: PlatformAuthService) {}
 
   @ApiOperation({ operationId: 'platformSignIn', summary: 'Sign in as a platform admin' })
+  @ApiAnswer(200, TokenPair)
+  @ApiProblems({
+    400: 'Invalid input',
+    401: 'The e-mail or password is wrong',
+    429: 'Too many failed sign-ins for this account or address',
+  })
   @Public()
   @Post('login')
   @HttpCode(200)
@@ -25,6 +32,8 @@ export class PlatformAuthController {
   }
 
   @ApiOperation({ operationId: 'platformRefreshSession', summary: 'Exchange a platform refresh token for new tokens' })
+  @ApiAnswer(200, TokenPair)
+  @ApiProblems({ 400: 'Invalid input', 401: 'The refresh token is unknown, expired, revoked or spent' })
   @Public()
   @Post('refresh')
   @HttpCode(200)
@@ -34,6 +43,7 @@ export class PlatformAuthController {
   }
 
   @ApiOperation({ operationId: 'platformSignOut', summary: 'Sign out of the platform' })
+  @ApiNoContent()
   @Access({ roles: SUPER_ADMINS })
   @Post('logout')
   @HttpCode(204)

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
@@ -11,7 +12,18 @@ export interface AccessToken {
   expiresIn: number;
 }
 
-export interface TokenPair extends AccessToken {
+/** A sign-in or refresh answer: a short-lived access token and the refresh token that renews it. */
+export class TokenPair implements AccessToken {
+  @ApiProperty({ description: 'a JWT (ES256) for `Authorization: Bearer`' })
+  accessToken: string;
+
+  @ApiProperty({ enum: ['Bearer'] })
+  tokenType: 'Bearer';
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'seconds until the access token expires' })
+  expiresIn: number;
+
+  @ApiProperty({ description: 'single use: spent by /refresh, which answers a new one' })
   refreshToken: string;
 }
 

@@ -11,13 +11,29 @@ export type { CommonErrorCode } from './app.exception';
 export { genericProblem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 export { createValidationPipe } from './validation.pipe';
 export { escapeLike, IsSortField, pageOf, PageQueryDto, pageWindow, parseSort } from './pagination.dto';
-export type { Page, SortParam, SortSpec } from './pagination.dto';
+export type { SortParam, SortSpec } from './pagination.dto';
+export {
+  ApiAnswer,
+  ApiNoContent,
+  ApiPage,
+  ApiProblems,
+  IdProperty,
+  NullableText,
+  PageMeta,
+  PageOf,
+  Problem,
+  PROBLEM_DESCRIPTIONS,
+  problemResponse,
+  RESPONSE_HEADERS,
+  TimeProperty,
+} from './api-docs';
+export type { Page } from './api-docs';
 export { requestIdFrom } from './request-id';
-export { UuidPipe } from './uuid.pipe';
+export { PathId, UuidPipe } from './uuid.pipe';
 export { API_BASE_PATH, Located } from './location';
 export { acceptJsonBodiesOnly } from './json-only';
 export { installInputGate, storableText } from './input-gate';
-export { IsStrictDate } from './strict-date';
+export { IsStrictDate, strictDateSchema } from './strict-date';
 export { closeOnShutdownSignal, runMain } from './run-main';
 export { createLogger, PinoNestLogger } from './logger';
 export { NormalizedEmail, normalizeEmail } from './email-address';

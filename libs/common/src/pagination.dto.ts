@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
+import type { Page } from './api-docs';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -28,17 +29,6 @@ export class PageQueryDto {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit: number = 20;
-}
-
-export interface PageMeta {
-  page: number;
-  limit: number;
-  total: number;
-}
-
-export interface Page<T> {
-  data: T[];
-  meta: PageMeta;
 }
 
 type PageRequest = Pick<PageQueryDto, 'page' | 'limit'>;

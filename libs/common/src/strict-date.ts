@@ -65,11 +65,17 @@ export function IsStrictDate(form: DateForm, options?: ValidationOptions): Prope
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
       name: 'isStrictDate',
+      constraints: [form],
       target: target.constructor,
       propertyName: String(propertyName),
-      // The form, for readers of the metadata (the OpenAPI document's `format`).
-      constraints: [form],
       options: { message: `$property must be ${DESCRIPTIONS[form]}`, ...options },
       validator: { validate: (value: unknown) => isStrictDate(value, form) },
     });
+}
+
+/** The OpenAPI keywords of one date form, for the document built from the validators. */
+export function strictDateSchema(form: DateForm): { format: string } | { pattern: string } {
+  if (form === 'date') return { format: 'date' };
+  if (form === 'date-time') return { format: 'date-time' };
+  return { pattern: `^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2}))?$` };
 }

@@ -13,3 +13,6 @@ export function normalizeAmount(value: string): string {
   const [whole, fraction = ''] = value.split('.');
   return `${whole}.${fraction.padEnd(2, '0')}`;
 }
+
+/** An amount as the API answers it: always two decimals (`"12500.00"`). */
+export const AMOUNT_SCHEMA_PATTERN = '^(0|[1-9]\\d{0,11})\\.\\d{2}$';

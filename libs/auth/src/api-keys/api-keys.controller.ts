@@ -1,5 +1,5 @@
-import { Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { CurrentUser, NoStore } from '../auth.decorators';
@@ -15,12 +15,14 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @ApiOperation({ operationId: 'listApiKeys', summary: 'List API keys' })
+  @ApiPage(ApiKeyView)
   @Get()
   list(@Query() query: ListApiKeysQuery): Promise<Page<ApiKeyView>> {
     return this.keys.list(query);
   }
 
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key (shown once)' })
+  @ApiAnswer(201, CreatedApiKey, { located: true })
   @Post()
   @NoStore()
   @Located((key: CreatedApiKey) => `/api-keys/${key.id}`)
@@ -29,9 +31,10 @@ export class ApiKeysController {
   }
 
   @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key' })
+  @ApiNoContent()
   @Delete(':id')
   @HttpCode(204)
-  revoke(@Param('id', UuidPipe) id: string): Promise<void> {
+  revoke(@PathId() id: string): Promise<void> {
     return this.keys.revoke(id);
   }
 }

@@ -1,32 +1,72 @@
-import { NotFoundException, Page, pageOf, pageWindow, parseSort, ValidationException } from '@app/common';
+import {
+  IdProperty,
+  NotFoundException,
+  Page,
+  pageOf,
+  pageWindow,
+  parseSort,
+  TimeProperty,
+  ValidationException,
+} from '@app/common';
 import { isTenantSlug, ResolvedTenant, TenantCache, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import { AuthErrors } from '../auth.exception';
 import { LiveSessions } from '../live-sessions';
 import { hashToken } from '../refresh-tokens';
 import type { Principal } from '../roles';
-import { ApiKey, type ApiScope } from './api-key.entity';
+import { API_SCOPES, ApiKey, type ApiScope } from './api-key.entity';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ListApiKeysQuery } from './dto/list-api-keys.query';
 
-export interface ApiKeyView {
+const SCOPES = { enum: API_SCOPES, enumName: 'ApiScope', isArray: true } as const;
+
+/** An API key as listed: never the key itself. */
+export class ApiKeyView {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ example: 'nightly sync' })
   name: string;
+
+  @ApiProperty(SCOPES)
   scopes: ApiScope[];
+
+  @ApiProperty({ description: 'the start of the key, to recognise it', example: 'tsk.acme.3f9a' })
   keyPrefix: string;
+
+  @IdProperty({ description: 'the company admin who created it' })
   createdBy: string;
+
+  @TimeProperty({ nullable: true })
   expiresAt: string | null;
+
+  @TimeProperty({ nullable: true })
   revokedAt: string | null;
+
+  @TimeProperty({ nullable: true })
   lastUsedAt: string | null;
+
+  @TimeProperty()
   createdAt: string;
 }
 
-export interface CreatedApiKey {
+/** A new API key: the only answer that shows `key`. */
+export class CreatedApiKey {
+  @IdProperty()
   id: string;
+
+  @ApiProperty()
   name: string;
+
+  @ApiProperty(SCOPES)
   scopes: ApiScope[];
+
+  @ApiProperty({ description: 'send as `X-API-Key`; shown once, stored only as a hash' })
   key: string;
+
+  @TimeProperty({ nullable: true })
   expiresAt: string | null;
 }
 

@@ -1,12 +1,29 @@
+import { IdProperty, TimeProperty } from '@app/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { TENANT_ROLES } from '../roles';
 import type { User } from '../user.entity';
 
-export interface UserView {
+/** A tenant user as the API answers it. */
+export class UserView {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ format: 'email', example: 'ada@acme.test' })
   email: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
   name: string;
+
+  @ApiProperty({ enum: TENANT_ROLES, enumName: 'TenantRole' })
   role: string;
+
+  @ApiProperty({ description: 'false once deactivated: the user can no longer sign in' })
   active: boolean;
+
+  @TimeProperty()
   createdAt: string;
+
+  @TimeProperty()
   updatedAt: string;
 }
 

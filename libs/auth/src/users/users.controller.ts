@@ -1,5 +1,5 @@
-import { Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { COMPANY_ADMINS, MANAGERS } from '../roles';
@@ -15,6 +15,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @ApiOperation({ operationId: 'listUsers', summary: 'List users' })
+  @ApiPage(UserView)
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
   @Get()
   list(@Query() query: ListUsersQuery): Promise<Page<UserView>> {
@@ -22,6 +23,8 @@ export class UsersController {
   }
 
   @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
+  @ApiAnswer(201, UserView, { located: true })
+  @ApiProblems({ 409: 'A user with this e-mail exists' })
   @Access({ roles: COMPANY_ADMINS })
   @Post()
   @Located((user: UserView) => `/users/${user.id}`)
@@ -30,24 +33,29 @@ export class UsersController {
   }
 
   @ApiOperation({ operationId: 'getUser', summary: 'Get a user' })
+  @ApiAnswer(200, UserView)
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
   @Get(':id')
-  get(@Param('id', UuidPipe) id: string): Promise<UserView> {
+  get(@PathId() id: string): Promise<UserView> {
     return this.users.get(id);
   }
 
   @ApiOperation({ operationId: 'updateUser', summary: 'Change a user (name, role, password, active)' })
+  @ApiAnswer(200, UserView)
+  @ApiProblems({ 409: 'The e-mail is taken, or the change would leave no active company admin' })
   @Access({ roles: COMPANY_ADMINS })
   @Patch(':id')
-  update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
+  update(@PathId() id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
     return this.users.update(id, dto);
   }
 
   @ApiOperation({ operationId: 'deactivateUser', summary: 'Deactivate a user' })
+  @ApiNoContent()
+  @ApiProblems({ 409: 'The user is the last active company admin' })
   @Access({ roles: COMPANY_ADMINS })
   @Delete(':id')
   @HttpCode(204)
-  deactivate(@Param('id', UuidPipe) id: string): Promise<void> {
+  deactivate(@PathId() id: string): Promise<void> {
     return this.users.deactivate(id);
   }
 }

@@ -1,3 +1,6 @@
+import { IdProperty, NullableText, TimeProperty } from '@app/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { AMOUNT_SCHEMA_PATTERN } from '../money';
 import {
   Check,
   Entity,
@@ -88,17 +91,39 @@ export class Deal {
   updatedAt: Date = new Date();
 }
 
-export interface DealView {
+/** A deal as the API answers it. */
+export class DealView {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ example: 'Acme annual licence' })
   title: string;
+
+  @ApiProperty({ pattern: AMOUNT_SCHEMA_PATTERN, example: '12500.00', description: 'decimal string, two decimals' })
   amount: string;
+
+  @ApiProperty({ pattern: '^[A-Z]{3}$', example: 'USD', description: 'ISO-4217 code' })
   currency: string;
+
+  @ApiProperty({ enum: DEAL_STAGES, enumName: 'DealStage' })
   stage: DealStage;
+
+  @IdProperty({ nullable: true, description: 'the lead the deal was converted from' })
   leadId: string | null;
+
+  @IdProperty({ description: 'the user who owns the deal' })
   ownerId: string;
+
+  @NullableText({ format: 'date', example: '2026-12-31' })
   expectedCloseDate: string | null;
+
+  @TimeProperty({ nullable: true, description: 'when the deal entered won or lost' })
   closedAt: string | null;
+
+  @TimeProperty()
   createdAt: string;
+
+  @TimeProperty()
   updatedAt: string;
 }
 

@@ -1,6 +1,6 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from './deal.entity';
@@ -15,6 +15,8 @@ export class DealsController {
   constructor(private readonly deals: DealsService) {}
 
   @ApiOperation({ operationId: 'createDeal', summary: 'Create a deal' })
+  @ApiAnswer(201, DealView, { located: true })
+  @ApiProblems({ 409: 'The lead has a deal already' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Post()
   @Located((deal: DealView) => `/deals/${deal.id}`)
@@ -23,6 +25,7 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'listDeals', summary: 'List deals (filters, pages)' })
+  @ApiPage(DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListDealsQuery): Promise<Page<DealView>> {
@@ -30,40 +33,36 @@ export class DealsController {
   }
 
   @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
   @Get(':id')
-  get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
+  get(@CurrentUser() user: Principal, @PathId() id: string): Promise<DealView> {
     return this.deals.get(user, id);
   }
 
   @ApiOperation({ operationId: 'updateDeal', summary: 'Change a deal' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
   @Patch(':id')
-  update(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: UpdateDealDto,
-  ): Promise<DealView> {
+  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateDealDto): Promise<DealView> {
     return this.deals.update(user, id, dto);
   }
 
   @ApiOperation({ operationId: 'assignDeal', summary: 'Assign a deal to a user' })
+  @ApiAnswer(200, DealView)
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: AssignOwnerDto,
-  ): Promise<DealView> {
+  assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<DealView> {
     return this.deals.assign(user, id, dto);
   }
 
   @ApiOperation({ operationId: 'deleteDeal', summary: 'Delete a deal' })
+  @ApiNoContent()
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
+  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
     return this.deals.remove(user, id);
   }
 }

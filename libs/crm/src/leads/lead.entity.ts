@@ -1,3 +1,5 @@
+import { IdProperty, NullableText, TimeProperty } from '@app/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { CrmErrors } from '../crm.exception';
@@ -87,16 +89,36 @@ export class Lead {
   updatedAt: Date = new Date();
 }
 
-export interface LeadView {
+/** A lead as the API answers it. */
+export class LeadView {
+  @IdProperty()
   id: string;
+
+  @ApiProperty({ example: 'Wile E. Coyote' })
   name: string;
+
+  @NullableText({ format: 'email', example: 'wile@acme.test' })
   email: string | null;
+
+  @NullableText({ example: '+1 555 0100' })
   phone: string | null;
+
+  @NullableText({ example: 'Acme' })
   company: string | null;
+
+  @NullableText({ example: 'website' })
   source: string | null;
+
+  @ApiProperty({ enum: LEAD_STATUSES, enumName: 'LeadStatus' })
   status: LeadStatus;
+
+  @IdProperty({ description: 'the user who owns the lead' })
   ownerId: string;
+
+  @TimeProperty()
   createdAt: string;
+
+  @TimeProperty()
   updatedAt: string;
 }
 

@@ -1,6 +1,6 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from '../deals/deal.entity';
@@ -17,6 +17,7 @@ export class LeadsController {
   constructor(private readonly leads: LeadsService) {}
 
   @ApiOperation({ operationId: 'createLead', summary: 'Create a lead' })
+  @ApiAnswer(201, LeadView, { located: true })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post()
   @Located((lead: LeadView) => `/leads/${lead.id}`)
@@ -25,6 +26,7 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'listLeads', summary: 'List leads (filters, search, pages)' })
+  @ApiPage(LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get()
   list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
@@ -32,52 +34,49 @@ export class LeadsController {
   }
 
   @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })
+  @ApiAnswer(200, LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
   @Get(':id')
-  get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
+  get(@CurrentUser() user: Principal, @PathId() id: string): Promise<LeadView> {
     return this.leads.get(user, id);
   }
 
   @ApiOperation({ operationId: 'updateLead', summary: 'Change a lead' })
+  @ApiAnswer(200, LeadView)
+  @ApiProblems({ 409: 'The status cannot go there, or the lead is converted (final)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Patch(':id')
-  update(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: UpdateLeadDto,
-  ): Promise<LeadView> {
+  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
     return this.leads.update(user, id, dto);
   }
 
   @ApiOperation({ operationId: 'assignLead', summary: 'Assign a lead to a user' })
+  @ApiAnswer(200, LeadView)
+  @ApiProblems({ 409: 'The lead is converted (final)' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Post(':id/assign')
   @HttpCode(200)
-  assign(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: AssignOwnerDto,
-  ): Promise<LeadView> {
+  assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
     return this.leads.assign(user, id, dto);
   }
 
   @ApiOperation({ operationId: 'convertLead', summary: 'Convert a lead into a deal' })
+  @ApiAnswer(201, DealView, { located: true, description: 'The deal made from the lead' })
+  @ApiProblems({ 409: 'The lead is converted already, or its status cannot convert' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
-  convert(
-    @CurrentUser() user: Principal,
-    @Param('id', UuidPipe) id: string,
-    @Body() dto: ConvertLeadDto,
-  ): Promise<DealView> {
+  convert(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
     return this.leads.convert(user, id, dto);
   }
 
   @ApiOperation({ operationId: 'deleteLead', summary: 'Delete a lead' })
+  @ApiNoContent()
+  @ApiProblems({ 409: 'The lead is converted: its deal refers to it' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
+  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
     return this.leads.remove(user, id);
   }
 }

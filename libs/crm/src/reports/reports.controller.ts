@@ -1,3 +1,4 @@
+import { ApiAnswer } from '@app/common';
 import { Access, MANAGERS } from '@app/auth';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
@@ -10,6 +11,7 @@ export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
   @ApiOperation({ operationId: 'getSalesSummary', summary: 'Sales summary per stage and currency' })
+  @ApiAnswer(200, SalesSummary)
   @Access({ roles: MANAGERS, apiKeyScope: 'reports:read' })
   @Get('sales-summary')
   salesSummary(@Query() query: SalesSummaryQuery): Promise<SalesSummary> {

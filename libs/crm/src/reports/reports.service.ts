@@ -1,3 +1,5 @@
+import { TimeProperty } from '@app/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
@@ -8,13 +10,50 @@ import { SalesSummaryQuery } from './sales-summary.query';
 /** Amounts per ISO-4217 currency, as decimal strings: `{ "USD": "12500.00" }`. */
 export type MoneyByCurrency = Record<string, string>;
 
-export interface SalesSummary {
+const MONEY_BY_CURRENCY = {
+  type: 'object',
+  description: 'decimal strings per ISO-4217 currency, e.g. {"USD": "12500.00"}',
+  additionalProperties: { type: 'string', pattern: '^\\d+\\.\\d{2}$' },
+  example: { USD: '12500.00' },
+} as const;
+
+export class StageFigures {
+  @ApiProperty({ enum: DEAL_STAGES, enumName: 'DealStage' })
+  stage: DealStage;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  count: number;
+
+  @ApiProperty(MONEY_BY_CURRENCY)
+  amount: MoneyByCurrency;
+}
+
+export class StatusCount {
+  @ApiProperty({ enum: LEAD_STATUSES, enumName: 'LeadStatus' })
+  status: LeadStatus;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  count: number;
+}
+
+/** Sales figures of a period (deals by creation, won amounts by closing, leads by creation). */
+export class SalesSummary {
+  @TimeProperty({ nullable: true, description: 'the start asked for (inclusive), or null' })
   from: string | null;
+
+  @TimeProperty({ nullable: true, description: 'the end asked for (exclusive), or null' })
   to: string | null;
-  byStage: { stage: DealStage; count: number; amount: MoneyByCurrency }[];
+
+  @ApiProperty({ type: [StageFigures], description: 'deals created in the period, per stage' })
+  byStage: StageFigures[];
+
+  @ApiProperty({ ...MONEY_BY_CURRENCY, description: 'deals won in the period, per currency' })
   wonAmount: MoneyByCurrency;
-  leadsByStatus: { status: LeadStatus; count: number }[];
-  /** Converted leads / leads created in the period (0 when there are none). */
+
+  @ApiProperty({ type: [StatusCount], description: 'leads created in the period, per status' })
+  leadsByStatus: StatusCount[];
+
+  @ApiProperty({ minimum: 0, maximum: 1, description: 'converted leads / leads created in the period (0 when none)' })
   conversionRate: number;
 }
 

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -6,9 +7,23 @@ import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } fro
 import Redis from 'ioredis';
 import { PlatformErrors } from '../platform.exception';
 
-export interface Readiness {
+/** Every dependency answered. */
+export class Readiness {
+  @ApiProperty({ enum: ['ok'] })
   status: 'ok';
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: ['up'] },
+    example: { catalog: 'up', queues: 'up' },
+  })
   checks: Record<string, 'up'>;
+}
+
+/** The process is running. */
+export class Liveness {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
 }
 
 const CHECK_TIMEOUT_MS = 2000;

@@ -1,5 +1,5 @@
 import { TokenVerifier } from '@app/auth';
-import { AppException, CommonErrorCode, toProblem } from '@app/common';
+import { toProblem, UnauthorizedException } from '@app/common';
 import { BullJobQueue, JobQueue } from '@app/jobs';
 import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
@@ -38,12 +38,7 @@ export async function mountQueuesBoard(
       const bearer = request.headers.authorization?.replace(/^Bearer\s+/i, '');
       const token = typeof query.token === 'string' ? query.token : (bearer ?? cookie(request));
       try {
-        if (!token)
-          throw new AppException<CommonErrorCode>({
-            status: 401,
-            code: 'unauthorized',
-            detail: 'Sign in as a platform admin.',
-          });
+        if (!token) throw new UnauthorizedException('Sign in as a platform admin.');
         await verifier.platformAdmin(token);
       } catch (error) {
         const { problem, headers } = toProblem(error);

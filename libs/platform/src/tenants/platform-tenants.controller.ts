@@ -1,8 +1,8 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { Located, Page } from '@app/common';
-import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
+import { ApiAnswer, ApiPage, ApiProblems, Located, Page } from '@app/common';
+import { isTenantSlug, TENANT_SLUG_PATTERN, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
-import { ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -16,6 +16,19 @@ class SlugPipe implements PipeTransform<string, string> {
   }
 }
 
+/** The `:slug` path parameter, checked by SlugPipe and documented with its pattern. */
+function PathSlug(): ParameterDecorator {
+  return (target, key, index) => {
+    Param('slug', SlugPipe)(target, key, index);
+    if (key === undefined) return;
+    ApiParam({ name: 'slug', schema: { type: 'string', pattern: TENANT_SLUG_PATTERN.source }, example: 'acme' })(
+      target,
+      key,
+      Object.getOwnPropertyDescriptor(target, key)!,
+    );
+  };
+}
+
 @ApiTags('platform')
 @WithoutTenant()
 @Access({ roles: SUPER_ADMINS })
@@ -24,6 +37,8 @@ export class PlatformTenantsController {
   constructor(private readonly tenants: PlatformTenantsService) {}
 
   @ApiOperation({ operationId: 'createTenant', summary: 'Onboard a tenant (provisioning runs in the background)' })
+  @ApiAnswer(202, TenantView, { located: true, description: 'Accepted: provisioning runs in the background' })
+  @ApiProblems({ 409: 'The slug is taken', 503: 'No database server has room, or the catalog is unavailable' })
   @Post()
   @HttpCode(202)
   @Located((tenant: TenantView) => `/platform/tenants/${tenant.slug}`)
@@ -32,44 +47,54 @@ export class PlatformTenantsController {
   }
 
   @ApiOperation({ operationId: 'listTenants', summary: 'List tenants' })
+  @ApiPage(TenantView)
   @Get()
   list(@Query() query: ListTenantsQuery): Promise<Page<TenantView>> {
     return this.tenants.list(query);
   }
 
   @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant with its onboarding steps' })
+  @ApiAnswer(200, TenantView)
   @Get(':slug')
-  get(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  get(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.get(slug);
   }
 
   @ApiOperation({ operationId: 'suspendTenant', summary: "Suspend a tenant's traffic" })
+  @ApiAnswer(200, TenantView)
+  @ApiProblems({ 409: 'The tenant is not active' })
   @Post(':slug/suspend')
   @HttpCode(200)
-  suspend(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  suspend(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.suspend(slug);
   }
 
   @ApiOperation({ operationId: 'resumeTenant', summary: "Resume a tenant's traffic" })
+  @ApiAnswer(200, TenantView)
+  @ApiProblems({ 409: 'The tenant is not suspended' })
   @Post(':slug/resume')
   @HttpCode(200)
-  resume(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
+  resume(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.resume(slug);
   }
 
   /** A failed onboarding goes back to the queue (202: provisioning again). */
   @ApiOperation({ operationId: 'retryTenant', summary: 'Retry a failed onboarding' })
+  @ApiAnswer(202, TenantView, { description: 'Accepted: provisioning again' })
+  @ApiProblems({ 409: 'The tenant did not fail' })
   @Post(':slug/retry')
   @HttpCode(202)
-  retry(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+  retry(@PathSlug() slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
     return this.tenants.retry(slug, String(request.id));
   }
 
   /** Offboarding: traffic refused at once; a job backs the database up (verified), then drops it and its role. */
   @ApiOperation({ operationId: 'offboardTenant', summary: 'Offboard a tenant: verified backup, then drop' })
+  @ApiAnswer(202, TenantView, { description: 'Accepted: backup, then drop, in the background' })
+  @ApiProblems({ 409: 'The tenant is being offboarded already' })
   @Delete(':slug')
   @HttpCode(202)
-  offboard(@Param('slug', SlugPipe) slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
+  offboard(@PathSlug() slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
     return this.tenants.offboard(slug, String(request.id));
   }
 }

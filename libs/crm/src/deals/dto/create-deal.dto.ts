@@ -40,7 +40,7 @@ export class CreateDealDto {
   })
   amount: string;
 
-  @ApiProperty({ example: 'USD' })
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', description: 'ISO-4217 code' })
   @Validate(CurrencyConstraint)
   currency: string;
 
