@@ -1,0 +1,605 @@
+import { strict as assert } from 'node:assert';
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+/**
+ * A REST consumer's whole day, through a client generated from the OpenAPI document and nothing
+ * else: every operation of the document, each answer read through its documented type (no cast
+ * anywhere: test/client is linted for that). Run against the API directly or through a
+ * validating proxy (Prism), it shows the document is enough to drive the API.
+ */
+
+type Schemas = components['schemas'];
+type Api = Client<paths>;
+type TenantRole = Schemas['TenantRole'];
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface JourneyOptions {
+  baseUrl: string;
+  platformAdmin: Credentials;
+  /** Makes the tenant slugs and e-mails of this run unique. */
+  runId: string;
+  /** Sees every answer (e.g. to read a proxy's violation header). */
+  onResponse?: (response: Response, operation: string) => void;
+}
+
+/** What one tenant ended with: its slug, who signed in, and the records it made. */
+export interface TenantSide {
+  slug: string;
+  tokens: Record<TenantRole, string>;
+  leadIds: string[];
+  dealIds: string[];
+}
+
+export interface JourneyResult {
+  /** `<method> <path template>` of every operation called. */
+  operations: Set<string>;
+  tenants: [TenantSide, TenantSide];
+  platformToken: string;
+}
+
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+
+/** The body of an answer that must have `status`; anything else fails with what the server said. */
+function bodyOf<T>(answer: Answer<T>, status: number, what: string): T {
+  assert.equal(answer.response.status, status, `${what}: ${answer.response.status} ${JSON.stringify(answer.error)}`);
+  assert.ok(answer.data !== undefined, `${what}: no body`);
+  return answer.data;
+}
+
+/** An answer without a body (204). */
+function expectEmpty(answer: Answer<unknown>, what: string): void {
+  assert.equal(answer.response.status, 204, `${what}: ${answer.response.status} ${JSON.stringify(answer.error)}`);
+}
+
+/** A documented refusal: the status and a problem+json body. */
+function expectProblem(answer: Answer<unknown>, status: number, what: string): void {
+  assert.equal(answer.response.status, status, `${what}: expected ${status}, got ${answer.response.status}`);
+  assert.match(answer.response.headers.get('content-type') ?? '', /^application\/problem\+json/, what);
+}
+
+/**
+ * Equal as JSON. Not assert.deepStrictEqual: the answers' arrays come from fetch's realm, which
+ * jest's sandbox does not share, so their prototypes differ though their contents match.
+ */
+function same(actual: unknown, expected: unknown, what = 'values'): void {
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected), what);
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export async function runJourney(options: JourneyOptions): Promise<JourneyResult> {
+  const operations = new Set<string>();
+  const recorder: Middleware = {
+    onRequest({ request, schemaPath }) {
+      operations.add(`${request.method.toLowerCase()} ${schemaPath}`);
+    },
+    onResponse({ request, response, schemaPath }) {
+      options.onResponse?.(response, `${request.method} ${schemaPath}`);
+    },
+  };
+  const client = (headers: Record<string, string> = {}): Api => {
+    const api = createClient<paths>({ baseUrl: options.baseUrl, headers });
+    api.use(recorder);
+    return api;
+  };
+  const anonymous = client();
+
+  await probes(anonymous);
+  const platformToken = await platformSignIn(anonymous, options.platformAdmin);
+  const platform = client(bearer(platformToken));
+  const [a, b] = await Promise.all(
+    ['alpha', 'beta'].map((name) => onboard(platform, `${name}-${options.runId}`, `${name}-${options.runId}`)),
+  );
+  const sides: TenantSide[] = [];
+  for (const tenant of [a, b]) {
+    const side = await tenantDay(client, anonymous, tenant);
+    sides.push(side);
+  }
+  const [alpha, beta] = sides;
+  await isolation(client, alpha, beta);
+  await platformDay(client, anonymous, platform, options.platformAdmin, alpha, beta);
+  return { operations, tenants: [alpha, beta], platformToken };
+}
+
+/** Health probes and the signing keys: public. */
+async function probes(anonymous: Api): Promise<void> {
+  assert.equal(bodyOf(await anonymous.GET('/health/live'), 200, 'liveness').status, 'ok');
+  assert.equal(bodyOf(await anonymous.GET('/health/ready'), 200, 'readiness').status, 'ok');
+  const jwks = bodyOf(await anonymous.GET('/.well-known/jwks.json'), 200, 'jwks');
+  assert.ok(jwks.keys.length > 0, 'jwks: at least one key');
+  assert.ok(
+    jwks.keys.every((key) => key.kid.length > 0 && key.alg === 'ES256'),
+    'jwks: keys named by kid',
+  );
+}
+
+async function platformSignIn(anonymous: Api, admin: Credentials): Promise<string> {
+  const pair = bodyOf(await anonymous.POST('/api/v1/platform/auth/login', { body: admin }), 200, 'platform login');
+  assert.equal(pair.tokenType, 'Bearer');
+  return pair.accessToken;
+}
+
+interface Onboarded {
+  slug: string;
+  admin: Credentials;
+}
+
+/** Onboards a tenant and polls until it is active. */
+async function onboard(platform: Api, slug: string, name: string): Promise<Onboarded> {
+  const admin = { email: `admin@${name}.test`, password: `admin-${name}-passphrase` };
+  const created = await platform.POST('/api/v1/platform/tenants', {
+    body: {
+      slug,
+      name: `Tenant ${name}`,
+      adminEmail: admin.email,
+      adminName: `${name} admin`,
+      adminPassword: admin.password,
+    },
+  });
+  assert.equal(bodyOf(created, 202, 'onboard').status, 'provisioning');
+  assert.equal(created.response.headers.get('location'), `/api/v1/platform/tenants/${slug}`);
+  await waitFor(platform, slug, 'active');
+  return { slug, admin };
+}
+
+async function signIn(anonymous: Api, slug: string, credentials: Credentials) {
+  const answer = await anonymous.POST('/api/v1/auth/login', {
+    params: { header: { 'X-Tenant-ID': slug } },
+    body: credentials,
+  });
+  const pair = bodyOf(answer, 200, `login ${credentials.email}`);
+  assert.equal(answer.response.headers.get('cache-control'), 'no-store');
+  return pair;
+}
+
+/** One tenant: its admin, a user of each role, leads, deals, reports, API keys, sessions, audit. */
+async function tenantDay(
+  client: (headers?: Record<string, string>) => Api,
+  anonymous: Api,
+  tenant: Onboarded,
+): Promise<TenantSide> {
+  const adminPair = await signIn(anonymous, tenant.slug, tenant.admin);
+  const admin = client(bearer(adminPair.accessToken));
+  const me = bodyOf(await admin.GET('/api/v1/auth/me'), 200, 'me');
+  same([me.role, me.tenant, me.email], ['company_admin', tenant.slug, tenant.admin.email]);
+
+  const tokens: Record<TenantRole, string> = { company_admin: adminPair.accessToken, manager: '', staff: '' };
+  const userIds: Record<TenantRole, string> = { company_admin: me.id, manager: '', staff: '' };
+  for (const role of ['manager', 'staff', 'company_admin'] as const) {
+    const credentials = { email: `${role}@${tenant.slug}.test`, password: `${role}-${tenant.slug}-passphrase` };
+    const created = await admin.POST('/api/v1/users', { body: { ...credentials, name: `A ${role}`, role } });
+    const user = bodyOf(created, 201, `create ${role}`);
+    assert.equal(created.response.headers.get('location'), `/api/v1/users/${user.id}`);
+    const pair = await signIn(anonymous, tenant.slug, credentials);
+    const self = bodyOf(await client(bearer(pair.accessToken)).GET('/api/v1/auth/me'), 200, `me as ${role}`);
+    assert.equal(self.role, role);
+    if (role !== 'company_admin') {
+      tokens[role] = pair.accessToken;
+      userIds[role] = user.id;
+    }
+  }
+  const manager = client(bearer(tokens.manager));
+  const staff = client(bearer(tokens.staff));
+  await users(admin, manager, staff, anonymous, tenant.slug, userIds);
+  const leadIds = await leads(manager, staff, userIds);
+  const dealIds = await deals(manager, staff, leadIds, userIds);
+  await reports(manager, staff);
+  await apiKeys(admin, client);
+  await sessions(client, anonymous, tenant);
+  await auditLogs(admin, manager);
+  return { slug: tenant.slug, tokens, leadIds, dealIds };
+}
+
+async function users(
+  admin: Api,
+  manager: Api,
+  staff: Api,
+  anonymous: Api,
+  slug: string,
+  ids: Record<TenantRole, string>,
+): Promise<void> {
+  const staffOnly = bodyOf(
+    await manager.GET('/api/v1/users', { params: { query: { role: 'staff', active: true, sort: 'name' } } }),
+    200,
+    'users by role',
+  );
+  same(
+    staffOnly.data.map((user) => user.id),
+    [ids.staff],
+  );
+  const page = bodyOf(
+    await admin.GET('/api/v1/users', { params: { query: { page: 2, limit: 2, sort: 'email' } } }),
+    200,
+    'users page 2',
+  );
+  same([page.meta.page, page.meta.limit, page.meta.total, page.data.length], [2, 2, 4, 2]);
+  expectProblem(await staff.GET('/api/v1/users'), 403, 'staff lists users');
+  const one = bodyOf(await manager.GET('/api/v1/users/{id}', { params: { path: { id: ids.staff } } }), 200, 'user');
+  assert.equal(one.role, 'staff');
+  const renamed = await admin.PATCH('/api/v1/users/{id}', {
+    params: { path: { id: ids.staff } },
+    body: { name: 'Sam Seller' },
+  });
+  assert.equal(bodyOf(renamed, 200, 'rename user').name, 'Sam Seller');
+
+  const leaver = { email: `leaver@${slug}.test`, password: `leaver-${slug}-passphrase` };
+  const left = bodyOf(
+    await admin.POST('/api/v1/users', { body: { ...leaver, name: 'Leaver', role: 'staff' } }),
+    201,
+    'create leaver',
+  );
+  expectEmpty(await admin.DELETE('/api/v1/users/{id}', { params: { path: { id: left.id } } }), 'deactivate');
+  const refused = await anonymous.POST('/api/v1/auth/login', {
+    params: { header: { 'X-Tenant-ID': slug } },
+    body: leaver,
+  });
+  expectProblem(refused, 401, 'a deactivated user signs in');
+}
+
+async function leads(manager: Api, staff: Api, ids: Record<TenantRole, string>): Promise<string[]> {
+  const made: Schemas['LeadView'][] = [];
+  for (const [caller, body] of [
+    [staff, { name: 'Wile E. Coyote', email: 'wile@acme.test', company: 'Acme', source: 'website' }],
+    [manager, { name: 'Road Runner', company: 'Desert Inc', status: 'contacted' }],
+    [manager, { name: 'Marvin Martian', phone: '+1 555 0100', status: 'qualified' }],
+  ] as const) {
+    const created = await caller.POST('/api/v1/leads', { body });
+    const lead = bodyOf(created, 201, 'create lead');
+    assert.equal(created.response.headers.get('location'), `/api/v1/leads/${lead.id}`);
+    made.push(lead);
+  }
+  const [wile, runner, marvin] = made;
+  assert.equal(wile.ownerId, ids.staff, 'a staff lead is owned by its creator');
+
+  const ownOnly = bodyOf(await staff.GET('/api/v1/leads'), 200, 'staff lists leads');
+  same(
+    ownOnly.data.map((lead) => lead.id),
+    [wile.id],
+  );
+  expectProblem(
+    await staff.GET('/api/v1/leads/{id}', { params: { path: { id: runner.id } } }),
+    404,
+    "staff reads another's lead",
+  );
+  const contacted = bodyOf(
+    await manager.GET('/api/v1/leads', { params: { query: { status: 'contacted' } } }),
+    200,
+    'leads by status',
+  );
+  same(
+    contacted.data.map((lead) => lead.id),
+    [runner.id],
+  );
+  const searched = bodyOf(await manager.GET('/api/v1/leads', { params: { query: { q: 'acme' } } }), 200, 'q');
+  same(
+    searched.data.map((lead) => lead.id),
+    [wile.id],
+  );
+  const byOwner = bodyOf(
+    await manager.GET('/api/v1/leads', { params: { query: { ownerId: ids.staff } } }),
+    200,
+    'leads by owner',
+  );
+  assert.equal(byOwner.meta.total, 1);
+  const sorted = bodyOf(
+    await manager.GET('/api/v1/leads', { params: { query: { sort: '-name', limit: 2, page: 1 } } }),
+    200,
+    'leads sorted',
+  );
+  same(
+    sorted.data.map((lead) => lead.name),
+    ['Wile E. Coyote', 'Road Runner'],
+  );
+  const second = bodyOf(
+    await manager.GET('/api/v1/leads', { params: { query: { sort: '-name', limit: 2, page: 2 } } }),
+    200,
+    'leads page 2',
+  );
+  same([second.data.map((lead) => lead.name), second.meta.total], [['Marvin Martian'], 3]);
+
+  const got = bodyOf(await staff.GET('/api/v1/leads/{id}', { params: { path: { id: wile.id } } }), 200, 'get lead');
+  assert.equal(got.email, 'wile@acme.test');
+  const updated = await staff.PATCH('/api/v1/leads/{id}', {
+    params: { path: { id: wile.id } },
+    body: { status: 'qualified', phone: null },
+  });
+  same([bodyOf(updated, 200, 'update lead').status, updated.data?.phone], ['qualified', null]);
+  expectProblem(
+    await staff.POST('/api/v1/leads/{id}/assign', {
+      params: { path: { id: wile.id } },
+      body: { ownerId: ids.manager },
+    }),
+    403,
+    'staff assigns',
+  );
+  const assigned = await manager.POST('/api/v1/leads/{id}/assign', {
+    params: { path: { id: runner.id } },
+    body: { ownerId: ids.staff },
+  });
+  assert.equal(bodyOf(assigned, 200, 'assign lead').ownerId, ids.staff);
+  expectProblem(
+    await staff.DELETE('/api/v1/leads/{id}', { params: { path: { id: marvin.id } } }),
+    403,
+    'staff deletes a lead',
+  );
+  expectEmpty(await manager.DELETE('/api/v1/leads/{id}', { params: { path: { id: marvin.id } } }), 'delete lead');
+  expectProblem(
+    await manager.GET('/api/v1/leads/{id}', { params: { path: { id: marvin.id } } }),
+    404,
+    'a deleted lead',
+  );
+  return [wile.id, runner.id];
+}
+
+async function deals(manager: Api, staff: Api, [wileId]: string[], ids: Record<TenantRole, string>): Promise<string[]> {
+  const converted = await staff.POST('/api/v1/leads/{id}/convert', {
+    params: { path: { id: wileId } },
+    body: { amount: '12500.00', currency: 'USD' },
+  });
+  const fromLead = bodyOf(converted, 201, 'convert');
+  same([fromLead.leadId, fromLead.amount, fromLead.currency], [wileId, '12500.00', 'USD']);
+  assert.equal(converted.response.headers.get('location'), `/api/v1/deals/${fromLead.id}`);
+  const lead = bodyOf(await staff.GET('/api/v1/leads/{id}', { params: { path: { id: wileId } } }), 200, 'lead');
+  assert.equal(lead.status, 'converted');
+
+  const big = await manager.POST('/api/v1/deals', {
+    body: {
+      title: 'Big licence',
+      amount: '99000.50',
+      currency: 'EUR',
+      stage: 'proposal',
+      expectedCloseDate: '2026-12-31',
+    },
+  });
+  const bigDeal = bodyOf(big, 201, 'create deal');
+  assert.equal(bigDeal.expectedCloseDate, '2026-12-31');
+  const small = bodyOf(
+    await manager.POST('/api/v1/deals', { body: { title: 'Small add-on', amount: '10.00', currency: 'EUR' } }),
+    201,
+    'create deal',
+  );
+  const euro = bodyOf(
+    await manager.GET('/api/v1/deals', { params: { query: { currency: 'EUR', sort: '-amount' } } }),
+    200,
+    'deals by currency',
+  );
+  same(
+    euro.data.map((deal) => deal.id),
+    [bigDeal.id, small.id],
+  );
+  const byLead = bodyOf(await manager.GET('/api/v1/deals', { params: { query: { leadId: wileId } } }), 200, 'leadId');
+  same(
+    byLead.data.map((deal) => deal.id),
+    [fromLead.id],
+  );
+  const proposals = bodyOf(
+    await manager.GET('/api/v1/deals', { params: { query: { stage: 'proposal', q: 'licence' } } }),
+    200,
+    'deals by stage',
+  );
+  same(
+    proposals.data.map((deal) => deal.id),
+    [bigDeal.id],
+  );
+  const paged = bodyOf(
+    await manager.GET('/api/v1/deals', { params: { query: { limit: 1, page: 3, sort: 'createdAt' } } }),
+    200,
+    'deals page 3',
+  );
+  same([paged.data.map((deal) => deal.id), paged.meta.total], [[small.id], 3]);
+  const staffDeals = bodyOf(
+    await staff.GET('/api/v1/deals', { params: { query: { ownerId: ids.staff } } }),
+    200,
+    'staff deals',
+  );
+  same(
+    staffDeals.data.map((deal) => deal.id),
+    [fromLead.id],
+  );
+
+  const got = bodyOf(await manager.GET('/api/v1/deals/{id}', { params: { path: { id: bigDeal.id } } }), 200, 'deal');
+  assert.equal(got.amount, '99000.50');
+  const won = await manager.PATCH('/api/v1/deals/{id}', {
+    params: { path: { id: bigDeal.id } },
+    body: { stage: 'won' },
+  });
+  const wonDeal = bodyOf(won, 200, 'win deal');
+  assert.ok(wonDeal.stage === 'won' && wonDeal.closedAt !== null, 'a won deal is closed');
+  const assigned = await manager.POST('/api/v1/deals/{id}/assign', {
+    params: { path: { id: small.id } },
+    body: { ownerId: ids.staff },
+  });
+  assert.equal(bodyOf(assigned, 200, 'assign deal').ownerId, ids.staff);
+  expectProblem(
+    await staff.DELETE('/api/v1/deals/{id}', { params: { path: { id: small.id } } }),
+    403,
+    'staff deletes a deal',
+  );
+  expectEmpty(await manager.DELETE('/api/v1/deals/{id}', { params: { path: { id: small.id } } }), 'delete deal');
+  return [fromLead.id, bigDeal.id];
+}
+
+async function reports(manager: Api, staff: Api): Promise<void> {
+  const summary = bodyOf(await manager.GET('/api/v1/reports/sales-summary'), 200, 'sales summary');
+  same(summary.wonAmount, { EUR: '99000.50' });
+  const prospecting = summary.byStage.find((row) => row.stage === 'prospecting');
+  same([prospecting?.count, prospecting?.amount], [1, { USD: '12500.00' }]);
+  const converted = summary.leadsByStatus.find((row) => row.status === 'converted');
+  assert.equal(converted?.count, 1);
+  const ranged = await manager.GET('/api/v1/reports/sales-summary', {
+    params: { query: { from: '2000-01-01T00:00:00.000Z', to: '2000-12-31T00:00:00.000Z' } },
+  });
+  same(bodyOf(ranged, 200, 'an empty range').wonAmount, {});
+  expectProblem(await staff.GET('/api/v1/reports/sales-summary'), 403, 'staff reads reports');
+}
+
+/** A key is shown once, works through X-API-Key within its scopes, and stops when revoked. */
+async function apiKeys(admin: Api, client: (headers?: Record<string, string>) => Api): Promise<void> {
+  const created = await admin.POST('/api/v1/api-keys', {
+    body: { name: 'Sync', scopes: ['leads:read', 'deals:read'] },
+  });
+  const key = bodyOf(created, 201, 'create key');
+  same(key.scopes, ['leads:read', 'deals:read']);
+  const listed = bodyOf(
+    await admin.GET('/api/v1/api-keys', { params: { query: { sort: '-createdAt' } } }),
+    200,
+    'keys',
+  );
+  assert.ok(
+    listed.data.some((row) => row.id === key.id && key.key.startsWith(row.keyPrefix)),
+    'the key is listed',
+  );
+  const consumer = client({ 'x-api-key': key.key });
+  const leadsPage = bodyOf(await consumer.GET('/api/v1/leads'), 200, 'leads with a key');
+  assert.equal(leadsPage.meta.total, 2);
+  bodyOf(await consumer.GET('/api/v1/deals', { params: { query: { limit: 1 } } }), 200, 'deals with a key');
+  expectProblem(await consumer.POST('/api/v1/leads', { body: { name: 'Not in scope' } }), 403, 'a write, read scope');
+  expectProblem(await consumer.GET('/api/v1/users'), 403, 'users without the scope');
+  expectEmpty(await admin.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: key.id } } }), 'revoke key');
+  expectProblem(await consumer.GET('/api/v1/leads'), 401, 'a revoked key');
+}
+
+/** Refresh rotates the pair (a spent token is refused), logout ends the family. */
+async function sessions(
+  client: (headers?: Record<string, string>) => Api,
+  anonymous: Api,
+  tenant: Onboarded,
+): Promise<void> {
+  // A session of its own: re-using the spent token revokes its whole family, access tokens too.
+  const { refreshToken } = await signIn(anonymous, tenant.slug, tenant.admin);
+  const rotated = await anonymous.POST('/api/v1/auth/refresh', { body: { refreshToken } });
+  const pair = bodyOf(rotated, 200, 'refresh');
+  assert.notEqual(pair.refreshToken, refreshToken);
+  expectProblem(await anonymous.POST('/api/v1/auth/refresh', { body: { refreshToken } }), 401, 'a spent token');
+  const fresh = await signIn(anonymous, tenant.slug, tenant.admin);
+  expectEmpty(await client(bearer(fresh.accessToken)).POST('/api/v1/auth/logout'), 'logout');
+  expectProblem(
+    await anonymous.POST('/api/v1/auth/refresh', { body: { refreshToken: fresh.refreshToken } }),
+    401,
+    'refresh after logout',
+  );
+}
+
+async function auditLogs(admin: Api, manager: Api): Promise<void> {
+  const all = bodyOf(await admin.GET('/api/v1/audit-logs', { params: { query: { limit: 100 } } }), 200, 'audit');
+  assert.ok(all.meta.total > 0 && all.data.length > 0, 'the trail has entries');
+  const first = all.data.find((entry) => entry.outcome === 'success');
+  assert.ok(first, 'a successful action is audited');
+  const same = bodyOf(
+    await admin.GET('/api/v1/audit-logs', { params: { query: { action: first.action, outcome: 'success' } } }),
+    200,
+    'audit by action',
+  );
+  assert.ok(
+    same.data.length > 0 && same.data.every((entry) => entry.action === first.action && entry.outcome === 'success'),
+    'filtered by action and outcome',
+  );
+  const none = bodyOf(
+    await admin.GET('/api/v1/audit-logs', {
+      params: { query: { from: '2000-01-01T00:00:00.000Z', to: '2000-01-02T00:00:00.000Z' } },
+    }),
+    200,
+    'audit, empty range',
+  );
+  assert.equal(none.meta.total, 0);
+  expectProblem(await manager.GET('/api/v1/audit-logs'), 403, 'a manager reads the audit');
+}
+
+/** Neither tenant sees the other: foreign ids are 404, a token on the other tenant 403. */
+async function isolation(
+  client: (headers?: Record<string, string>) => Api,
+  alpha: TenantSide,
+  beta: TenantSide,
+): Promise<void> {
+  for (const [own, other] of [
+    [alpha, beta],
+    [beta, alpha],
+  ]) {
+    const manager = client(bearer(own.tokens.manager));
+    for (const id of other.leadIds)
+      expectProblem(await manager.GET('/api/v1/leads/{id}', { params: { path: { id } } }), 404, 'a foreign lead');
+    for (const id of other.dealIds)
+      expectProblem(await manager.GET('/api/v1/deals/{id}', { params: { path: { id } } }), 404, 'a foreign deal');
+    const listed = bodyOf(await manager.GET('/api/v1/leads'), 200, 'own leads');
+    assert.ok(
+      listed.data.every((lead) => !other.leadIds.includes(lead.id)),
+      'no foreign lead listed',
+    );
+    const crossed = client({ ...bearer(own.tokens.manager), 'x-tenant-id': other.slug });
+    expectProblem(await crossed.GET('/api/v1/leads'), 403, 'a token on the other tenant');
+  }
+}
+
+/** The platform side: tenants listed, read, suspended and resumed, retry refused, offboarding. */
+async function platformDay(
+  client: (headers?: Record<string, string>) => Api,
+  anonymous: Api,
+  platform: Api,
+  admin: Credentials,
+  alpha: TenantSide,
+  beta: TenantSide,
+): Promise<void> {
+  const listed = bodyOf(
+    await platform.GET('/api/v1/platform/tenants', {
+      params: { query: { status: 'active', sort: 'slug', limit: 100 } },
+    }),
+    200,
+    'tenants',
+  );
+  const slugs = listed.data.map((tenant) => tenant.slug);
+  assert.ok(slugs.includes(alpha.slug) && slugs.includes(beta.slug), 'both tenants listed');
+  const suspended = await platform.POST('/api/v1/platform/tenants/{slug}/suspend', {
+    params: { path: { slug: beta.slug } },
+  });
+  assert.equal(bodyOf(suspended, 200, 'suspend').status, 'suspended');
+  const refused = await client(bearer(beta.tokens.manager)).GET('/api/v1/leads');
+  expectProblem(refused, 403, 'a suspended tenant');
+  const resumed = await platform.POST('/api/v1/platform/tenants/{slug}/resume', {
+    params: { path: { slug: beta.slug } },
+  });
+  assert.equal(bodyOf(resumed, 200, 'resume').status, 'active');
+  bodyOf(await client(bearer(beta.tokens.manager)).GET('/api/v1/leads'), 200, 'a resumed tenant');
+  expectProblem(
+    await platform.POST('/api/v1/platform/tenants/{slug}/retry', { params: { path: { slug: alpha.slug } } }),
+    409,
+    'retry an active tenant',
+  );
+  const offboarding = await platform.DELETE('/api/v1/platform/tenants/{slug}', {
+    params: { path: { slug: beta.slug } },
+  });
+  bodyOf(offboarding, 202, 'offboard');
+  await waitFor(platform, beta.slug, 'offboarded');
+
+  const platformPair = bodyOf(await anonymous.POST('/api/v1/platform/auth/login', { body: admin }), 200, 'login');
+  const rotated = await anonymous.POST('/api/v1/platform/auth/refresh', {
+    body: { refreshToken: platformPair.refreshToken },
+  });
+  const pair = bodyOf(rotated, 200, 'platform refresh');
+  expectEmpty(await client(bearer(pair.accessToken)).POST('/api/v1/platform/auth/logout'), 'platform logout');
+  expectProblem(
+    await anonymous.POST('/api/v1/platform/auth/refresh', { body: { refreshToken: pair.refreshToken } }),
+    401,
+    'platform refresh after logout',
+  );
+}
+
+/** Polls a tenant until it reaches `status` (onboarding, offboarding are jobs). */
+async function waitFor(platform: Api, slug: string, status: Schemas['TenantStatus']): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const tenant = bodyOf(
+      await platform.GET('/api/v1/platform/tenants/{slug}', { params: { path: { slug } } }),
+      200,
+      'tenant',
+    );
+    if (tenant.status === status) return;
+    assert.ok(tenant.status !== 'failed', `tenant ${slug} failed: ${tenant.error ?? ''}`);
+    assert.ok(Date.now() < deadline, `tenant ${slug} not ${status} in 30 s (is ${tenant.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
