@@ -1,0 +1,50 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+
+interface Operation {
+  security?: unknown[];
+  parameters?: unknown[];
+  responses?: Record<string, { headers?: Record<string, unknown> } & Record<string, unknown>>;
+  'x-no-store'?: boolean;
+}
+
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Documents API.md "Idempotency" on exactly the operations IdempotencyInterceptor applies to:
+ * POSTs that need credentials (a signed-in caller) and whose answer may be kept (not @NoStore,
+ * marked `x-no-store`). Call it once the Problem schema exists.
+ */
+export function documentIdempotency(document: OpenAPIObject): void {
+  for (const operations of Object.values(document.paths)) {
+    const post = operations.post as Operation | undefined;
+    if (!post?.security?.length || post['x-no-store']) continue;
+    post.parameters = [
+      ...(post.parameters ?? []),
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer.',
+        schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+      },
+    ];
+    const responses = post.responses ?? {};
+    for (const [status, response] of Object.entries(responses)) {
+      if (!/^2\d\d$/.test(status)) continue;
+      response.headers = {
+        ...response.headers,
+        'Idempotent-Replayed': {
+          description: '`true` when this is the replayed answer of an earlier request with the same Idempotency-Key',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      };
+    }
+    responses['409'] = {
+      description: 'Conflict (duplicate, state), or the first request with this Idempotency-Key is still running',
+      content: PROBLEM,
+    };
+    responses['422'] = { description: 'This Idempotency-Key was used with another body or route', content: PROBLEM };
+    post.responses = responses;
+  }
+}
