@@ -109,6 +109,23 @@ describe.each([
     expect(await leadsNamed(acme, 'Two callers')).toBe(2);
   });
 
+  it('keeps an API key apart from the token of the user who made it', async () => {
+    const apiKey = (await post(acme, '/api-keys', { name: `idem-${newKey()}`, scopes: ['leads:write'] }).expect(201))
+      .body.key as string;
+    const key = newKey();
+    const byToken = await post(acme, '/leads', { name: 'Token and key' }, key).expect(201);
+    const byKey = await t
+      .http()
+      .post('/api/v1/leads')
+      .set('x-api-key', apiKey)
+      .set('idempotency-key', key)
+      .send({ name: 'Token and key' })
+      .expect(201);
+    expect(byKey.headers['idempotent-replayed']).toBeUndefined();
+    expect(byKey.body.id).not.toBe(byToken.body.id);
+    expect(await leadsNamed(acme, 'Token and key')).toBe(2);
+  });
+
   it('keeps the keys of another tenant apart: globex never gets acme’s answer', async () => {
     const key = newKey();
     const inAcme = await post(acme, '/leads', { name: 'Two tenants' }, key).expect(201);
@@ -151,6 +168,29 @@ describe.each([
     const [first, second] = [await signIn(), await signIn()];
     expect(second.headers['idempotent-replayed']).toBeUndefined();
     expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
+  });
+
+  it('documents the header on exactly the POSTs it applies to, with Idempotent-Replayed, 409 and 422', async () => {
+    type Operation = {
+      parameters?: { name: string; in: string; schema?: { maxLength?: number } }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const keyed = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => op.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header'))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(keyed.every((operation) => operation.startsWith('post '))).toBe(true);
+    expect(keyed).toEqual(expect.arrayContaining(['post /api/v1/leads', 'post /api/v1/platform/tenants']));
+    for (const secret of ['/auth/login', '/auth/refresh', '/platform/auth/login', '/api-keys'])
+      expect(keyed).not.toContain(`post /api/v1${secret}`);
+    const createLead = doc.paths['/api/v1/leads'].post;
+    expect(createLead.parameters?.find((p) => p.name === 'Idempotency-Key')?.schema?.maxLength).toBe(255);
+    expect(Object.keys(createLead.responses['201'].headers ?? {})).toContain('Idempotent-Replayed');
+    expect(Object.keys(createLead.responses)).toEqual(expect.arrayContaining(['409', '422']));
   });
 
   it('replays a platform onboarding with its 202: one tenant, one platform audit entry', async () => {

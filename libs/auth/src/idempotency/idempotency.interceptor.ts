@@ -14,12 +14,12 @@ type KeyedRequest = FastifyRequest & { user?: Principal; tenant?: { slug: string
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /** Whether a request takes part: a signed-in caller's POST, on a route whose answer may be kept (not @NoStore). */
-export function takesIdempotencyKey(request: KeyedRequest, noStore: boolean): boolean {
+function takesIdempotencyKey(request: KeyedRequest, noStore: boolean): boolean {
   return request.method === 'POST' && request.user !== undefined && !noStore;
 }
 
 /** Whose key it is: the tenant (or the platform) and the caller, the API key apart from its owner's token. */
-export function idempotencyScope(request: KeyedRequest, user: Principal): string {
+function idempotencyScope(request: KeyedRequest, user: Principal): string {
   const realm = user.scope === 'platform' ? 'platform' : `tenant:${request.tenant?.slug ?? user.tid}`;
   return `${realm}:${user.sub}:${user.apiKey?.id ?? 'token'}`;
 }
