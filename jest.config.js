@@ -20,6 +20,7 @@ const STACK_SUITES = [
   'cli',
   'database-roles',
   'faults',
+  'idempotency',
   'lifecycle',
   'server-log',
   'shutdown',

@@ -1,5 +1,5 @@
 import { auditContext, AuditInterceptor, AuditRecorder } from '@app/audit';
-import { PlatformAuthService, TokenVerifier } from '@app/auth';
+import { IdempotencyInterceptor, IdempotencyLedger, PlatformAuthService, TokenVerifier } from '@app/auth';
 import { DbServerSync, migrateCatalog } from '@app/catalog';
 import {
   acceptJsonBodiesOnly,
@@ -99,8 +99,13 @@ export async function createApiApp(
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   auditContext.enabled = config.auditTrail;
-  // Order matters: the audit interceptor runs inside the tenant context.
-  app.useGlobalInterceptors(app.get(TenantContextInterceptor), app.get(AuditInterceptor));
+  // Order matters: idempotency keys are checked inside the tenant context (and its rate limit), and a
+  // replay stops before the audit interceptor; the audit interceptor runs inside the tenant context.
+  app.useGlobalInterceptors(
+    app.get(TenantContextInterceptor),
+    app.get(IdempotencyInterceptor),
+    app.get(AuditInterceptor),
+  );
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -131,15 +136,23 @@ export async function createApiApp(
     closing = true;
     done();
   });
-  // Synchronous unless an attempt is to be recorded: a route that sends its reply itself from an
-  // async handler (Swagger's /docs-json) must see it sent, or Fastify sends it a second time.
+  const idempotency = app.get(IdempotencyLedger);
+  // Synchronous unless an idempotency key is to be settled or an attempt recorded: a route that
+  // sends its reply itself from an async handler (Swagger's /docs-json) must see it sent, or
+  // Fastify sends it a second time. The key is settled before the answer leaves, so a retry
+  // replays it; a request answered from its key's record ran nothing, so it records nothing.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
-    if (!recorder.records(request)) return done(null, payload);
-    recorder.onSend(request, reply).then(
-      () => done(null, payload),
-      () => done(null, payload),
-    );
+    const settles = idempotency.settles(request);
+    const records = recorder.records(request) && !idempotency.answeredItself(request);
+    if (!settles && !records) return done(null, payload);
+    const settled = settles ? idempotency.settle(request, reply, payload) : Promise.resolve();
+    settled
+      .then(() => (records ? recorder.onSend(request, reply) : undefined))
+      .then(
+        () => done(null, payload),
+        () => done(null, payload),
+      );
   });
 
   const document = buildOpenApiDocument(app);

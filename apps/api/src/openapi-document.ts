@@ -1,4 +1,4 @@
-import { SECURITY_SCHEMES } from '@app/auth';
+import { documentIdempotency, SECURITY_SCHEMES } from '@app/auth';
 import { API_BASE_PATH, Problem, problemResponse } from '@app/common';
 import { AppConfig } from '@app/config';
 import { INestApplication } from '@nestjs/common';
@@ -42,6 +42,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     { extraModels: [Problem] },
   );
   documentValidation(app, document);
+  documentIdempotency(document);
   documentConventions(document);
   return document;
 }

@@ -1,11 +1,12 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, Header, SetMetadata } from '@nestjs/common';
-import { ApiSecurity } from '@nestjs/swagger';
+import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from './auth-audit';
 import type { Principal } from './roles';
 
 export const IS_PUBLIC = 'tessera:public';
 export const TENANT_FROM = 'tessera:tenant-from';
+export const NO_STORE = 'tessera:no-store';
 
 /**
  * The route needs no credentials. Everything else is denied unless it declares @Access. Its OpenAPI
@@ -27,8 +28,18 @@ export interface TenantSource {
  */
 export const TenantFrom = (source: TenantSource) => SetMetadata(TENANT_FROM, source);
 
-/** The answer carries a token or a secret: no cache (browser, proxy) may keep it (RFC 6749 §5.1). */
-export const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
+/**
+ * The answer carries a token or a secret: no cache (browser, proxy) may keep it (RFC 6749 §5.1),
+ * nor the idempotency records (an Idempotency-Key is ignored here). `x-no-store` marks the
+ * operation in the OpenAPI document so that the document says so too.
+ */
+export const NoStore = () =>
+  applyDecorators(
+    Header('Cache-Control', 'no-store'),
+    Header('Pragma', 'no-cache'),
+    SetMetadata(NO_STORE, true),
+    ApiExtension('x-no-store', true),
+  );
 
 /** The verified caller of the request. */
 export const CurrentUser = createParamDecorator(

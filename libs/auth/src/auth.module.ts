@@ -11,6 +11,8 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
 import { JwtStrategy } from './jwt.strategy';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyLedger } from './idempotency/idempotency-ledger';
 import { KeyStore } from './key-store';
 import { LiveSessions } from './live-sessions';
 import { LoginThrottle } from './login-throttle';
@@ -24,7 +26,7 @@ import { UsersService } from './users/users.service';
 import { TokenVerifier } from './token-verifier';
 import { VerifiedTokens } from './verified-tokens';
 
-/** Sign-in, tokens and refresh families, API keys, the access guard, and tenant user administration. */
+/** Sign-in, tokens and refresh families, API keys, the access guard, idempotency keys, and tenant user administration. */
 @Module({
   imports: [PassportModule, JwtModule.register({})],
   controllers: [AuthController, PlatformAuthController, JwksController, ApiKeysController, UsersController],
@@ -44,8 +46,10 @@ import { VerifiedTokens } from './verified-tokens';
     AccessPolicy,
     AuthService,
     PlatformAuthService,
+    IdempotencyLedger,
+    IdempotencyInterceptor,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthAudit, PasswordHasher, TokenVerifier, PlatformAuthService],
+  exports: [AuthAudit, PasswordHasher, TokenVerifier, PlatformAuthService, IdempotencyLedger, IdempotencyInterceptor],
 })
 export class AuthModule {}

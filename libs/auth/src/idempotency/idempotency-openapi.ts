@@ -1,0 +1,54 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+
+interface Operation {
+  security?: unknown[];
+  parameters?: unknown[];
+  responses?: Record<string, { headers?: Record<string, unknown> } & Record<string, unknown>>;
+  'x-no-store'?: boolean;
+}
+
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Documents API.md "Idempotency" on exactly the operations IdempotencyInterceptor applies to:
+ * POSTs that need credentials (a signed-in caller) and whose answer may be kept (not @NoStore,
+ * marked `x-no-store`). Call it once the Problem schema exists.
+ */
+export function documentIdempotency(document: OpenAPIObject): void {
+  for (const operations of Object.values(document.paths)) {
+    const post = operations.post as Operation | undefined;
+    // Public operations declare `security: [{}]` or none: only a signed-in caller's POST counts.
+    const signedIn = post?.security?.some((requirement) => Object.keys(requirement as object).length > 0);
+    if (!post || !signedIn || post['x-no-store']) continue;
+    post.parameters = [
+      ...(post.parameters ?? []),
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer.',
+        schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+      },
+    ];
+    const responses = post.responses ?? {};
+    for (const [status, response] of Object.entries(responses)) {
+      if (!/^2\d\d$/.test(status)) continue;
+      response.headers = {
+        ...response.headers,
+        'Idempotent-Replayed': {
+          description: '`true` when this is the replayed answer of an earlier request with the same Idempotency-Key',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      };
+    }
+    const running = 'the first request with this Idempotency-Key is still running';
+    const conflict = responses['409']?.description;
+    responses['409'] = {
+      description: typeof conflict === 'string' ? `${conflict}; or ${running}` : `Conflict: ${running}`,
+      content: PROBLEM,
+    };
+    responses['422'] = { description: 'This Idempotency-Key was used with another body or route', content: PROBLEM };
+    post.responses = responses;
+  }
+}

@@ -1,0 +1,74 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, Observable, of, switchMap } from 'rxjs';
+import { NO_STORE } from '../auth.decorators';
+import type { Principal } from '../roles';
+import { IdempotencyErrors } from './idempotency.exception';
+import { IdempotencyLedger, StoredAnswer } from './idempotency-ledger';
+import { requestFingerprint } from './request-fingerprint';
+
+type KeyedRequest = FastifyRequest & { user?: Principal; tenant?: { slug: string } };
+
+/** 1 to 255 printable ASCII characters (API.md: ≤ 255). */
+const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** Whether a request takes part: a signed-in caller's POST, on a route whose answer may be kept (not @NoStore). */
+function takesIdempotencyKey(request: KeyedRequest, noStore: boolean): boolean {
+  return request.method === 'POST' && request.user !== undefined && !noStore;
+}
+
+/** Whose key it is: the tenant (or the platform) and the caller, the API key apart from its owner's token. */
+function idempotencyScope(request: KeyedRequest, user: Principal): string {
+  const realm = user.scope === 'platform' ? 'platform' : `tenant:${request.tenant?.slug ?? user.tid}`;
+  return `${realm}:${user.sub}:${user.apiKey?.id ?? 'token'}`;
+}
+
+/**
+ * API.md "Idempotency": a POST with `Idempotency-Key` runs once per key (per tenant and
+ * caller); the same key with the same request replays the first 2xx answer with
+ * `Idempotent-Replayed: true`, with another request is a 422, and while the first still runs a
+ * 409. Global, after the guards (it needs the caller) and inside the tenant context and its rate
+ * limit; a replay never reaches the handler (no second write, no audit entry).
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly ledger: IdempotencyLedger,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<KeyedRequest>();
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return next.handle();
+    const noStore = this.reflector.getAllAndOverride<boolean | undefined>(NO_STORE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!takesIdempotencyKey(request, noStore ?? false)) return next.handle();
+    if (typeof key !== 'string' || !VALID_KEY.test(key)) {
+      this.ledger.refused(request);
+      throw IdempotencyErrors.badKey();
+    }
+    const fingerprint = requestFingerprint(request.method, request.url, request.body);
+    const admission = this.ledger.admit(request, idempotencyScope(request, request.user!), key, fingerprint);
+    return from(admission).pipe(
+      switchMap((admitted) => {
+        if (admitted.kind === 'run') return next.handle();
+        if (admitted.kind === 'mismatch') throw IdempotencyErrors.reused();
+        if (admitted.kind === 'running') throw IdempotencyErrors.inUse();
+        return of(replay(context.switchToHttp().getResponse<FastifyReply>(), admitted.answer));
+      }),
+    );
+  }
+}
+
+/** The first answer again: its status, its kept headers and its body exactly as it was sent. */
+function replay(reply: FastifyReply, answer: StoredAnswer): string {
+  void reply.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+  void reply.header('Idempotent-Replayed', 'true');
+  return answer.body;
+}
