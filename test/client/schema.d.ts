@@ -1444,7 +1444,10 @@ export interface operations {
     signOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1454,6 +1457,8 @@ export interface operations {
             204: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -1513,8 +1518,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: the first request with this Idempotency-Key is still running */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -1862,7 +1880,10 @@ export interface operations {
     platformSignOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1872,6 +1893,8 @@ export interface operations {
             204: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1888,6 +1911,26 @@ export interface operations {
             };
             /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
             403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the first request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -2473,7 +2516,10 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2489,6 +2535,8 @@ export interface operations {
                     "X-Request-ID": components["headers"]["requestId"];
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -2550,7 +2598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A user with this e-mail exists */
+            /** @description A user with this e-mail exists; or the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -2578,6 +2626,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -3215,7 +3276,10 @@ export interface operations {
     createTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3231,6 +3295,8 @@ export interface operations {
                     "X-Request-ID": components["headers"]["requestId"];
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3267,7 +3333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is taken */
+            /** @description The slug is taken; or the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -3289,6 +3355,16 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -3471,7 +3547,10 @@ export interface operations {
     suspendTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -3483,6 +3562,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3529,8 +3610,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is not active */
+            /** @description The tenant is not active; or the first request with this Idempotency-Key is still running */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -3555,7 +3646,10 @@ export interface operations {
     resumeTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -3567,6 +3661,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3613,8 +3709,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is not suspended */
+            /** @description The tenant is not suspended; or the first request with this Idempotency-Key is still running */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -3639,7 +3745,10 @@ export interface operations {
     retryTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 slug: string;
             };
@@ -3651,6 +3760,8 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3697,8 +3808,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant did not fail */
+            /** @description The tenant did not fail; or the first request with this Idempotency-Key is still running */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -3945,7 +4066,10 @@ export interface operations {
     createLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3961,6 +4085,8 @@ export interface operations {
                     "X-Request-ID": components["headers"]["requestId"];
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4022,7 +4148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4050,6 +4176,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -4483,7 +4622,10 @@ export interface operations {
     assignLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4499,6 +4641,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4560,7 +4704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead is converted (final) */
+            /** @description The lead is converted (final); or the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4588,6 +4732,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -4633,7 +4790,10 @@ export interface operations {
     convertLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4651,6 +4811,8 @@ export interface operations {
                     "X-Request-ID": components["headers"]["requestId"];
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4712,7 +4874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead is converted already, or its status cannot convert */
+            /** @description The lead is converted already, or its status cannot convert; or the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4740,6 +4902,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -4916,7 +5091,10 @@ export interface operations {
     createDeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4932,6 +5110,8 @@ export interface operations {
                     "X-Request-ID": components["headers"]["requestId"];
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4993,7 +5173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead has a deal already */
+            /** @description The lead has a deal already; or the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -5021,6 +5201,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -5454,7 +5647,10 @@ export interface operations {
     assignDeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5470,6 +5666,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -5531,7 +5729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: the first request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -5559,6 +5757,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
