@@ -44,6 +44,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   documentValidation(app, document);
   documentIdempotency(document);
   documentConventions(document);
+  unwrapLoneAllOf(document);
   return document;
 }
 
@@ -134,6 +135,20 @@ function documentConventions(document: OpenAPIObject): void {
         operation['x-api-key-scope'] ? `API keys with the \`${operation['x-api-key-scope']}\` scope.` : '',
       ].filter(Boolean);
       if (who.length) operation.description = [operation.description, ...who].filter(Boolean).join(' ');
+    }
+  }
+}
+
+/**
+ * `{ allOf: [X] }` with nothing beside it is X: Swagger wraps a named enum that way, and linters
+ * (Redocly's no-illogical-composition-keywords) and some generators read it as a composition.
+ */
+function unwrapLoneAllOf(document: OpenAPIObject): void {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    if (!('properties' in schema) || !schema.properties) continue;
+    for (const [name, property] of Object.entries(schema.properties)) {
+      if ('allOf' in property && property.allOf?.length === 1 && Object.keys(property).length === 1)
+        schema.properties[name] = property.allOf[0];
     }
   }
 }
