@@ -1736,16 +1736,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The body is larger than 1 MiB */
             413: {
                 headers: {
@@ -1826,16 +1816,6 @@ export interface operations {
             };
             /** @description The refresh token is unknown, expired, revoked or spent */
             401: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
@@ -1969,26 +1949,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JsonWebKeySet"];
-                };
-            };
-            /** @description Missing, malformed, expired or revoked credentials */
-            401: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3860,26 +3820,6 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description Missing, malformed, expired or revoked credentials */
-            401: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     getReadiness: {
@@ -3899,26 +3839,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
-                };
-            };
-            /** @description Missing, malformed, expired or revoked credentials */
-            401: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A dependency does not answer */

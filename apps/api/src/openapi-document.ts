@@ -111,7 +111,9 @@ function documentConventions(document: OpenAPIObject): void {
       if (!operation) continue;
       const parameters = (operation.parameters ?? []) as ParameterObject[];
       const derived = new Set<number>();
-      if (operation.security?.length) [401, 403].forEach((status) => derived.add(status));
+      // A public route's requirement is the empty one ([{}], from @Public()): it asks for no credentials.
+      const needsCredentials = operation.security?.some((requirement) => Object.keys(requirement).length > 0);
+      if (needsCredentials) [401, 403].forEach((status) => derived.add(status));
       if (operation.requestBody) [400, 413, 415].forEach((status) => derived.add(status));
       if (parameters.some((parameter) => parameter.in === 'query' || parameter.in === 'path')) derived.add(400);
       if (parameters.some((parameter) => parameter.in === 'path')) derived.add(404);
