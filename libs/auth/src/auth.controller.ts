@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Versioned } from '@app/common';
 import { ApiTags, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
@@ -53,6 +54,7 @@ export class AuthController {
 
   @ApiOperation({ operationId: 'getMe', summary: 'The signed-in tenant user' })
   @Access({ roles: TENANT_USERS })
+  @Versioned()
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {
     return this.auth.me(principal);

@@ -1,4 +1,4 @@
-import { Located, Page, UuidPipe } from '@app/common';
+import { IfMatch, Located, Page, type Precondition, UuidPipe, Versioned } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
@@ -23,6 +23,7 @@ export class UsersController {
 
   @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Post()
   @Located((user: UserView) => `/users/${user.id}`)
   create(@Body() dto: CreateUserDto): Promise<UserView> {
@@ -31,6 +32,7 @@ export class UsersController {
 
   @ApiOperation({ operationId: 'getUser', summary: 'Get a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
+  @Versioned()
   @Get(':id')
   get(@Param('id', UuidPipe) id: string): Promise<UserView> {
     return this.users.get(id);
@@ -38,16 +40,22 @@ export class UsersController {
 
   @ApiOperation({ operationId: 'updateUser', summary: 'Change a user (name, role, password, active)' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Patch(':id')
-  update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
-    return this.users.update(id, dto);
+  update(
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: UpdateUserDto,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<UserView> {
+    return this.users.update(id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'deactivateUser', summary: 'Deactivate a user' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  deactivate(@Param('id', UuidPipe) id: string): Promise<void> {
-    return this.users.deactivate(id);
+  deactivate(@Param('id', UuidPipe) id: string, @IfMatch() precondition: Precondition | undefined): Promise<void> {
+    return this.users.deactivate(id, precondition);
   }
 }

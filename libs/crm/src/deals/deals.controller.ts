@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
+import { IfMatch, Located, Page, type Precondition, UuidPipe, Versioned } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -16,6 +16,7 @@ export class DealsController {
 
   @ApiOperation({ operationId: 'createDeal', summary: 'Create a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Post()
   @Located((deal: DealView) => `/deals/${deal.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateDealDto): Promise<DealView> {
@@ -31,6 +32,7 @@ export class DealsController {
 
   @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
+  @Versioned()
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<DealView> {
     return this.deals.get(user, id);
@@ -38,17 +40,20 @@ export class DealsController {
 
   @ApiOperation({ operationId: 'updateDeal', summary: 'Change a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Patch(':id')
   update(
     @CurrentUser() user: Principal,
     @Param('id', UuidPipe) id: string,
     @Body() dto: UpdateDealDto,
+    @IfMatch() precondition: Precondition | undefined,
   ): Promise<DealView> {
-    return this.deals.update(user, id, dto);
+    return this.deals.update(user, id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'assignDeal', summary: 'Assign a deal to a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Post(':id/assign')
   @HttpCode(200)
   assign(
@@ -61,9 +66,14 @@ export class DealsController {
 
   @ApiOperation({ operationId: 'deleteDeal', summary: 'Delete a deal' })
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
-    return this.deals.remove(user, id);
+  remove(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<void> {
+    return this.deals.remove(user, id, precondition);
   }
 }

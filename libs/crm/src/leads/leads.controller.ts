@@ -1,5 +1,5 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { Located, Page, UuidPipe } from '@app/common';
+import { IfMatch, Located, Page, type Precondition, UuidPipe, Versioned } from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -18,6 +18,7 @@ export class LeadsController {
 
   @ApiOperation({ operationId: 'createLead', summary: 'Create a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post()
   @Located((lead: LeadView) => `/leads/${lead.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
@@ -33,6 +34,7 @@ export class LeadsController {
 
   @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
+  @Versioned()
   @Get(':id')
   get(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<LeadView> {
     return this.leads.get(user, id);
@@ -40,17 +42,20 @@ export class LeadsController {
 
   @ApiOperation({ operationId: 'updateLead', summary: 'Change a lead' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Patch(':id')
   update(
     @CurrentUser() user: Principal,
     @Param('id', UuidPipe) id: string,
     @Body() dto: UpdateLeadDto,
+    @IfMatch() precondition: Precondition | undefined,
   ): Promise<LeadView> {
-    return this.leads.update(user, id, dto);
+    return this.leads.update(user, id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'assignLead', summary: 'Assign a lead to a user' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post(':id/assign')
   @HttpCode(200)
   assign(
@@ -63,6 +68,7 @@ export class LeadsController {
 
   @ApiOperation({ operationId: 'convertLead', summary: 'Convert a lead into a deal' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
   convert(
@@ -75,9 +81,14 @@ export class LeadsController {
 
   @ApiOperation({ operationId: 'deleteLead', summary: 'Delete a lead' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
-    return this.leads.remove(user, id);
+  remove(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidPipe) id: string,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<void> {
+    return this.leads.remove(user, id, precondition);
   }
 }

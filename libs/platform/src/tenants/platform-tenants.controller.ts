@@ -1,5 +1,5 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { Located, Page } from '@app/common';
+import { Located, Page, Versioned } from '@app/common';
 import { isTenantSlug, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
@@ -38,12 +38,14 @@ export class PlatformTenantsController {
   }
 
   @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant with its onboarding steps' })
+  @Versioned()
   @Get(':slug')
   get(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
     return this.tenants.get(slug);
   }
 
   @ApiOperation({ operationId: 'suspendTenant', summary: "Suspend a tenant's traffic" })
+  @Versioned()
   @Post(':slug/suspend')
   @HttpCode(200)
   suspend(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
@@ -51,6 +53,7 @@ export class PlatformTenantsController {
   }
 
   @ApiOperation({ operationId: 'resumeTenant', summary: "Resume a tenant's traffic" })
+  @Versioned()
   @Post(':slug/resume')
   @HttpCode(200)
   resume(@Param('slug', SlugPipe) slug: string): Promise<TenantView> {
