@@ -229,4 +229,43 @@ describe('Optimistic concurrency: ETag, If-None-Match and If-Match (two tenants)
       expect((await as().get(`/deals/${deal.body.id}`).expect(200)).headers.etag).toBe(deal.headers.etag);
     });
   });
+
+  describe('the OpenAPI document', () => {
+    type Operation = {
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+    };
+    let paths: Record<string, Record<string, Operation>>;
+    beforeAll(async () => {
+      paths = (await t.http().get('/docs-json').expect(200)).body.paths;
+    });
+    const headerParams = (op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+
+    it('documents ETag on the single-resource answers and If-None-Match with 304 on their reads', () => {
+      for (const path of ['/api/v1/leads/{id}', '/api/v1/deals/{id}', '/api/v1/users/{id}']) {
+        expect(paths[path].get.responses['200'].headers).toHaveProperty('ETag');
+        expect(paths[path].get.responses['304'].headers).toHaveProperty('ETag');
+        expect(headerParams(paths[path].get)).toContain('If-None-Match');
+        expect(paths[path].patch.responses['200'].headers).toHaveProperty('ETag');
+      }
+      for (const path of ['/api/v1/leads', '/api/v1/deals', '/api/v1/users'])
+        expect(paths[path].post.responses['201'].headers).toHaveProperty('ETag');
+      expect(paths['/api/v1/auth/me'].get.responses['200'].headers).toHaveProperty('ETag');
+      expect(paths['/api/v1/platform/tenants/{slug}'].get.responses['200'].headers).toHaveProperty('ETag');
+    });
+
+    it('documents If-Match and 412 on PATCH and DELETE of leads, deals and users, keeping the 204 of DELETE', () => {
+      for (const path of ['/api/v1/leads/{id}', '/api/v1/deals/{id}', '/api/v1/users/{id}']) {
+        for (const method of ['patch', 'delete']) {
+          expect(headerParams(paths[path][method])).toContain('If-Match');
+          expect(paths[path][method].responses['412'].content).toHaveProperty(['application/problem+json']);
+        }
+        expect(paths[path].delete.responses).toHaveProperty('204');
+      }
+    });
+
+    it('documents no ETag on lists', () => {
+      expect(paths['/api/v1/leads'].get.responses['200']?.headers).toBeUndefined();
+    });
+  });
 });
