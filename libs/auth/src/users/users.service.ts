@@ -1,6 +1,6 @@
 import { normalizeEmail, NotFoundException, Page, pageOf, pageWindow, parseSort, type Precondition } from '@app/common';
 import { TenantContext } from '@app/tenancy';
-import { FilterQuery, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { LiveSessions } from '../live-sessions';
 import { PasswordHasher } from '../password-hasher';
@@ -87,12 +87,12 @@ export class UsersService {
   }
 
   /**
-   * Applies a change to one user in its own transaction, audit entry included. A change that may
-   * take away a company admin first locks every active admin row (`FOR UPDATE`), then reads the
-   * user: two admins demoting or deactivating each other at once run one after the other, and the
-   * second sees the first's commit, so the tenant never loses its last active company admin.
-   * The user's own row is locked too, and `If-Match` checked against it: of writers holding the
-   * same ETag the first wins and the rest get 412.
+   * Applies a change to one user in its own transaction, audit entry included, under the user's
+   * row lock (`FOR UPDATE`); `If-Match` is checked against that row, so of writers holding the
+   * same ETag the first wins and the rest get 412. A change that may take away a company admin
+   * locks every active admin row with it: two admins demoting or deactivating each other at once
+   * run one after the other, and the second sees the first's commit, so the tenant never loses
+   * its last active company admin.
    */
   private async change(
     id: string,
@@ -103,8 +103,9 @@ export class UsersService {
     try {
       return await this.tenancy.em.transactional(
         async (em) => {
-          const admins = removesAdmin ? await em.getRepository(User).lockActiveAdmins() : [];
-          const user = await em.findOne(User, { id }, { refresh: true, lockMode: LockMode.PESSIMISTIC_WRITE });
+          const locked = await em.getRepository(User).lockForChange(id, removesAdmin);
+          const admins = locked.filter((other) => other.role === 'company_admin' && other.active);
+          const user = locked.find((other) => other.id === id);
           if (!user) throw new NotFoundException('No such user.');
           precondition?.assertMatches(toUserView(user));
           const wasAdmin = user.role === 'company_admin' && user.active;
