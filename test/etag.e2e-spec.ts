@@ -196,6 +196,14 @@ describe('Optimistic concurrency: ETag, If-None-Match and If-Match (two tenants)
       },
     );
 
+    it('answers HEAD like GET: the ETag, and 304 for a matching If-None-Match', async () => {
+      const { url, etag } = await create('lead');
+      const head = () =>
+        t.http().head(`/api/v1${url}`).set('authorization', `Bearer ${acme.token}`).set('x-tenant-id', acme.slug);
+      expect((await head().expect(200)).headers.etag).toBe(etag);
+      await head().set('if-none-match', etag).expect(304);
+    });
+
     it('gives lists no ETag', async () => {
       await create('lead');
       const res = await as().get('/leads').expect(200);
