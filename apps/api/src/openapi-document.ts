@@ -109,6 +109,11 @@ function documentConventions(document: OpenAPIObject): void {
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
       const parameters = (operation.parameters ?? []) as ParameterObject[];
+      // Contract testers (Dredd) take a path parameter's example from the parameter itself.
+      for (const parameter of parameters) {
+        const example = (parameter.schema as SchemaObject | undefined)?.example as unknown;
+        if (parameter.in === 'path' && example !== undefined) parameter.example ??= example;
+      }
       const derived = new Set<number>();
       if (operation.security?.length) [401, 403].forEach((status) => derived.add(status));
       if (operation.requestBody) [400, 413, 415].forEach((status) => derived.add(status));
