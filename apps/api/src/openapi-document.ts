@@ -110,6 +110,11 @@ function documentConventions(document: OpenAPIObject): void {
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
       const parameters = (operation.parameters ?? []) as ParameterObject[];
+      // Contract testers (Dredd) take a path parameter's example from the parameter itself.
+      for (const parameter of parameters) {
+        const example = (parameter.schema as SchemaObject | undefined)?.example as unknown;
+        if (parameter.in === 'path' && example !== undefined) parameter.example ??= example;
+      }
       const derived = new Set<number>();
       // A public route's requirement is the empty one ([{}], from @Public()): it asks for no credentials.
       const needsCredentials = operation.security?.some((requirement) => Object.keys(requirement).length > 0);

@@ -1,5 +1,6 @@
 import { ApiAnswer, ApiNoContent, ApiProblems } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Versioned } from '@app/common';
 import { ApiTags, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
@@ -60,6 +61,7 @@ export class AuthController {
   @ApiOperation({ operationId: 'getMe', summary: 'The signed-in tenant user' })
   @ApiAnswer(200, Me)
   @Access({ roles: TENANT_USERS })
+  @Versioned()
   @Get('me')
   me(@CurrentUser() principal: Principal): Promise<Me> {
     return this.auth.me(principal);

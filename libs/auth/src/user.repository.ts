@@ -9,13 +9,16 @@ export class UserRepository extends EntityRepository<User> {
   }
 
   /**
-   * Locks every active company admin row until the transaction ends (`FOR UPDATE`, in id order so
-   * two lockers never deadlock) and returns them fresh. Only inside a transaction.
+   * Locks the user's row, and with `withActiveAdmins` every active company admin's row too, until
+   * the transaction ends, and returns them fresh. One statement in id order: two lockers never
+   * deadlock, also not over a row that stopped being an admin while they waited (PostgreSQL keeps
+   * the lock on a row that fails its re-check). Only inside a transaction.
    */
-  lockActiveAdmins(): Promise<User[]> {
-    return this.find(
-      { role: 'company_admin', active: true },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
-    );
+  lockForChange(id: string, withActiveAdmins: boolean): Promise<User[]> {
+    return this.find(withActiveAdmins ? { $or: [{ id }, { role: 'company_admin', active: true }] } : { id }, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      orderBy: { id: 'asc' },
+      refresh: true,
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { DECORATORS } from '@nestjs/swagger/dist/constants';
 import type { HeaderObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { MAX_PAGE_SIZE } from './pagination.dto';
 
@@ -136,12 +137,19 @@ interface AnswerOptions {
 /** The success answer of an operation: its status and the schema of its body. */
 export function ApiAnswer(status: 200 | 201 | 202, type: Type<unknown>, options: AnswerOptions = {}): MethodDecorator {
   const descriptions = { 200: 'OK', 201: 'Created', 202: 'Accepted: the work goes on in the background' };
-  return ApiResponse({
-    status,
-    type,
-    description: options.description ?? descriptions[status],
-    ...(options.located ? { headers: RESPONSE_HEADERS.location } : {}),
-  });
+  return (target, key, descriptor) => {
+    // Swagger merges a status's entries field by field: keep the headers another decorator
+    // (@Versioned's ETag) declared for the same answer.
+    const declared = Reflect.getMetadata(DECORATORS.API_RESPONSE, descriptor.value as object) as
+      Record<string, { headers?: Record<string, HeaderObject> }> | undefined;
+    const headers = { ...declared?.[status]?.headers, ...(options.located ? RESPONSE_HEADERS.location : {}) };
+    return ApiResponse({
+      status,
+      type,
+      description: options.description ?? descriptions[status],
+      ...(Object.keys(headers).length ? { headers } : {}),
+    })(target, key, descriptor);
+  };
 }
 
 /** A list's answer: `{ data: [<item>], meta }`. */

@@ -15,6 +15,7 @@ export const STATUS_TITLES = {
   406: ['not-acceptable', 'Not Acceptable'],
   408: ['request-timeout', 'Request Timeout'],
   409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition Failed'],
   413: ['payload-too-large', 'Payload Too Large'],
   414: ['uri-too-long', 'URI Too Long'],
   415: ['unsupported-media-type', 'Unsupported Media Type'],
@@ -26,7 +27,8 @@ export const STATUS_TITLES = {
 export type ProblemStatus = keyof typeof STATUS_TITLES;
 
 /** The codes common raises itself; a code another lib shares (a plain 403, a 429) comes from here. */
-export type CommonErrorCode = 'validation' | 'not-found' | 'unauthorized' | 'forbidden' | 'too-many-requests';
+export type CommonErrorCode =
+  'validation' | 'not-found' | 'unauthorized' | 'forbidden' | 'precondition-failed' | 'too-many-requests';
 
 export interface AppExceptionOptions<Code extends string> {
   status: ProblemStatus;
@@ -95,6 +97,13 @@ export class UnauthorizedException extends AppException<CommonErrorCode> {
 export class ForbiddenException extends AppException<CommonErrorCode> {
   constructor(detail = 'You may not do this.') {
     super({ status: 403, code: 'forbidden', detail });
+  }
+}
+
+/** `If-Match` names no current version of the resource: someone changed it since the caller read it. */
+export class PreconditionFailedException extends AppException<CommonErrorCode> {
+  constructor(detail = 'The resource has changed since it was read (If-Match does not match its ETag).') {
+    super({ status: 412, code: 'precondition-failed', detail });
   }
 }
 

@@ -3,6 +3,7 @@ export {
   ForbiddenException,
   HiddenRecordException,
   NotFoundException,
+  PreconditionFailedException,
   TooManyRequestsException,
   UnauthorizedException,
   ValidationException,
@@ -10,7 +11,15 @@ export {
 export type { CommonErrorCode } from './app.exception';
 export { genericProblem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 export { createValidationPipe } from './validation.pipe';
-export { escapeLike, IsSortField, pageOf, PageQueryDto, pageWindow, parseSort } from './pagination.dto';
+export {
+  escapeLike,
+  IncrementalPageQueryDto,
+  IsSortField,
+  pageOf,
+  PageQueryDto,
+  pageWindow,
+  parseSort,
+} from './pagination.dto';
 export type { SortParam, SortSpec } from './pagination.dto';
 export {
   ApiAnswer,
@@ -40,3 +49,5 @@ export { NormalizedEmail, normalizeEmail } from './email-address';
 export { IsOptionalButNotNull } from './optional.decorator';
 export { describeError } from './describe-error';
 export { boundedShutdownStep } from './shutdown';
+export { entityTag, Precondition } from './entity-tag';
+export { IfMatch, Versioned } from './versioned.decorator';

@@ -3,6 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy, ValidationArguments, ValidationOptions } from 'class-validator';
 import type { Page } from './api-docs';
+import { IsStrictDate } from './strict-date';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -29,6 +30,18 @@ export class PageQueryDto {
   @Min(1)
   @Max(MAX_PAGE_SIZE)
   limit: number = 20;
+}
+
+/** A list that also serves incremental sync (API.md): `?updatedSince=` keeps rows changed at or after it. */
+export class IncrementalPageQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    description: 'only records changed at or after this instant (inclusive), for incremental sync',
+  })
+  @IsOptional()
+  @IsStrictDate('date-time')
+  updatedSince?: string;
 }
 
 type PageRequest = Pick<PageQueryDto, 'page' | 'limit'>;

@@ -26,6 +26,6 @@ export function PathId(): ParameterDecorator {
     Param('id', UuidPipe)(target, key, index);
     if (key === undefined) return;
     const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
-    ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' }, example: EXAMPLE_ID })(target, key, descriptor);
+    ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid', example: EXAMPLE_ID } })(target, key, descriptor);
   };
 }

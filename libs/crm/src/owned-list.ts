@@ -7,6 +7,8 @@ export interface OwnedListQuery {
   ownerScope?: string;
   /** The `ownerId` filter of the request. */
   ownerId?: string;
+  /** Only records changed at or after this instant (incremental sync). */
+  updatedSince?: Date;
   sort: SortSpec;
   page: number;
   limit: number;
@@ -17,14 +19,18 @@ export interface OwnedListQuery {
  * hydrating it into the identity map costs more than the query. Page and count run side by
  * side; the id tie-breaker follows the sort so one index serves both directions.
  */
-export async function ownedPage<T extends { ownerId: string }>(
+export async function ownedPage<T extends { ownerId: string; updatedAt: Date }>(
   repository: EntityRepository<T>,
   filters: FilterQuery<T> & object,
   query: OwnedListQuery,
 ): Promise<[T[], number]> {
   if (query.ownerScope && query.ownerId && query.ownerId !== query.ownerScope) return [[], 0];
   const owner = query.ownerScope ?? query.ownerId;
-  const where = (owner ? { ...filters, ownerId: owner } : filters) as FilterQuery<T>;
+  const where = {
+    ...filters,
+    ...(owner && { ownerId: owner }),
+    ...(query.updatedSince && { updatedAt: { $gte: query.updatedSince } }),
+  } as FilterQuery<T>;
   const direction = query.sort.direction;
   const { limit, offset } = pageWindow(query);
   const page = repository

@@ -1,4 +1,15 @@
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import {
+  ApiAnswer,
+  ApiNoContent,
+  ApiPage,
+  ApiProblems,
+  IfMatch,
+  Located,
+  Page,
+  PathId,
+  type Precondition,
+  Versioned,
+} from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
@@ -26,6 +37,7 @@ export class UsersController {
   @ApiAnswer(201, UserView, { located: true })
   @ApiProblems({ 409: 'A user with this e-mail exists' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Post()
   @Located((user: UserView) => `/users/${user.id}`)
   create(@Body() dto: CreateUserDto): Promise<UserView> {
@@ -35,6 +47,7 @@ export class UsersController {
   @ApiOperation({ operationId: 'getUser', summary: 'Get a user' })
   @ApiAnswer(200, UserView)
   @Access({ roles: MANAGERS, apiKeyScope: 'users:read' })
+  @Versioned()
   @Get(':id')
   get(@PathId() id: string): Promise<UserView> {
     return this.users.get(id);
@@ -44,18 +57,24 @@ export class UsersController {
   @ApiAnswer(200, UserView)
   @ApiProblems({ 409: 'The e-mail is taken, or the change would leave no active company admin' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Patch(':id')
-  update(@PathId() id: string, @Body() dto: UpdateUserDto): Promise<UserView> {
-    return this.users.update(id, dto);
+  update(
+    @PathId() id: string,
+    @Body() dto: UpdateUserDto,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<UserView> {
+    return this.users.update(id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'deactivateUser', summary: 'Deactivate a user' })
   @ApiNoContent()
   @ApiProblems({ 409: 'The user is the last active company admin' })
   @Access({ roles: COMPANY_ADMINS })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  deactivate(@PathId() id: string): Promise<void> {
-    return this.users.deactivate(id);
+  deactivate(@PathId() id: string, @IfMatch() precondition: Precondition | undefined): Promise<void> {
+    return this.users.deactivate(id, precondition);
   }
 }

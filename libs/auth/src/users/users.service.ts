@@ -1,4 +1,4 @@
-import { normalizeEmail, NotFoundException, Page, pageOf, pageWindow, parseSort } from '@app/common';
+import { normalizeEmail, NotFoundException, Page, pageOf, pageWindow, parseSort, type Precondition } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -27,6 +27,7 @@ export class UsersService {
     const where: FilterQuery<User> = {};
     if (query.role) where.role = query.role;
     if (query.active !== undefined) where.active = query.active;
+    if (query.updatedSince) where.updatedAt = { $gte: new Date(query.updatedSince) };
     const found = await this.tenancy.em.findAndCount(User, where, {
       orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
       ...pageWindow(query),
@@ -49,10 +50,10 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async update(id: string, dto: UpdateUserDto): Promise<UserView> {
+  async update(id: string, dto: UpdateUserDto, precondition?: Precondition): Promise<UserView> {
     const passwordHash = dto.password === undefined ? undefined : await this.hasher.hash(dto.password);
     const removesAdmin = (dto.role !== undefined && dto.role !== 'company_admin') || dto.active === false;
-    const { user, endsSessions } = await this.change(id, removesAdmin, (user) => {
+    const { user, endsSessions } = await this.change(id, removesAdmin, precondition, (user) => {
       const endsSessions =
         (dto.role !== undefined && dto.role !== user.role) ||
         (dto.active !== undefined && dto.active !== user.active) ||
@@ -69,8 +70,8 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async deactivate(id: string): Promise<void> {
-    const { user, endsSessions } = await this.change(id, true, (user) => {
+  async deactivate(id: string, precondition?: Precondition): Promise<void> {
+    const { user, endsSessions } = await this.change(id, true, precondition, (user) => {
       if (!user.active) return false;
       user.active = false;
       user.tokenVersion++;
@@ -86,22 +87,27 @@ export class UsersService {
   }
 
   /**
-   * Applies a change to one user in its own transaction, audit entry included. A change that may
-   * take away a company admin first locks every active admin row (`FOR UPDATE`), then reads the
-   * user: two admins demoting or deactivating each other at once run one after the other, and the
-   * second sees the first's commit, so the tenant never loses its last active company admin.
+   * Applies a change to one user in its own transaction, audit entry included, under the user's
+   * row lock (`FOR UPDATE`); `If-Match` is checked against that row, so of writers holding the
+   * same ETag the first wins and the rest get 412. A change that may take away a company admin
+   * locks every active admin row with it: two admins demoting or deactivating each other at once
+   * run one after the other, and the second sees the first's commit, so the tenant never loses
+   * its last active company admin.
    */
   private async change(
     id: string,
     removesAdmin: boolean,
+    precondition: Precondition | undefined,
     apply: (user: User) => boolean,
   ): Promise<{ user: User; endsSessions: boolean }> {
     try {
       return await this.tenancy.em.transactional(
         async (em) => {
-          const admins = removesAdmin ? await em.getRepository(User).lockActiveAdmins() : [];
-          const user = await em.findOne(User, { id }, { refresh: true });
+          const locked = await em.getRepository(User).lockForChange(id, removesAdmin);
+          const admins = locked.filter((other) => other.role === 'company_admin' && other.active);
+          const user = locked.find((other) => other.id === id);
           if (!user) throw new NotFoundException('No such user.');
+          precondition?.assertMatches(toUserView(user));
           const wasAdmin = user.role === 'company_admin' && user.active;
           const endsSessions = apply(user);
           const isAdmin = user.role === 'company_admin' && user.active;

@@ -1,5 +1,16 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import {
+  ApiAnswer,
+  ApiNoContent,
+  ApiPage,
+  ApiProblems,
+  IfMatch,
+  Located,
+  Page,
+  PathId,
+  type Precondition,
+  Versioned,
+} from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -18,6 +29,7 @@ export class DealsController {
   @ApiAnswer(201, DealView, { located: true })
   @ApiProblems({ 409: 'The lead has a deal already' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Post()
   @Located((deal: DealView) => `/deals/${deal.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateDealDto): Promise<DealView> {
@@ -35,6 +47,7 @@ export class DealsController {
   @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })
   @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
+  @Versioned()
   @Get(':id')
   get(@CurrentUser() user: Principal, @PathId() id: string): Promise<DealView> {
     return this.deals.get(user, id);
@@ -43,14 +56,21 @@ export class DealsController {
   @ApiOperation({ operationId: 'updateDeal', summary: 'Change a deal' })
   @ApiAnswer(200, DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Patch(':id')
-  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateDealDto): Promise<DealView> {
-    return this.deals.update(user, id, dto);
+  update(
+    @CurrentUser() user: Principal,
+    @PathId() id: string,
+    @Body() dto: UpdateDealDto,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<DealView> {
+    return this.deals.update(user, id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'assignDeal', summary: 'Assign a deal to a user' })
   @ApiAnswer(200, DealView)
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Post(':id/assign')
   @HttpCode(200)
   assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<DealView> {
@@ -60,9 +80,14 @@ export class DealsController {
   @ApiOperation({ operationId: 'deleteDeal', summary: 'Delete a deal' })
   @ApiNoContent()
   @Access({ roles: MANAGERS, apiKeyScope: 'deals:write' })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
-    return this.deals.remove(user, id);
+  remove(
+    @CurrentUser() user: Principal,
+    @PathId() id: string,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<void> {
+    return this.deals.remove(user, id, precondition);
   }
 }

@@ -1,7 +1,11 @@
 import type { Principal } from '@app/auth';
-import { Page, pageOf, parseSort, ValidationException } from '@app/common';
+import { Page, pageOf, parseSort, type Precondition, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
-import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import {
+  type EntityManager,
+  ForeignKeyConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { CrmErrors } from '../crm.exception';
@@ -23,7 +27,7 @@ export class DealsService {
   }
 
   async create(principal: Principal, dto: CreateDealDto): Promise<DealView> {
-    if (dto.leadId) await this.assertLinkable(principal, dto.leadId);
+    if (dto.leadId) await this.assertLinkable(this.tenancy.em, principal, dto.leadId);
     const deal = this.deals.create({
       title: dto.title,
       amount: normalizeAmount(dto.amount),
@@ -33,7 +37,7 @@ export class DealsService {
       ownerId: principal.sub,
     });
     applyStage(deal, dto.stage ?? 'prospecting');
-    await this.flushLinked();
+    await this.flushLinked(this.tenancy.em);
     return toDealView(deal);
   }
 
@@ -45,6 +49,7 @@ export class DealsService {
       leadId: query.leadId,
       currency: query.currency,
       q: query.q,
+      updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
       sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
@@ -56,17 +61,20 @@ export class DealsService {
     return toDealView(await findVisible(this.tenancy.em, Deal, principal, id, 'deal'));
   }
 
-  async update(principal: Principal, id: string, dto: UpdateDealDto): Promise<DealView> {
-    const deal = await findVisible(this.tenancy.em, Deal, principal, id, 'deal');
-    if (dto.leadId && dto.leadId !== deal.leadId) await this.assertLinkable(principal, dto.leadId);
-    if (dto.title !== undefined) deal.title = dto.title;
-    if (dto.amount !== undefined) deal.amount = normalizeAmount(dto.amount);
-    if (dto.currency !== undefined) deal.currency = dto.currency;
-    if (dto.leadId !== undefined) deal.leadId = dto.leadId;
-    if (dto.expectedCloseDate !== undefined) deal.expectedCloseDate = dto.expectedCloseDate;
-    if (dto.stage !== undefined && dto.stage !== deal.stage) applyStage(deal, dto.stage);
-    await this.flushLinked();
-    return toDealView(deal);
+  /** Changes the deal under its row lock: of writers holding the same ETag (`If-Match`) the first wins, the rest get 412. */
+  async update(principal: Principal, id: string, dto: UpdateDealDto, precondition?: Precondition): Promise<DealView> {
+    return this.tenancy.em.transactional(async (em) => {
+      const deal = await this.lockCurrent(em, principal, id, precondition);
+      if (dto.leadId && dto.leadId !== deal.leadId) await this.assertLinkable(em, principal, dto.leadId);
+      if (dto.title !== undefined) deal.title = dto.title;
+      if (dto.amount !== undefined) deal.amount = normalizeAmount(dto.amount);
+      if (dto.currency !== undefined) deal.currency = dto.currency;
+      if (dto.leadId !== undefined) deal.leadId = dto.leadId;
+      if (dto.expectedCloseDate !== undefined) deal.expectedCloseDate = dto.expectedCloseDate;
+      if (dto.stage !== undefined && dto.stage !== deal.stage) applyStage(deal, dto.stage);
+      await this.flushLinked(em);
+      return toDealView(deal);
+    });
   }
 
   async assign(principal: Principal, id: string, dto: AssignOwnerDto): Promise<DealView> {
@@ -77,15 +85,29 @@ export class DealsService {
     return toDealView(deal);
   }
 
-  async remove(principal: Principal, id: string): Promise<void> {
-    const deal = await findVisible(this.tenancy.em, Deal, principal, id, 'deal');
-    await this.tenancy.em.remove(deal).flush();
+  async remove(principal: Principal, id: string, precondition?: Precondition): Promise<void> {
+    await this.tenancy.em.transactional(async (em) => {
+      const deal = await this.lockCurrent(em, principal, id, precondition);
+      await em.remove(deal).flush();
+    });
+  }
+
+  /** A visible deal, locked until the transaction ends, and still the version the caller read (`If-Match`). */
+  private async lockCurrent(
+    em: EntityManager,
+    principal: Principal,
+    id: string,
+    precondition?: Precondition,
+  ): Promise<Deal> {
+    const deal = await findVisible(em, Deal, principal, id, 'deal', true);
+    precondition?.assertMatches(toDealView(deal));
+    return deal;
   }
 
   /** A lead has at most one deal (unique index on deals.lead_id); a lead deleted meanwhile is a bad leadId. */
-  private async flushLinked(): Promise<void> {
+  private async flushLinked(em: EntityManager): Promise<void> {
     try {
-      await this.tenancy.em.flush();
+      await em.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadHasDeal();
       if (error instanceof ForeignKeyConstraintViolationException)
@@ -95,9 +117,9 @@ export class DealsService {
   }
 
   /** A deal may only point at a lead the caller can see. */
-  private async assertLinkable(principal: Principal, leadId: string): Promise<void> {
+  private async assertLinkable(em: EntityManager, principal: Principal, leadId: string): Promise<void> {
     const scope = ownerScope(principal);
-    if (!(await this.tenancy.em.count(Lead, scope ? { id: leadId, ownerId: scope } : { id: leadId }))) {
+    if (!(await em.count(Lead, scope ? { id: leadId, ownerId: scope } : { id: leadId }))) {
       throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);
     }
   }

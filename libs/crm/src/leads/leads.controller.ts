@@ -1,5 +1,16 @@
 import { Access, CurrentUser, MANAGERS, TENANT_USERS, type Principal } from '@app/auth';
-import { ApiAnswer, ApiNoContent, ApiPage, ApiProblems, Located, Page, PathId } from '@app/common';
+import {
+  ApiAnswer,
+  ApiNoContent,
+  ApiPage,
+  ApiProblems,
+  IfMatch,
+  Located,
+  Page,
+  PathId,
+  type Precondition,
+  Versioned,
+} from '@app/common';
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
@@ -19,6 +30,7 @@ export class LeadsController {
   @ApiOperation({ operationId: 'createLead', summary: 'Create a lead' })
   @ApiAnswer(201, LeadView, { located: true })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post()
   @Located((lead: LeadView) => `/leads/${lead.id}`)
   create(@CurrentUser() user: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
@@ -36,6 +48,7 @@ export class LeadsController {
   @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })
   @ApiAnswer(200, LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
+  @Versioned()
   @Get(':id')
   get(@CurrentUser() user: Principal, @PathId() id: string): Promise<LeadView> {
     return this.leads.get(user, id);
@@ -45,15 +58,22 @@ export class LeadsController {
   @ApiAnswer(200, LeadView)
   @ApiProblems({ 409: 'The status cannot go there, or the lead is converted (final)' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Patch(':id')
-  update(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: UpdateLeadDto): Promise<LeadView> {
-    return this.leads.update(user, id, dto);
+  update(
+    @CurrentUser() user: Principal,
+    @PathId() id: string,
+    @Body() dto: UpdateLeadDto,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<LeadView> {
+    return this.leads.update(user, id, dto, precondition);
   }
 
   @ApiOperation({ operationId: 'assignLead', summary: 'Assign a lead to a user' })
   @ApiAnswer(200, LeadView)
   @ApiProblems({ 409: 'The lead is converted (final)' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post(':id/assign')
   @HttpCode(200)
   assign(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: AssignOwnerDto): Promise<LeadView> {
@@ -64,6 +84,7 @@ export class LeadsController {
   @ApiAnswer(201, DealView, { located: true, description: 'The deal made from the lead' })
   @ApiProblems({ 409: 'The lead is converted already, or its status cannot convert' })
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Post(':id/convert')
   @Located((deal: DealView) => `/deals/${deal.id}`)
   convert(@CurrentUser() user: Principal, @PathId() id: string, @Body() dto: ConvertLeadDto): Promise<DealView> {
@@ -74,9 +95,14 @@ export class LeadsController {
   @ApiNoContent()
   @ApiProblems({ 409: 'The lead is converted: its deal refers to it' })
   @Access({ roles: MANAGERS, apiKeyScope: 'leads:write' })
+  @Versioned()
   @Delete(':id')
   @HttpCode(204)
-  remove(@CurrentUser() user: Principal, @PathId() id: string): Promise<void> {
-    return this.leads.remove(user, id);
+  remove(
+    @CurrentUser() user: Principal,
+    @PathId() id: string,
+    @IfMatch() precondition: Precondition | undefined,
+  ): Promise<void> {
+    return this.leads.remove(user, id, precondition);
   }
 }

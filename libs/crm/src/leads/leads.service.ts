@@ -1,5 +1,5 @@
 import type { Principal } from '@app/auth';
-import { Page, pageOf, parseSort } from '@app/common';
+import { Page, pageOf, parseSort, type Precondition } from '@app/common';
 import { TenantContext } from '@app/tenancy';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -35,6 +35,7 @@ export class LeadsService {
       status: query.status,
       ownerId: query.ownerId,
       q: query.q,
+      updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
       sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
@@ -46,10 +47,13 @@ export class LeadsService {
     return toLeadView(await findVisible(this.tenancy.em, Lead, principal, id, 'lead'));
   }
 
-  /** Changes the lead under its row lock: a conversion committing meanwhile is seen, and wins (409 here). */
-  async update(principal: Principal, id: string, dto: UpdateLeadDto): Promise<LeadView> {
+  /**
+   * Changes the lead under its row lock: a conversion committing meanwhile is seen, and wins (409
+   * here), and of writers holding the same ETag (`If-Match`) the first wins and the rest get 412.
+   */
+  async update(principal: Principal, id: string, dto: UpdateLeadDto, precondition?: Precondition): Promise<LeadView> {
     return this.tenancy.em.transactional(async (em) => {
-      const lead = await this.open(em, principal, id, true);
+      const lead = await this.open(em, principal, id, precondition);
       if (dto.status !== undefined) assertTransition(lead.status, dto.status);
       em.getRepository(Lead).assign(lead, dto);
       await em.flush();
@@ -60,7 +64,7 @@ export class LeadsService {
   /** Gives the lead to another active user of the tenant (managers and company admins), under the lead's row lock. */
   async assign(principal: Principal, id: string, dto: AssignOwnerDto): Promise<LeadView> {
     return this.tenancy.em.transactional(async (em) => {
-      const lead = await this.open(em, principal, id, true);
+      const lead = await this.open(em, principal, id);
       await assertActiveUser(em, dto.ownerId);
       lead.ownerId = dto.ownerId;
       await em.flush();
@@ -76,7 +80,7 @@ export class LeadsService {
   async convert(principal: Principal, id: string, dto: ConvertLeadDto): Promise<DealView> {
     try {
       return await this.tenancy.em.transactional(async (em) => {
-        const lead = await this.open(em, principal, id, true);
+        const lead = await this.open(em, principal, id);
         assertTransition(lead.status, 'converted');
         lead.status = 'converted';
         const deal = em.create(Deal, {
@@ -99,18 +103,23 @@ export class LeadsService {
    * Deletes the lead and, in the same flush, unlinks its deal (leadId → null) so the deal's change
    * is audited like any other; the foreign key's ON DELETE SET NULL stays only as a safety net.
    */
-  async remove(principal: Principal, id: string): Promise<void> {
+  async remove(principal: Principal, id: string, precondition?: Precondition): Promise<void> {
     await this.tenancy.em.transactional(async (em) => {
       const lead = await findVisible(em, Lead, principal, id, 'lead', true);
+      precondition?.assertMatches(toLeadView(lead));
       for (const deal of await em.getRepository(Deal).linkedTo(lead.id)) deal.leadId = null;
       em.remove(lead);
       await em.flush();
     });
   }
 
-  /** A visible lead that may still change (a converted lead is final). */
-  private async open(em: EntityManager, principal: Principal, id: string, lock = false): Promise<Lead> {
-    const lead = await findVisible(em, Lead, principal, id, 'lead', lock);
+  /**
+   * A visible lead, locked, that may still change (a converted lead is final) and is still the
+   * version the caller read (`If-Match`, checked before the lead's own rules, as RFC 9110 orders them).
+   */
+  private async open(em: EntityManager, principal: Principal, id: string, precondition?: Precondition): Promise<Lead> {
+    const lead = await findVisible(em, Lead, principal, id, 'lead', true);
+    precondition?.assertMatches(toLeadView(lead));
     if (lead.status === 'converted') throw CrmErrors.leadConverted();
     return lead;
   }

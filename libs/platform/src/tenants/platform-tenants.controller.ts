@@ -1,5 +1,5 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { ApiAnswer, ApiPage, ApiProblems, Located, Page } from '@app/common';
+import { ApiAnswer, ApiPage, ApiProblems, Located, Page, Versioned } from '@app/common';
 import { isTenantSlug, TENANT_SLUG_PATTERN, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -21,7 +21,7 @@ function PathSlug(): ParameterDecorator {
   return (target, key, index) => {
     Param('slug', SlugPipe)(target, key, index);
     if (key === undefined) return;
-    ApiParam({ name: 'slug', schema: { type: 'string', pattern: TENANT_SLUG_PATTERN.source }, example: 'acme' })(
+    ApiParam({ name: 'slug', schema: { type: 'string', pattern: TENANT_SLUG_PATTERN.source, example: 'acme' } })(
       target,
       key,
       Object.getOwnPropertyDescriptor(target, key)!,
@@ -55,6 +55,7 @@ export class PlatformTenantsController {
 
   @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant with its onboarding steps' })
   @ApiAnswer(200, TenantView)
+  @Versioned()
   @Get(':slug')
   get(@PathSlug() slug: string): Promise<TenantView> {
     return this.tenants.get(slug);
@@ -63,6 +64,7 @@ export class PlatformTenantsController {
   @ApiOperation({ operationId: 'suspendTenant', summary: "Suspend a tenant's traffic" })
   @ApiAnswer(200, TenantView)
   @ApiProblems({ 409: 'The tenant is not active' })
+  @Versioned()
   @Post(':slug/suspend')
   @HttpCode(200)
   suspend(@PathSlug() slug: string): Promise<TenantView> {
@@ -72,6 +74,7 @@ export class PlatformTenantsController {
   @ApiOperation({ operationId: 'resumeTenant', summary: "Resume a tenant's traffic" })
   @ApiAnswer(200, TenantView)
   @ApiProblems({ 409: 'The tenant is not suspended' })
+  @Versioned()
   @Post(':slug/resume')
   @HttpCode(200)
   resume(@PathSlug() slug: string): Promise<TenantView> {

@@ -1,4 +1,4 @@
-import { IsSortField, PageQueryDto, SortParam } from '@app/common';
+import { IncrementalPageQueryDto, IsSortField, SortParam } from '@app/common';
 import { TENANT_ROLES, type TenantRole } from '../../roles';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -7,7 +7,7 @@ import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 export const USER_SORT_FIELDS = ['name', 'email', 'role', 'createdAt'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
-export class ListUsersQuery extends PageQueryDto {
+export class ListUsersQuery extends IncrementalPageQueryDto {
   @ApiPropertyOptional({ enum: TENANT_ROLES })
   @IsOptional()
   @IsIn(TENANT_ROLES)

@@ -1,4 +1,4 @@
-import { IsSortField, PageQueryDto, SortParam } from '@app/common';
+import { IncrementalPageQueryDto, IsSortField, SortParam } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { DEAL_STAGES, type DealStage } from '../deal.entity';
@@ -6,7 +6,7 @@ import { DEAL_STAGES, type DealStage } from '../deal.entity';
 export const DEAL_SORT_FIELDS = ['title', 'amount', 'stage', 'expectedCloseDate', 'createdAt', 'updatedAt'] as const;
 export type DealSortField = (typeof DEAL_SORT_FIELDS)[number];
 
-export class ListDealsQuery extends PageQueryDto {
+export class ListDealsQuery extends IncrementalPageQueryDto {
   @ApiPropertyOptional({ enum: DEAL_STAGES })
   @IsOptional()
   @IsIn(DEAL_STAGES)

@@ -1,4 +1,4 @@
-import { IsSortField, PageQueryDto, SortParam } from '@app/common';
+import { IncrementalPageQueryDto, IsSortField, SortParam } from '@app/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
@@ -6,7 +6,7 @@ import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
 export const LEAD_SORT_FIELDS = ['name', 'company', 'status', 'createdAt', 'updatedAt'] as const;
 export type LeadSortField = (typeof LEAD_SORT_FIELDS)[number];
 
-export class ListLeadsQuery extends PageQueryDto {
+export class ListLeadsQuery extends IncrementalPageQueryDto {
   @ApiPropertyOptional({ enum: LEAD_STATUSES })
   @IsOptional()
   @IsIn(LEAD_STATUSES)
