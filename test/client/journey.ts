@@ -302,13 +302,7 @@ async function leads(manager: Api, staff: Api, ids: Record<TenantRole, string>):
   );
   same([second.data.map((lead) => lead.name), second.meta.total], [['Marvin Martian'], 3]);
 
-  const got = bodyOf(await staff.GET('/api/v1/leads/{id}', { params: { path: { id: wile.id } } }), 200, 'get lead');
-  assert.equal(got.email, 'wile@acme.test');
-  const updated = await staff.PATCH('/api/v1/leads/{id}', {
-    params: { path: { id: wile.id } },
-    body: { status: 'qualified', phone: null },
-  });
-  same([bodyOf(updated, 200, 'update lead').status, updated.data?.phone], ['qualified', null]);
+  await revisions(staff, wile.id);
   expectProblem(
     await staff.POST('/api/v1/leads/{id}/assign', {
       params: { path: { id: wile.id } },
@@ -334,6 +328,35 @@ async function leads(manager: Api, staff: Api, ids: Record<TenantRole, string>):
     'a deleted lead',
   );
   return [wile.id, runner.id];
+}
+
+/** A lead's ETag: If-None-Match → 304, If-Match guards the update (stale → 412); updatedSince finds it. */
+async function revisions(staff: Api, id: string): Promise<void> {
+  const read = await staff.GET('/api/v1/leads/{id}', { params: { path: { id } } });
+  assert.equal(bodyOf(read, 200, 'get lead').email, 'wile@acme.test');
+  const etag = read.response.headers.get('etag');
+  assert.ok(etag, 'a lead answer carries its ETag');
+  const unchanged = await staff.GET('/api/v1/leads/{id}', {
+    params: { path: { id }, header: { 'If-None-Match': etag } },
+  });
+  assert.equal(unchanged.response.status, 304, 'If-None-Match with the current tag');
+  const updated = await staff.PATCH('/api/v1/leads/{id}', {
+    params: { path: { id }, header: { 'If-Match': etag } },
+    body: { status: 'qualified', phone: null },
+  });
+  const lead = bodyOf(updated, 200, 'update lead');
+  same([lead.status, lead.phone], ['qualified', null]);
+  assert.notEqual(updated.response.headers.get('etag'), etag, 'an update changes the tag');
+  const stale = await staff.PATCH('/api/v1/leads/{id}', {
+    params: { path: { id }, header: { 'If-Match': etag } },
+    body: { source: 'stale' },
+  });
+  expectProblem(stale, 412, 'an update with a stale If-Match');
+  const since = await staff.GET('/api/v1/leads', { params: { query: { updatedSince: lead.updatedAt } } });
+  same(
+    bodyOf(since, 200, 'leads updated since').data.map((row) => row.id),
+    [id],
+  );
 }
 
 async function deals(manager: Api, staff: Api, [wileId]: string[], ids: Record<TenantRole, string>): Promise<string[]> {

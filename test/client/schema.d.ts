@@ -1578,7 +1578,10 @@ export interface operations {
     getMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1588,6 +1591,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -1596,6 +1601,19 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Me"];
                 };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: field errors in `errors` */
             400: {
@@ -2233,6 +2251,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -2353,6 +2372,8 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 limit?: number;
+                /** @description only records changed at or after this instant (inclusive), for incremental sync */
+                updatedSince?: string;
                 role?: "company_admin" | "manager" | "staff";
                 active?: boolean;
                 /** @description sort order: a field, ascending, or -field, descending (name, email, role, createdAt) */
@@ -2493,6 +2514,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
@@ -2644,8 +2667,12 @@ export interface operations {
     getUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -2656,6 +2683,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -2664,6 +2693,19 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserView"];
                 };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: field errors in `errors` */
             400: {
@@ -2764,8 +2806,12 @@ export interface operations {
     deactivateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -2848,6 +2894,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait `Retry-After` seconds */
             429: {
                 headers: {
@@ -2882,8 +2941,12 @@ export interface operations {
     updateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -2898,6 +2961,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -2961,6 +3026,19 @@ export interface operations {
             };
             /** @description The e-mail is taken, or the change would leave no active company admin */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -3349,8 +3427,12 @@ export interface operations {
     getTenant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
             path: {
+                /** @example acme */
                 slug: string;
             };
             cookie?: never;
@@ -3361,11 +3443,23 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TenantView"];
                 };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: field errors in `errors` */
             400: {
@@ -3425,6 +3519,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example acme */
                 slug: string;
             };
             cookie?: never;
@@ -3512,6 +3607,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example acme */
                 slug: string;
             };
             cookie?: never;
@@ -3522,6 +3618,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3611,6 +3709,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example acme */
                 slug: string;
             };
             cookie?: never;
@@ -3621,6 +3720,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3710,6 +3811,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example acme */
                 slug: string;
             };
             cookie?: never;
@@ -3861,6 +3963,8 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 limit?: number;
+                /** @description only records changed at or after this instant (inclusive), for incremental sync */
+                updatedSince?: string;
                 status?: "new" | "contacted" | "qualified" | "lost" | "converted";
                 ownerId?: string;
                 /** @description case-insensitive search over name, email and company */
@@ -4003,6 +4107,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
@@ -4154,8 +4260,12 @@ export interface operations {
     getLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -4166,6 +4276,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4174,6 +4286,19 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LeadView"];
                 };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: field errors in `errors` */
             400: {
@@ -4274,8 +4399,12 @@ export interface operations {
     deleteLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -4358,6 +4487,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: wait `Retry-After` seconds */
             429: {
                 headers: {
@@ -4392,8 +4534,12 @@ export interface operations {
     updateLead: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -4408,6 +4554,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -4471,6 +4619,19 @@ export interface operations {
             };
             /** @description The status cannot go there, or the lead is converted (final) */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -4547,6 +4708,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -4561,6 +4723,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -4715,6 +4879,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -4729,6 +4894,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
@@ -4884,6 +5051,8 @@ export interface operations {
                 page?: number;
                 /** @description items per page */
                 limit?: number;
+                /** @description only records changed at or after this instant (inclusive), for incremental sync */
+                updatedSince?: string;
                 stage?: "prospecting" | "proposal" | "negotiation" | "won" | "lost";
                 ownerId?: string;
                 leadId?: string;
@@ -5028,6 +5197,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description The new resource, an absolute path under /api/v1 */
                     Location: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
@@ -5179,8 +5350,12 @@ export interface operations {
     getDeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -5191,6 +5366,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -5200,117 +5377,12 @@ export interface operations {
                     "application/json": components["schemas"]["DealView"];
                 };
             };
-            /** @description Invalid input: field errors in `errors` */
-            400: {
+            /** @description Not Modified: your copy is current */
+            304: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, expired or revoked credentials */
-            401: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
-            403: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown, or not visible to the caller */
-            404: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests: wait `Retry-After` seconds */
-            429: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
-                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
-                    "Retry-After": components["headers"]["retryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deleteDeal: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done; no body */
-            204: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -5414,11 +5486,150 @@ export interface operations {
             };
         };
     };
+    deleteDeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     updateDeal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -5433,6 +5644,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
@@ -5496,6 +5709,19 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
@@ -5572,6 +5798,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
                 id: string;
             };
             cookie?: never;
@@ -5586,6 +5813,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
                     /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
                     "Idempotent-Replayed"?: "true";
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
