@@ -786,6 +786,8 @@ export interface components {
             /** @description false deactivates the user (their tokens stop working at once) */
             active?: boolean;
         };
+        /** @enum {string} */
+        AuditOutcome: "success" | "denied" | "failed";
         AuditLogView: {
             /** Format: uuid */
             id: string;
@@ -805,8 +807,7 @@ export interface components {
             changes: {
                 [key: string]: unknown;
             };
-            /** @example success */
-            outcome: string;
+            outcome: components["schemas"]["AuditOutcome"];
             ip: string | null;
             userAgent: string | null;
             requestId: string | null;

@@ -41,6 +41,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .build(),
     { extraModels: [Problem] },
   );
+  // A private product (package.json: UNLICENSED): named, with no public licence text to link.
+  document.info.license = { name: 'Proprietary' };
   documentValidation(app, document);
   documentIdempotency(document);
   documentConventions(document);

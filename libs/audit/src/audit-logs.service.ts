@@ -3,7 +3,7 @@ import { TenantContext } from '@app/tenancy';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { AuditLog } from './audit-log.entity';
+import { AUDIT_OUTCOMES, AuditLog, type AuditOutcome } from './audit-log.entity';
 import { ListAuditLogsQuery } from './dto/list-audit-logs.query';
 
 /** One entry of a tenant's audit trail. */
@@ -39,8 +39,8 @@ export class AuditLogView {
   })
   changes: Record<string, unknown>;
 
-  @ApiProperty({ example: 'success' })
-  outcome: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES, enumName: 'AuditOutcome' })
+  outcome: AuditOutcome;
 
   @NullableText()
   ip: string | null;
