@@ -192,6 +192,7 @@ async function tenantDay(
   await apiKeys(admin, client);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
+  leadIds.push(await retries(staff, tenant.slug));
   return { slug: tenant.slug, tokens, leadIds, dealIds };
 }
 
@@ -357,6 +358,23 @@ async function revisions(staff: Api, id: string): Promise<void> {
     bodyOf(since, 200, 'leads updated since').data.map((row) => row.id),
     [id],
   );
+}
+
+/** A retried create with the same Idempotency-Key is answered once: the replay, then 422 for another body. */
+async function retries(staff: Api, slug: string): Promise<string> {
+  const key = `create-lead-${slug}`;
+  const create = (name: string) =>
+    staff.POST('/api/v1/leads', { params: { header: { 'Idempotency-Key': key } }, body: { name } });
+  const first = await create('Retried Lead');
+  const lead = bodyOf(first, 201, 'create with an Idempotency-Key');
+  const again = await create('Retried Lead');
+  same(
+    [bodyOf(again, 201, 'the retried create').id, again.response.headers.get('idempotent-replayed')],
+    [lead.id, 'true'],
+  );
+  assert.equal(again.response.headers.get('location'), first.response.headers.get('location'));
+  expectProblem(await create('Another Lead'), 422, 'the same key with another body');
+  return lead.id;
 }
 
 async function deals(manager: Api, staff: Api, [wileId]: string[], ids: Record<TenantRole, string>): Promise<string[]> {
