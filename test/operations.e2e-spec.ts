@@ -168,6 +168,53 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('lets a browser on an allowed origin preflight every method and header of every documented operation', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+    };
+    const refused: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const headers = ['authorization', 'content-type', 'x-api-key', 'x-request-id'].concat(
+          (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+        );
+        const res = await t
+          .http()
+          .options(path.replace(/\{[^}]+\}/g, '0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90').replace('{slug}', 'acme'))
+          .set('origin', 'https://app.example.test')
+          .set('access-control-request-method', method.toUpperCase())
+          .set('access-control-request-headers', headers.join(','));
+        const allowedMethods = String(res.headers['access-control-allow-methods']).split(/,\s*/);
+        const allowedHeaders = String(res.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/);
+        if (
+          res.status >= 300 ||
+          res.headers['access-control-allow-origin'] !== 'https://app.example.test' ||
+          !allowedMethods.includes(method.toUpperCase()) ||
+          headers.some((header) => !allowedHeaders.includes(header))
+        )
+          refused.push(`${method} ${path}: ${res.status} ${allowedMethods} / ${allowedHeaders}`);
+      }
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it('lets browser code read the headers of the conventions (CORS exposed headers)', async () => {
+    const res = await t.http().get('/health/live').set('origin', 'https://app.example.test').expect(200);
+    const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(
+      expect.arrayContaining([
+        'x-request-id',
+        'location',
+        'etag',
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+        'idempotent-replayed',
+      ]),
+    );
+  });
+
   it('refuses a body over 1 MiB with 413 problem+json', async () => {
     const tenant = await t.createTenant('big');
     const res = await t
