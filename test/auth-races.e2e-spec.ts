@@ -385,6 +385,41 @@ describe('anonymous traffic and the tenant rate limit (TENANT_RATE_LIMIT_RPS=5)'
     expect(Number(elsewhere[0].n)).toBe(0);
   });
 
+  it("counts a signed-in caller's refused calls against its own tenant, with RateLimit-* on each 403", async () => {
+    await sleep(1_200);
+    const key = await t
+      .as(bystander.token, bystander.slug)
+      .post('/api-keys', { name: 'read leads', scopes: ['leads:read'] })
+      .expect(201);
+    await sleep(1_200);
+    const refused = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t
+          .http()
+          .get('/api/v1/users')
+          .set('x-api-key', key.body.key as string),
+      ),
+    );
+    expect(statuses(refused).every((s) => s === 403)).toBe(true);
+    expect(refused.every((a) => a.headers['ratelimit-limit'] === '5')).toBe(true);
+    expect(refused.map((a) => a.headers['ratelimit-remaining'])).toContain('0');
+    const next = await t.as(bystander.token, bystander.slug).get('/leads');
+    expect(next.status).toBe(429);
+    await sleep(1_200);
+  });
+
+  it("spends nothing of a tenant's budget for a token of another tenant sent with its header", async () => {
+    await sleep(1_200);
+    const foreign = await Promise.all(
+      Array.from({ length: 10 }, () => t.as(victim.token, bystander.slug).get('/leads')),
+    );
+    expect(statuses(foreign).every((s) => s === 403)).toBe(true);
+    expect(foreign.every((a) => a.headers['ratelimit-limit'] === undefined)).toBe(true);
+    const own = await t.as(bystander.token, bystander.slug).get('/leads').expect(200);
+    expect(own.headers['ratelimit-remaining']).toBe('4');
+    await sleep(1_200);
+  });
+
   it('still gives a signed-in tenant its own 429 when it goes over its own limit', async () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => t.as(bystander.token, bystander.slug).get('/leads')),

@@ -1,8 +1,8 @@
-import { TenantRequest, WITHOUT_TENANT } from '@app/tenancy';
+import { TenantBudget, TenantRequest, WITHOUT_TENANT } from '@app/tenancy';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS, AccessOptions } from './access.decorator';
 import { AccessAttempt, AccessPolicy, RouteAccess } from './access-policy';
 import { IS_PUBLIC, TENANT_FROM, type TenantSource } from './auth.decorators';
@@ -28,6 +28,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly policy: AccessPolicy,
     private readonly verified: VerifiedTokens,
+    private readonly budget: TenantBudget,
   ) {
     super();
   }
@@ -56,11 +57,15 @@ export class AccessGuard extends AuthGuard('jwt') {
         if (!route.isPublic) attempt.user = await this.authenticate(context, request);
         await this.policy.admit(route, attempt);
       }
-    } finally {
+    } catch (error) {
       // Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller.
       request.user = attempt.user;
       request.tenant = attempt.tenant;
+      this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());
+      throw error;
     }
+    request.user = attempt.user;
+    request.tenant = attempt.tenant;
     return true;
   }
 

@@ -5,6 +5,7 @@ export { TenancyErrors } from './tenancy.exception';
 export { TenancyModule } from './tenancy.module';
 export { TenantCache } from './tenant-cache';
 export { TenantContext } from './tenant-context';
+export { TenantBudget } from './tenant-budget';
 export { TenantContextInterceptor } from './tenant-context.interceptor';
 export { TenantDirectory } from './tenant-directory.service';
 export { TenantOrmFactory, tenantOrmOptions } from './tenant-orm.factory';

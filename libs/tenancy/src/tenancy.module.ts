@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
 import { ServerAddresses } from './server-addresses';
+import { TenantBudget } from './tenant-budget';
 import { TenantCache } from './tenant-cache';
 import { TenantContext } from './tenant-context';
 import { TenantContextInterceptor } from './tenant-context.interceptor';
@@ -16,6 +17,7 @@ const exported = [
   TENANT_SCHEMA,
   TenantOrmFactory,
   CatalogEvents,
+  TenantBudget,
   TenantCache,
   TenantContext,
   TenantContextInterceptor,
@@ -44,6 +46,7 @@ export class TenancyModule {
         },
         ServerAddresses,
         TenantRateLimiter,
+        TenantBudget,
         CatalogEvents,
         TenantCache,
         TenantContext,
