@@ -359,6 +359,18 @@ describe('access tokens, refresh tokens and sign-in throttling (two tenants)', (
       await refresh(pair.refreshToken).expect(200); // untouched by the failures above
     });
 
+    it('answers 400 naming refreshToken when the body has none, or not a string, whether or not a tenant is named', async () => {
+      for (const body of [{}, { refreshToken: null }, { refreshToken: 42 }, { refreshToken: ['rt.x.y'] }]) {
+        for (const slug of [undefined, acme.slug]) {
+          const req = t.http().post('/api/v1/auth/refresh');
+          if (slug) req.set('x-tenant-id', slug);
+          const res = await req.send(body);
+          expect({ body, slug, status: res.status }).toEqual({ body, slug, status: 400 });
+          expect(res.body.errors).toEqual([expect.objectContaining({ field: 'refreshToken' })]);
+        }
+      }
+    });
+
     it('answers 401 invalid-refresh-token, never 404 or 400, when the token names no tenant of ours', async () => {
       const pair = (await login(acme, acme.admin.email, acme.admin.password).expect(200)).body;
       const secret = (pair.refreshToken as string).split('.').pop()!;

@@ -723,7 +723,11 @@ export interface components {
              *     ]
              */
             scopes: ("leads:read" | "leads:write" | "deals:read" | "deals:write" | "reports:read" | "users:read")[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description in the future; without it the key does not expire
+             * @example 2030-01-01T00:00:00Z
+             */
             expiresAt?: string | null;
         };
         CreatedApiKey: {

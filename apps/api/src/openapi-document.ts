@@ -35,7 +35,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addServer('/', 'this deployment')
       .addBearerAuth(undefined, SECURITY_SCHEMES.bearer)
       .addApiKey(
-        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'tsk.<tenant>.<secret>, scoped' },
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description:
+            'An API key, `tsk.{tenant}.{secret}`, with its scopes. Send it alone: a request that also has a bearer token is authenticated by the token.',
+        },
         SECURITY_SCHEMES.apiKey,
       )
       .build(),

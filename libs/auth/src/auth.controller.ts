@@ -1,6 +1,5 @@
-import { ApiAnswer, ApiNoContent, ApiProblems } from '@app/common';
+import { ApiAnswer, ApiNoContent, ApiProblems, ValidationException, Versioned } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { Versioned } from '@app/common';
 import { ApiTags, ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import type { ClientInfo } from './auth-audit';
@@ -11,6 +10,17 @@ import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { TENANT_USERS, type Principal } from './roles';
 import { TokenPair } from './token.service';
+
+/**
+ * The refresh token of a body, read before the validation pipe (the tenant comes from it): a body
+ * the pipe would refuse for its type is a 400 here too, not a 401 for an unknown token.
+ */
+function refreshTokenOf(body: unknown): string {
+  const token = (body as { refreshToken?: unknown } | undefined)?.refreshToken;
+  if (typeof token === 'string') return token;
+  const message = token === undefined || token === null ? 'refreshToken is required' : 'refreshToken must be a string';
+  throw new ValidationException([{ field: 'refreshToken', message }]);
+}
 
 @ApiTags('auth')
 @Controller('auth')
@@ -39,7 +49,7 @@ export class AuthController {
   @ApiProblems({ 401: 'The refresh token is unknown, expired, revoked or spent (then its whole family is revoked)' })
   @Public()
   @TenantFrom({
-    read: (request) => refreshTokenTenant((request.body as { refreshToken?: unknown } | undefined)?.refreshToken),
+    read: (request) => refreshTokenTenant(refreshTokenOf(request.body)),
     unknown: AuthErrors.badRefresh,
   })
   @Post('refresh')

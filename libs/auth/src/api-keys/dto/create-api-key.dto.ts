@@ -17,7 +17,11 @@ export class CreateApiKeyDto {
   @IsIn(API_SCOPES, { each: true, message: `each scope must be one of ${API_SCOPES.join(', ')}` })
   scopes: ApiScope[];
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2030-01-01T00:00:00Z',
+    description: 'in the future; without it the key does not expire',
+  })
   @IsOptional()
   @IsStrictDate('date-time')
   expiresAt?: string;
