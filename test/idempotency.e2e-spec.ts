@@ -170,6 +170,22 @@ describe.each([
     expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
   });
 
+  it('creates one API key for 10 concurrent requests with one key, and never keeps or replays its secret', async () => {
+    const key = newKey();
+    const name = `secret-${key}`;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => post(acme, '/api-keys', { name, scopes: ['leads:read'] }, key)),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    expect(created).toHaveLength(1);
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    const retry = await post(acme, '/api-keys', { name, scopes: ['leads:read'] }, key).expect(409);
+    expect(retry.body.type).toMatch(/\/idempotency-key-secret-shown$/);
+    expect(retry.headers.location).toBe(created[0].headers.location);
+    expect(JSON.stringify(retry.body)).not.toContain(created[0].body.key as string);
+    expect(await count('select count(*) as n from api_keys where name = $1', [name], acme.dbName)).toBe(1);
+  });
+
   it('documents the header on exactly the POSTs it applies to, with Idempotent-Replayed, 409 and 422', async () => {
     type Operation = {
       parameters?: { name: string; in: string; schema?: { maxLength?: number } }[];
@@ -185,8 +201,11 @@ describe.each([
     );
     expect(keyed.every((operation) => operation.startsWith('post '))).toBe(true);
     expect(keyed).toEqual(expect.arrayContaining(['post /api/v1/leads', 'post /api/v1/platform/tenants']));
-    for (const secret of ['/auth/login', '/auth/refresh', '/platform/auth/login', '/api-keys'])
+    for (const secret of ['/auth/login', '/auth/refresh', '/platform/auth/login'])
       expect(keyed).not.toContain(`post /api/v1${secret}`);
+    // Runs once too, but a retry is a 409 (the secret is never kept): no replay header on its 201.
+    expect(keyed).toContain('post /api/v1/api-keys');
+    expect(doc.paths['/api/v1/api-keys'].post.responses['201'].headers).not.toHaveProperty('Idempotent-Replayed');
     const createLead = doc.paths['/api/v1/leads'].post;
     expect(createLead.parameters?.find((p) => p.name === 'Idempotency-Key')?.schema?.maxLength).toBe(255);
     expect(Object.keys(createLead.responses['201'].headers ?? {})).toContain('Idempotent-Replayed');

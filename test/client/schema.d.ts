@@ -2104,7 +2104,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2181,7 +2184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -2209,6 +2212,19 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];

@@ -16,6 +16,8 @@ export interface StoredAnswer {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The answer held a secret shown once: only its status and Location are kept, never its body. */
+  secret?: boolean;
 }
 
 /** A key's record: the request it belongs to, and once that has succeeded, its answer. */
@@ -23,6 +25,8 @@ interface KeyRecord {
   fingerprint: string;
   /** Unique per claim: a late finish of a request whose lease expired cannot touch a newer claim. */
   claim: string;
+  /** The answer will hold a secret (a @NoStore route): keep where it led, not what it said. */
+  secret?: boolean;
   answer?: StoredAnswer;
 }
 
@@ -73,9 +77,16 @@ export class IdempotencyLedger implements OnApplicationShutdown {
   }
 
   /** Claims `key` of `scope` for the request, or says how to answer it instead. */
-  async admit(request: FastifyRequest, scope: string, key: string, fingerprint: string): Promise<Admission> {
+  async admit(
+    request: FastifyRequest,
+    scope: string,
+    key: string,
+    fingerprint: string,
+    options: { secret: boolean } = { secret: false },
+  ): Promise<Admission> {
     const name = `${this.prefix}:${createHash('sha256').update(`${scope}\0${key}`).digest('base64url')}`;
-    const value = JSON.stringify({ fingerprint, claim: randomUUID() } satisfies KeyRecord);
+    const claimed: KeyRecord = { fingerprint, claim: randomUUID(), ...(options.secret ? { secret: true } : {}) };
+    const value = JSON.stringify(claimed);
     let store: IdempotencyStore = this.shared ?? this.memory;
     let held: string | undefined;
     try {
@@ -125,7 +136,9 @@ export class IdempotencyLedger implements OnApplicationShutdown {
         return;
       }
       const record = JSON.parse(claim.value) as KeyRecord;
-      record.answer = { status, headers: replayedHeaders(reply), body };
+      record.answer = record.secret
+        ? { status, headers: pick(replayedHeaders(reply), 'location'), body: '', secret: true }
+        : { status, headers: replayedHeaders(reply), body };
       await claim.store.replace(claim.key, claim.value, JSON.stringify(record), REPLAY_TTL_MS);
     } catch (error) {
       // The lease still ends: the key is free again within leaseMs.
@@ -141,4 +154,8 @@ function replayedHeaders(reply: FastifyReply): Record<string, string> {
     if (value !== undefined) headers[name] = String(value);
   }
   return headers;
+}
+
+function pick(headers: Record<string, string>, name: string): Record<string, string> {
+  return headers[name] === undefined ? {} : { [name]: headers[name] };
 }

@@ -20,16 +20,24 @@ describe('documentIdempotency', () => {
     expect(Object.keys(post.responses)).toEqual(['201', '409', '422']);
   });
 
-  it('leaves public and @NoStore POSTs and every other method alone', () => {
+  it('leaves public POSTs and every other method alone', () => {
     const { paths } = documentOf({
       '/auth/login': { post: operation({ security: [{}] }) },
       '/auth/refresh': { post: operation() },
-      '/api-keys': { post: operation({ security: [{ bearer: [] }], 'x-no-store': true }) },
       '/leads/{id}': { patch: operation({ security: [{ bearer: [] }] }) },
     });
     expect(headerNames(paths['/auth/login'].post as never)).toEqual([]);
     expect(headerNames(paths['/auth/refresh'].post as never)).toEqual([]);
-    expect(headerNames(paths['/api-keys'].post as never)).toEqual([]);
     expect(headerNames(paths['/leads/{id}'].patch as never)).toEqual([]);
+  });
+
+  it('takes the key on a @NoStore POST without promising a replay of its secret', () => {
+    const { paths } = documentOf({
+      '/api-keys': { post: operation({ security: [{ bearer: [] }], 'x-no-store': true }) },
+    });
+    const post = paths['/api-keys'].post!;
+    expect(headerNames(post as never)).toEqual(['Idempotency-Key']);
+    expect((post.responses['201'] as { headers?: object }).headers).toBeUndefined();
+    expect(Object.keys(post.responses)).toEqual(['201', '409', '422']);
   });
 });

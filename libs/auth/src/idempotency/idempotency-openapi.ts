@@ -11,29 +11,32 @@ const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/sc
 
 /**
  * Documents API.md "Idempotency" on exactly the operations IdempotencyInterceptor applies to:
- * POSTs that need credentials (a signed-in caller) and whose answer may be kept (not @NoStore,
- * marked `x-no-store`). Call it once the Problem schema exists.
+ * POSTs that need credentials (a signed-in caller). Those whose answer holds a secret (@NoStore,
+ * marked `x-no-store`) run once too, but a retry is a 409 with the Location, never a replay.
+ * Call it once the Problem schema exists.
  */
 export function documentIdempotency(document: OpenAPIObject): void {
   for (const operations of Object.values(document.paths)) {
     const post = operations.post as Operation | undefined;
     // Public operations declare `security: [{}]` or none: only a signed-in caller's POST counts.
     const signedIn = post?.security?.some((requirement) => Object.keys(requirement as object).length > 0);
-    if (!post || !signedIn || post['x-no-store']) continue;
+    if (!post || !signedIn) continue;
+    const secret = post['x-no-store'] === true;
     post.parameters = [
       ...(post.parameters ?? []),
       {
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        description:
-          'Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer.',
+        description: secret
+          ? 'Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created.'
+          : 'Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer.',
         schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
       },
     ];
     const responses = post.responses ?? {};
     for (const [status, response] of Object.entries(responses)) {
-      if (!/^2\d\d$/.test(status)) continue;
+      if (secret || !/^2\d\d$/.test(status)) continue;
       response.headers = {
         ...response.headers,
         'Idempotent-Replayed': {
@@ -42,7 +45,9 @@ export function documentIdempotency(document: OpenAPIObject): void {
         },
       };
     }
-    const running = 'the first request with this Idempotency-Key is still running';
+    const running = secret
+      ? 'the first request with this Idempotency-Key is still running, or succeeded (see its Location)'
+      : 'the first request with this Idempotency-Key is still running';
     const conflict = responses['409']?.description;
     responses['409'] = {
       description: typeof conflict === 'string' ? `${conflict}; or ${running}` : `Conflict: ${running}`,

@@ -13,9 +13,9 @@ type KeyedRequest = FastifyRequest & { user?: Principal; tenant?: { slug: string
 /** 1 to 255 printable ASCII characters (API.md: ≤ 255). */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 
-/** Whether a request takes part: a signed-in caller's POST, on a route whose answer may be kept (not @NoStore). */
-function takesIdempotencyKey(request: KeyedRequest, noStore: boolean): boolean {
-  return request.method === 'POST' && request.user !== undefined && !noStore;
+/** Whether a request takes part: a signed-in caller's POST (sign-in and refresh have no caller yet). */
+function takesIdempotencyKey(request: KeyedRequest): boolean {
+  return request.method === 'POST' && request.user !== undefined;
 }
 
 /** Whose key it is: the tenant (or the platform) and the caller, the API key apart from its owner's token. */
@@ -28,7 +28,7 @@ function idempotencyScope(request: KeyedRequest, user: Principal): string {
  * API.md "Idempotency": a POST with `Idempotency-Key` runs once per key (per tenant and
  * caller); the same key with the same request replays the first 2xx answer with
  * `Idempotent-Replayed: true`, with another request is a 422, and while the first still runs a
- * 409. Global, after the guards (it needs the caller) and inside the tenant context and its rate
+ * 409 (also when the first answer held a secret, which is never kept: a 409 with its Location). Global, after the guards (it needs the caller) and inside the tenant context and its rate
  * limit; a replay never reaches the handler (no second write, no audit entry).
  */
 @Injectable()
@@ -47,18 +47,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!takesIdempotencyKey(request, noStore ?? false)) return next.handle();
+    if (!takesIdempotencyKey(request)) return next.handle();
     if (typeof key !== 'string' || !VALID_KEY.test(key)) {
       this.ledger.refused(request);
       throw IdempotencyErrors.badKey();
     }
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
-    const admission = this.ledger.admit(request, idempotencyScope(request, request.user!), key, fingerprint);
+    // A @NoStore answer holds a secret shown once (a new API key): it runs once like any other,
+    // but only where it led (Location) is kept, and a retry is told so instead of a replay.
+    const admission = this.ledger.admit(request, idempotencyScope(request, request.user!), key, fingerprint, {
+      secret: noStore ?? false,
+    });
     return from(admission).pipe(
       switchMap((admitted) => {
         if (admitted.kind === 'run') return next.handle();
         if (admitted.kind === 'mismatch') throw IdempotencyErrors.reused();
         if (admitted.kind === 'running') throw IdempotencyErrors.inUse();
+        if (admitted.answer.secret) throw IdempotencyErrors.secretShown(admitted.answer.headers.location);
         return of(replay(context.switchToHttp().getResponse<FastifyReply>(), admitted.answer));
       }),
     );
