@@ -196,6 +196,18 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
       }
     }
     expect(refused).toEqual([]);
+    const offered = await t
+      .http()
+      .options('/api/v1/leads')
+      .set('origin', 'https://app.example.test')
+      .set('access-control-request-method', 'GET');
+    const documented = new Set(Object.values(doc.paths).flatMap((operations) => Object.keys(operations)));
+    expect(String(offered.headers['access-control-allow-methods']).split(/,\s*/).sort()).toEqual(
+      [...documented]
+        .map((method) => method.toUpperCase())
+        .concat('HEAD')
+        .sort(),
+    );
   });
 
   it('lets browser code read the headers of the conventions (CORS exposed headers)', async () => {

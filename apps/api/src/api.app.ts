@@ -71,7 +71,7 @@ export async function createApiApp(
   await app.register(helmet as never, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'], // the methods the API has (no PUT route)
     allowedHeaders: [
       'authorization',
       'content-type',
