@@ -151,6 +151,16 @@ describe.each([
     expect(await leadsNamed(acme, 'Long key')).toBe(0);
   });
 
+  it('refuses two Idempotency-Key header lines (ambiguous) with a 400 naming the header', async () => {
+    const res = await t
+      .as(acme.token, acme.slug)
+      .post('/leads', { name: 'Two keys' })
+      .set('idempotency-key', ['first-key', 'second-key'])
+      .expect(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    expect(await leadsNamed(acme, 'Two keys')).toBe(0);
+  });
+
   it('accepts a key of exactly 255 characters', async () => {
     await post(acme, '/leads', { name: 'Longest key' }, 'k'.repeat(255)).expect(201);
     expect(await leadsNamed(acme, 'Longest key')).toBe(1);

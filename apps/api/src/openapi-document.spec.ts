@@ -89,6 +89,16 @@ describe('the OpenAPI document', () => {
     expect(parameters.find((p) => p.name === 'ownerId')?.schema).toMatchObject({ format: 'uuid' });
   });
 
+  it('documents date-times as the validator reads them: no leap second, at most nine decimals', () => {
+    const since = (operation('listLeads').parameters as ParameterObject[]).find((p) => p.name === 'updatedSince');
+    const pattern = new RegExp((since?.schema as SchemaObject).pattern!);
+    expect(['2026-12-01T09:30:00Z', '2026-12-01t09:30:00.5+02:00'].map((v) => pattern.test(v))).toEqual([true, true]);
+    expect(['2016-12-31T23:59:60Z', '2026-12-01T09:30:00.1234567891Z'].map((v) => pattern.test(v))).toEqual([
+      false,
+      false,
+    ]);
+  });
+
   it('declares Location on every 201 and on the 202 of onboarding', () => {
     const created = operations.filter(({ operation }) => (operation.responses as Record<string, unknown>)['201']);
     expect(created.map(({ id }) => id).sort()).toEqual(

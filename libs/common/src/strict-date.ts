@@ -73,9 +73,13 @@ export function IsStrictDate(form: DateForm, options?: ValidationOptions): Prope
     });
 }
 
+const DATE_TIME_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}[Tt]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$';
+
 /** The OpenAPI keywords of one date form, for the document built from the validators. */
-export function strictDateSchema(form: DateForm): { format: string } | { pattern: string } {
+export function strictDateSchema(form: DateForm): { format?: string; pattern?: string } {
   if (form === 'date') return { format: 'date' };
-  if (form === 'date-time') return { format: 'date-time' };
+  // RFC 3339 also allows a leap second and any fraction; the validator takes neither.
+  if (form === 'date-time') return { format: 'date-time', pattern: DATE_TIME_PATTERN };
   return { pattern: `^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2}))?$` };
 }

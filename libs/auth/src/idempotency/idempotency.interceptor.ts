@@ -48,7 +48,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (!takesIdempotencyKey(request)) return next.handle();
-    if (typeof key !== 'string' || !VALID_KEY.test(key)) {
+    // Two Idempotency-Key lines arrive joined ("a, b"): ambiguous, so refused like a bad key.
+    const lines = request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'idempotency-key');
+    if (typeof key !== 'string' || !VALID_KEY.test(key) || lines.length > 1) {
       this.ledger.refused(request);
       throw IdempotencyErrors.badKey();
     }
