@@ -1,3 +1,5 @@
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Response } from 'supertest';
@@ -152,12 +154,25 @@ describe.each([
   });
 
   it('refuses two Idempotency-Key header lines (ambiguous) with a 400 naming the header', async () => {
-    const res = await t
-      .as(acme.token, acme.slug)
-      .post('/leads', { name: 'Two keys' })
-      .set('idempotency-key', ['first-key', 'second-key'])
-      .expect(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    // Two lines on the wire, as a proxy that adds its own key might send them.
+    const server = t.app.getHttpServer() as Server;
+    if (!server.listening) await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    const answer = await new Promise<{ status: number; body: { errors?: unknown[] } }>((done, fail) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/leads' }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as { errors?: unknown[] } }));
+      });
+      req.on('error', fail);
+      req.setHeader('authorization', `Bearer ${acme.token}`);
+      req.setHeader('x-tenant-id', acme.slug);
+      req.setHeader('content-type', 'application/json');
+      req.setHeader('idempotency-key', ['first-key', 'second-key']);
+      req.end(JSON.stringify({ name: 'Two keys' }));
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
     expect(await leadsNamed(acme, 'Two keys')).toBe(0);
   });
 
