@@ -420,6 +420,24 @@ describe('anonymous traffic and the tenant rate limit (TENANT_RATE_LIMIT_RPS=5)'
     await sleep(1_200);
   });
 
+  it("spends nothing of a tenant's budget for a signed-out (revoked) token of its own", async () => {
+    await sleep(1_200);
+    const signIn = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('x-tenant-id', bystander.slug)
+      .send({ email: bystander.admin.email, password: bystander.admin.password })
+      .expect(200);
+    const revoked = signIn.body.accessToken as string;
+    await t.as(revoked, bystander.slug).post('/auth/logout', {}).expect(204);
+    await sleep(1_200);
+    const refused = await Promise.all(Array.from({ length: 10 }, () => t.as(revoked, bystander.slug).get('/leads')));
+    expect(statuses(refused).every((s) => s === 401)).toBe(true);
+    const own = await t.as(bystander.token, bystander.slug).get('/leads').expect(200);
+    expect(own.headers['ratelimit-remaining']).toBe('4');
+    await sleep(1_200);
+  });
+
   it('still gives a signed-in tenant its own 429 when it goes over its own limit', async () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => t.as(bystander.token, bystander.slug).get('/leads')),

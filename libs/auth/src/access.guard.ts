@@ -1,3 +1,4 @@
+import { AppException } from '@app/common';
 import { TenantBudget, TenantRequest, WITHOUT_TENANT } from '@app/tenancy';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -61,7 +62,9 @@ export class AccessGuard extends AuthGuard('jwt') {
       // Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller.
       request.user = attempt.user;
       request.tenant = attempt.tenant;
-      this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());
+      // A current caller refused a role or scope (403) spends; a bad or revoked credential (401) is nobody's.
+      if (error instanceof AppException && error.status === 403)
+        this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());
       throw error;
     }
     request.user = attempt.user;
