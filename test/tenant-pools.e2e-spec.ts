@@ -51,7 +51,7 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const requests = Array.from({ length: 120 }, (_, i) => {
+    const send = (i: number) => {
       const tenant = tenants[i % tenants.length];
       return i % 3 === 0
         ? t
@@ -60,8 +60,20 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
             .set('authorization', `Bearer ${tenant.token}`)
             .send({ name: `lead ${i}` })
         : t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
+    };
+    // 120 requests at once on 4 connections: one that waits longer than the pool's acquire bound
+    // is told to come back (503 tenant-pools-busy, Retry-After), as a client would; nothing else.
+    const backpressure: string[] = [];
+    const requests = Array.from({ length: 120 }, async (_, i) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await send(i);
+        if (res.status !== 503 || attempt === 3) return res;
+        backpressure.push(`${String(res.body.type)} retry-after=${String(res.headers['retry-after'])}`);
+        await new Promise((r) => setTimeout(r, Number(res.headers['retry-after']) * 1000));
+      }
     });
     const statuses = (await Promise.all(requests)).map((r) => r.status);
+    expect(backpressure.filter((b) => !/\/tenant-pools-busy retry-after=1$/.test(b))).toEqual([]);
     sampling = false;
     await sampler;
     expect(statuses.filter((s) => s >= 400)).toEqual([]);
