@@ -10,6 +10,7 @@ import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
+import { problemResponse } from './api-docs';
 import { entityTag, noneMatchHolds, parseEntityTags, Precondition } from './entity-tag';
 
 const ETAG_HEADER = {
@@ -19,8 +20,6 @@ const ETAG_HEADER = {
     schema: { type: 'string', example: '"3q2-7wEcBd8y9n0cKeyRTu2ZzKw"' },
   },
 };
-
-const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 /** Sets `ETag` on the answer; a GET or HEAD whose `If-None-Match` names it gets an empty 304 instead. */
 class EntityTagInterceptor implements NestInterceptor<object, object | undefined> {
@@ -73,7 +72,7 @@ export function Versioned(): MethodDecorator {
       );
     }
     if (method === RequestMethod.PATCH || method === RequestMethod.DELETE) {
-      ApiResponse({ status: 412, description: 'If-Match no longer matches: read again, then retry', content: PROBLEM })(
+      ApiResponse({ status: 412, ...problemResponse(412, 'If-Match no longer matches: read again, then retry') })(
         target,
         key,
         descriptor,

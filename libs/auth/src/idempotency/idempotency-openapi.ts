@@ -1,3 +1,4 @@
+import { problemResponse } from '@app/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 interface Operation {
@@ -6,8 +7,6 @@ interface Operation {
   responses?: Record<string, { headers?: Record<string, unknown> } & Record<string, unknown>>;
   'x-no-store'?: boolean;
 }
-
-const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 /**
  * Documents API.md "Idempotency" on exactly the operations IdempotencyInterceptor applies to:
@@ -49,11 +48,11 @@ export function documentIdempotency(document: OpenAPIObject): void {
       ? 'the first request with this Idempotency-Key is still running, or succeeded (see its Location)'
       : 'the first request with this Idempotency-Key is still running';
     const conflict = responses['409']?.description;
-    responses['409'] = {
-      description: typeof conflict === 'string' ? `${conflict}; or ${running}` : `Conflict: ${running}`,
-      content: PROBLEM,
-    };
-    responses['422'] = { description: 'This Idempotency-Key was used with another body or route', content: PROBLEM };
+    responses['409'] = problemResponse(
+      409,
+      typeof conflict === 'string' ? `${conflict}; or ${running}` : `Conflict: ${running}`,
+    );
+    responses['422'] = problemResponse(422, 'This Idempotency-Key was used with another body or route');
     post.responses = responses;
   }
 }
