@@ -46,6 +46,9 @@ export function onShutdownSignal(stop: (signal: string) => Promise<void>, option
       process.exit(1);
     }
     stopping = true;
+    // Closing clients of servers that are gone, a library may drop a promise that then rejects
+    // (Bull's forced reconnect of a dead Redis): said in one line, not a crash mid-shutdown.
+    process.on('unhandledRejection', (reason) => options.log(`shutdown: ignored while closing: ${firstLine(reason)}`));
     startShutdownClock(options.timeoutMs);
     setTimeout(() => {
       const waiting = pendingShutdownSteps();
