@@ -23,11 +23,11 @@ describe('the budget follows the server: max_connections × DB_CONNECTION_SHARE 
   });
 });
 
-describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four tenants)', () => {
+describe('tenant connection budget (TENANT_POOLS_MAX=1 × TENANT_POOL_SIZE=2 = two connections, four tenants)', () => {
   let t: TestApp;
   let tenants: TestTenant[];
   beforeAll(async () => {
-    t = await TestApp.start({ TENANT_POOLS_MAX: '2', TENANT_POOL_SIZE: '2' });
+    t = await TestApp.start({ TENANT_POOLS_MAX: '1', TENANT_POOL_SIZE: '2' });
     const pt = await t.platformToken();
     tenants = [];
     for (const name of ['alpha', 'bravo', 'charlie', 'delta']) tenants.push(await t.createTenant(name, pt));
@@ -42,7 +42,7 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     return Number(row.n);
   }
 
-  it('serves every tenant under load without ever holding more than 2 pools × 2 connections', async () => {
+  it('serves every tenant under load without ever holding more than 2 connections', async () => {
     let peak = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -61,7 +61,7 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
             .send({ name: `lead ${i}` })
         : t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenant.token}`);
     };
-    // 120 requests at once on 4 connections: one that waits longer than the pool's acquire bound
+    // 120 requests at once on 2 connections: one that waits longer than the pool's acquire bound
     // is told to come back (503 tenant-pools-busy, Retry-After), as a client would; nothing else.
     const backpressure: string[] = [];
     const requests = Array.from({ length: 120 }, async (_, i) => {
@@ -78,12 +78,14 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
     await sampler;
     expect(statuses.filter((s) => s >= 400)).toEqual([]);
     expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeLessThanOrEqual(2);
     const [stats] = await t.app.get(TenantOrmRegistry).stats();
-    expect(stats).toMatchObject({ server: 'main', maxPools: 2, maxConnections: 4 });
-    expect(stats.open + stats.opening + stats.closing).toBeLessThanOrEqual(2);
-    expect(stats.connections).toBeLessThanOrEqual(4);
+    expect(stats).toMatchObject({ server: 'main', maxPools: 1, maxConnections: 2 });
+    expect(stats.reserved).toBeLessThanOrEqual(2);
+    expect(stats.connections).toBeLessThanOrEqual(2);
     expect(stats.evictions).toBeGreaterThan(0);
+    // Pools were closed to make room, but every tenant kept its one ORM instance.
+    expect(stats.created).toBe(4);
     // Each tenant's leads stayed in its own database.
     for (const tenant of tenants) {
       const res = await t
@@ -100,7 +102,10 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
   it('exports the pools, connections, evictions and per-tenant request durations at /metrics', async () => {
     const res = await t.http().get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
-    expect(res.text).toMatch(/tessera_tenant_pools_max\{server="main"\} 2/);
+    expect(res.text).toMatch(/tessera_tenant_pools_max\{server="main"\} 1/);
+    expect(res.text).toMatch(/tessera_tenant_connections_max\{server="main"\} 2/);
+    expect(res.text).toMatch(/tessera_tenant_pools_open\{server="main"\} 4/);
+    expect(res.text).toMatch(/tessera_tenant_pool_reconnects\{server="main"\} [1-9]/);
     expect(res.text).toMatch(/tessera_tenant_connections\{server="main"\} \d+/);
     expect(res.text).toMatch(/tessera_tenant_pool_evictions\{server="main"\} [1-9]/);
     expect(res.text).toContain(
@@ -114,9 +119,9 @@ describe('tenant connection budget (TENANT_POOLS_MAX=2, TENANT_POOL_SIZE=2, four
   it('a tenant whose database cannot be opened gets 503 while the others keep working', async () => {
     const [broken, healthy] = [tenants[0], tenants[1]];
     await t.sql(`alter role "${broken.dbName}" nologin`);
-    // Push the broken tenant's pool out so the next request must open a new connection.
-    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenants[2].token}`).expect(200);
-    await t.http().get('/api/v1/leads').set('authorization', `Bearer ${tenants[3].token}`).expect(200);
+    // Push the broken tenant's pool out (its instance stays) so the next request must open a new connection.
+    for (const other of tenants.slice(1))
+      await t.http().get('/api/v1/leads').set('authorization', `Bearer ${other.token}`).expect(200);
     const res = await t.http().get('/api/v1/leads').set('authorization', `Bearer ${broken.token}`).expect(503);
     expect(res.body.type).toMatch(/\/tenant-unavailable$/);
     expect(res.headers['retry-after']).toBeDefined();

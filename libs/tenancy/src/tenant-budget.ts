@@ -18,19 +18,21 @@ type BudgetRequest = TenantRequest & { user?: { tid?: string } };
 export class TenantBudget {
   constructor(private readonly limiter: TenantRateLimiter) {}
 
-  /** The request's spend, headers set on `reply`; `retryAfter` > 0 means it must be a 429. */
-  spend(request: BudgetRequest, reply: FastifyReply): RateLimitState | undefined {
+  /**
+   * The request's spend, headers set on `reply`; `retryAfter` > 0 means it must be a 429.
+   * Synchronous when no Redis takes part (the limit is off, or the buckets are this process's).
+   */
+  spend(request: BudgetRequest, reply: FastifyReply): RateLimitState | undefined | Promise<RateLimitState | undefined> {
     const tenant = request.tenant;
     if (!tenant) return undefined;
-    const state = request.user
-      ? this.limiter.consume(`tenant:${tenant.id}`)
-      : this.anonymous(tenant.id, request.ip ?? 'unknown', request.routeOptions.url?.endsWith('/auth/login') ?? false);
-    if (state.limit > 0) {
-      void reply.header('RateLimit-Limit', String(state.limit));
-      void reply.header('RateLimit-Remaining', String(state.remaining));
-      void reply.header('RateLimit-Reset', String(state.reset));
+    if (!request.user) {
+      const signIn = request.routeOptions.url?.endsWith('/auth/login') ?? false;
+      return this.anonymous(tenant.id, request.ip ?? 'unknown', signIn).then((state) => announce(state, reply));
     }
-    return state;
+    const key = `tenant:${tenant.id}`;
+    const here = this.limiter.consumeHere(key);
+    if (here) return announce(here, reply);
+    return this.limiter.consume(key).then((state) => announce(state, reply));
   }
 
   /**
@@ -39,8 +41,8 @@ export class TenantBudget {
    * refused calls is limited too, and its answer carries the headers. A caller of another
    * tenant (a token naming A sent with B's header) spends nothing of B's.
    */
-  spendRefused(request: BudgetRequest, reply: FastifyReply): void {
-    if (request.user && request.tenant && request.user.tid === request.tenant.slug) this.spend(request, reply);
+  async spendRefused(request: BudgetRequest, reply: FastifyReply): Promise<void> {
+    if (request.user && request.tenant && request.user.tid === request.tenant.slug) await this.spend(request, reply);
   }
 
   /**
@@ -48,10 +50,20 @@ export class TenantBudget {
    * then also spends the tenant's sign-in bucket. Refreshing holds a session already: per IP
    * only, so a flood of sign-ins naming the tenant never stops its users' refreshes.
    */
-  private anonymous(tenantId: string, ip: string, signIn: boolean): RateLimitState {
-    const perIp = this.limiter.consume(`anonymous-ip:${ip}`);
+  private async anonymous(tenantId: string, ip: string, signIn: boolean): Promise<RateLimitState> {
+    const perIp = await this.limiter.consume(`anonymous-ip:${ip}`);
     if (perIp.retryAfter || !signIn) return perIp;
-    const perTenant = this.limiter.consume(`anonymous-tenant:${tenantId}`);
+    const perTenant = await this.limiter.consume(`anonymous-tenant:${tenantId}`);
     return perTenant.retryAfter || perTenant.remaining < perIp.remaining ? perTenant : perIp;
   }
+}
+
+/** Sets the RateLimit-* headers of a spend (none while the limit is off). */
+function announce(state: RateLimitState, reply: FastifyReply): RateLimitState {
+  if (state.limit > 0) {
+    void reply.header('RateLimit-Limit', String(state.limit));
+    void reply.header('RateLimit-Remaining', String(state.remaining));
+    void reply.header('RateLimit-Reset', String(state.reset));
+  }
+  return state;
 }

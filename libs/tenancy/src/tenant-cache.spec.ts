@@ -6,16 +6,23 @@ const CONFIG = { tenantDbPrefix: 'tenant_' } as AppConfig;
 
 function events() {
   const changeListeners: ((c: TenantChange) => void)[] = [];
+  const cacheListeners: ((c: CacheChange) => unknown)[] = [];
   const published: CacheChange[] = [];
   const fake = {
     on: (l: (c: TenantChange) => void) => changeListeners.push(l),
-    onCache: () => undefined,
+    onCache: (l: (c: CacheChange) => unknown) => cacheListeners.push(l),
     publishCache: (c: CacheChange) => {
       published.push(c);
       return Promise.resolve();
     },
   } as unknown as CatalogEvents;
-  return { fake, published, emit: (c: TenantChange) => changeListeners.forEach((l) => l(c)) };
+  return {
+    fake,
+    published,
+    emit: (c: TenantChange) => changeListeners.forEach((l) => l(c)),
+    /** Another instance's change, as pub/sub delivers it. */
+    receive: (c: CacheChange) => cacheListeners.forEach((l) => l(c)),
+  };
 }
 
 describe('TenantCache', () => {
@@ -81,5 +88,38 @@ describe('TenantCache', () => {
     expect(cache.getVersioned('a', 'user:1')).toBeUndefined();
     cache.setVersioned('a', 'user:1', 'new', 1);
     expect(cache.getVersioned('a', 'user:1')).toBe('new');
+  });
+
+  it('answers an entry this process holds synchronously, and nothing once it expired', async () => {
+    const cache = new TenantCache(events().fake, CONFIG);
+    await cache.set('a', 'fam:1', true, 20);
+    expect(cache.peek('a', 'fam:1')).toBe(true);
+    expect(cache.peek('b', 'fam:1')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cache.peek('a', 'fam:1')).toBeUndefined();
+    expect(await cache.get('a', 'fam:1')).toBeUndefined();
+  });
+
+  it('holds at once what another instance shared or deleted, before any await', () => {
+    const bus = events();
+    const cache = new TenantCache(bus.fake, CONFIG);
+    bus.receive({ tenantId: 'a', key: 'fam:9', op: 'set', value: true, ttlMs: 1000 });
+    expect(cache.peek('a', 'fam:9')).toBe(true);
+    bus.receive({ tenantId: 'a', key: 'fam:9', op: 'del' });
+    expect(cache.peek('a', 'fam:9')).toBeUndefined();
+  });
+
+  it('keeps every live entry of a tenant however many there are (a revocation is never pushed out)', async () => {
+    const cache = new TenantCache(events().fake, CONFIG);
+    await cache.set('a', 'fam:revoked', true, 60_000);
+    for (let i = 0; i < 10_050; i++) await cache.set('a', `fam:${i}`, true, i < 10_000 ? 1 : 60_000);
+    await new Promise((r) => setTimeout(r, 5));
+    await cache.set('a', 'fam:last', true);
+    expect(cache.peek('a', 'fam:revoked')).toBe(true);
+    expect(cache.peek('a', 'fam:10049')).toBe(true);
+  });
+
+  it('says whether a local miss is final: only without a shared tier', () => {
+    expect(new TenantCache(events().fake, CONFIG).localOnly).toBe(true);
   });
 });

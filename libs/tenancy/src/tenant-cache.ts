@@ -2,7 +2,7 @@ import { boundedShutdownStep } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { createKeyvNonBlocking } from '@keyv/redis';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Cache, createCache } from 'cache-manager';
+import { type Cache, createCache } from 'cache-manager';
 import Redis from 'ioredis';
 import { CatalogEvents } from './catalog-events';
 
@@ -14,6 +14,14 @@ interface Versioned {
   value: unknown;
   expiresAt: number;
 }
+
+interface Entry {
+  value: unknown;
+  expiresAt: number;
+}
+
+/** A tenant's local tier past this many entries is swept of expired ones (live ones are never dropped: a revocation must hold). */
+const SWEEP_LOCAL_AT = 10_000;
 const SHARED_TIMEOUT_MS = 250;
 
 function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
@@ -24,8 +32,8 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
 }
 
 /**
- * Caches namespaced by tenant (cache-manager): an in-process tier per tenant and, with Redis,
- * a shared tier (Keyv on Redis) every instance reads on a local miss. Two tenants with the
+ * Caches namespaced by tenant: an in-process tier per tenant (plain maps, read synchronously)
+ * and, with Redis, a shared tier (cache-manager on Keyv/Redis) every instance reads on a local miss. Two tenants with the
  * same key never read each other's value; changes that must be seen everywhere (revocations,
  * invalidations) are pushed to every instance's local tier over pub/sub; an offboarded
  * tenant's entries are dropped in both tiers. A Redis outage leaves the local tier working.
@@ -33,7 +41,7 @@ function within<T>(promise: Promise<T>, fallback: T): Promise<T> {
 @Injectable()
 export class TenantCache implements OnApplicationShutdown {
   private readonly logger = new Logger(TenantCache.name);
-  private readonly caches = new Map<string, Cache>();
+  private readonly caches = new Map<string, Map<string, Entry>>();
   /** Entries that only move forward, compared and replaced synchronously (no await between). */
   private readonly versioned = new Map<string, Map<string, Versioned>>();
   private readonly shared?: Cache;
@@ -57,11 +65,11 @@ export class TenantCache implements OnApplicationShutdown {
     events.on((change) => {
       if (change.kind === 'offboarded') void this.forget(change.tenantId);
     });
-    events.onCache(async (change) => {
+    events.onCache((change) => {
       if (change.op === 'set' && change.version !== undefined)
         this.setVersioned(change.tenantId, change.key, change.value, change.version, change.ttlMs);
-      else if (change.op === 'set') await this.local(change.tenantId).set(change.key, change.value, change.ttlMs);
-      else await this.caches.get(change.tenantId)?.del(change.key);
+      else if (change.op === 'set') this.setLocal(change.tenantId, change.key, change.value, change.ttlMs);
+      else this.caches.get(change.tenantId)?.delete(change.key);
     });
   }
 
@@ -75,16 +83,33 @@ export class TenantCache implements OnApplicationShutdown {
   }
 
   async get<T>(tenantId: string, key: string): Promise<T | undefined> {
-    const local = await this.caches.get(tenantId)?.get<T>(key);
-    if (local !== undefined && local !== null) return local;
-    if (!this.shared) return undefined;
+    const local = this.peek<T>(tenantId, key);
+    if (local !== undefined || !this.shared) return local;
     const remote = await within(this.shared.get<T>(`${tenantId}:${key}`), undefined);
-    if (remote !== undefined && remote !== null) await this.local(tenantId).set(key, remote, DEFAULT_TTL_MS);
+    if (remote !== undefined && remote !== null) this.setLocal(tenantId, key, remote, DEFAULT_TTL_MS);
     return remote ?? undefined;
   }
 
+  /**
+   * The entry when this process holds it, synchronously; undefined means absent here, and absent
+   * everywhere only when `local` (no shared tier to ask). What `get` answers, without a promise
+   * when it can.
+   */
+  peek<T>(tenantId: string, key: string): T | undefined {
+    const entry = this.caches.get(tenantId)?.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > Date.now()) return (entry.value ?? undefined) as T | undefined;
+    this.caches.get(tenantId)!.delete(key);
+    return undefined;
+  }
+
+  /** True without a shared tier: a local miss is a miss. */
+  get localOnly(): boolean {
+    return this.shared === undefined;
+  }
+
   async set<T>(tenantId: string, key: string, value: T, ttlMs = DEFAULT_TTL_MS): Promise<void> {
-    await this.local(tenantId).set(key, value, ttlMs);
+    this.setLocal(tenantId, key, value, ttlMs);
     if (this.shared) await within(this.shared.set(`${tenantId}:${key}`, value, ttlMs), undefined);
   }
 
@@ -130,17 +155,15 @@ export class TenantCache implements OnApplicationShutdown {
 
   /** Drops the entry in both tiers and in every other instance's local tier. */
   async del(tenantId: string, key: string): Promise<void> {
-    await this.caches.get(tenantId)?.del(key);
+    this.caches.get(tenantId)?.delete(key);
     if (this.shared) await within(this.shared.del(`${tenantId}:${key}`), false);
     await this.events.publishCache({ tenantId, key, op: 'del' });
   }
 
   /** Drops every entry of a tenant, local and shared. */
   async forget(tenantId: string): Promise<void> {
-    const cache = this.caches.get(tenantId);
     this.caches.delete(tenantId);
     this.versioned.delete(tenantId);
-    await cache?.clear();
     if (!this.redisUrl) return;
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => undefined);
@@ -164,9 +187,13 @@ export class TenantCache implements OnApplicationShutdown {
     return [...new Set([...this.caches.keys(), ...this.versioned.keys()])];
   }
 
-  private local(tenantId: string): Cache {
-    let cache = this.caches.get(tenantId);
-    if (!cache) this.caches.set(tenantId, (cache = createCache({ ttl: DEFAULT_TTL_MS })));
-    return cache;
+  private setLocal(tenantId: string, key: string, value: unknown, ttlMs = DEFAULT_TTL_MS): void {
+    let entries = this.caches.get(tenantId);
+    if (!entries) this.caches.set(tenantId, (entries = new Map()));
+    const now = Date.now();
+    if (entries.size >= SWEEP_LOCAL_AT && !entries.has(key))
+      for (const [k, entry] of entries) if (entry.expiresAt <= now) entries.delete(k);
+    // cache-manager's reading of a TTL of 0 or less: no expiry.
+    entries.set(key, { value, expiresAt: ttlMs > 0 ? now + ttlMs : Infinity });
   }
 }

@@ -1,9 +1,12 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { from, Observable } from 'rxjs';
+import { from, mergeMap, Observable, throwError } from 'rxjs';
+import type { ResolvedTenant } from './resolved-tenant';
 import type { TenantRequest } from './tenant-request';
 import { TenancyErrors } from './tenancy.exception';
 import { TenantBudget } from './tenant-budget';
+import { TenantContext } from './tenant-context';
+import type { RateLimitState } from './tenant-rate-limiter';
 import { TenantOrmRegistry } from './tenant-orm.registry';
 
 /**
@@ -11,12 +14,17 @@ import { TenantOrmRegistry } from './tenant-orm.registry';
  * its tenant's EntityManager through TenantContext. Registered first, so every other
  * interceptor (the audit trail) runs inside it. The request first spends its rate-limit share
  * (TenantBudget): answers carry RateLimit-*, and an empty bucket is a 429 with Retry-After.
+ *
+ * The tenant's pool is held until the handler's answer settles, even if the client went away.
+ * A busy tenant's request (budget in this process, pool connected) is served without a
+ * promise of its own: every promise costs the tenant context's async hooks.
  */
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
   constructor(
     private readonly registry: TenantOrmRegistry,
     private readonly budget: TenantBudget,
+    private readonly context: TenantContext,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -24,9 +32,34 @@ export class TenantContextInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<TenantRequest & { user?: { tid?: string } }>();
     const tenant = request.tenant;
     if (!tenant) return next.handle();
-    const state = this.budget.spend(request, context.switchToHttp().getResponse<FastifyReply>());
-    if (state?.retryAfter) throw TenancyErrors.rateLimited(state.retryAfter);
-    return from(this.registry.run(tenant, () => lastValue(next.handle())));
+    const spent = this.budget.spend(request, context.switchToHttp().getResponse<FastifyReply>());
+    if (spent instanceof Promise) return from(spent).pipe(mergeMap((state) => this.serve(tenant, state, next)));
+    return this.serve(tenant, spent, next);
+  }
+
+  private serve(tenant: ResolvedTenant, state: RateLimitState | undefined, next: CallHandler): Observable<unknown> {
+    if (state?.retryAfter) return throwError(() => TenancyErrors.rateLimited(state.retryAfter));
+    return new Observable((subscriber) => {
+      const lease = this.registry.tryAcquire(tenant);
+      if (!lease) return from(this.registry.run(tenant, () => lastValue(next.handle()))).subscribe(subscriber);
+      let value: unknown;
+      // Not unsubscribed when the client goes away: the lease is released when the handler settles.
+      this.context.run(tenant, lease.value, () =>
+        next.handle().subscribe({
+          next: (v) => (value = v),
+          error: (error: unknown) => {
+            lease.release();
+            subscriber.error(error);
+          },
+          complete: () => {
+            lease.release();
+            subscriber.next(value);
+            subscriber.complete();
+          },
+        }),
+      );
+      return undefined;
+    });
   }
 }
 

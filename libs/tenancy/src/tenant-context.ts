@@ -37,6 +37,16 @@ export class TenantContext {
     return store.em;
   }
 
+  /**
+   * The tenant ORM's own EntityManager, not forked: a fork per request costs more than a short
+   * read (MikroORM rewrites its configuration for each). Only for statements on its connection
+   * pool (`getConnection()`); entity work on it is refused (no global context), so the request's
+   * identity map stays `em`'s.
+   */
+  get rootEm(): EntityManager {
+    return this.store().orm.em;
+  }
+
   private store(): TenantStore {
     const store = this.storage.getStore();
     if (!store) throw TenancyErrors.noContext();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { TenantOrmFactory, TenantOrmTarget } from './tenant-orm.factory';
+import { TenantOrmFactory, tenantOrmOptions, TenantOrmTarget } from './tenant-orm.factory';
 import type { TenantSchema } from './tenant-schema';
 
 /*
@@ -111,5 +111,21 @@ describe('TenantOrmFactory', () => {
     } finally {
       await Promise.all([first.close(true), second.close(true)]);
     }
+  });
+});
+
+describe('tenantOrmOptions', () => {
+  const connection = (t: TenantOrmTarget) =>
+    (tenantOrmOptions(schema, t).driverOptions as { connection: Record<string, unknown> }).connection;
+
+  it('sends no startup parameter PgBouncer refuses for a tenant pool (timeouts are role settings)', () => {
+    const sent = Object.keys(connection(target('tenant_acme')));
+    expect(sent.sort()).toEqual(['application_name', 'connectionTimeoutMillis']);
+  });
+
+  it('sends statement_timeout only when a direct admin connection asks for it', () => {
+    expect(connection({ ...target('tenant_acme'), statementTimeoutMs: 30_000 })).toMatchObject({
+      statement_timeout: 30_000,
+    });
   });
 });

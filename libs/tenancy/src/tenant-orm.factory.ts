@@ -11,6 +11,12 @@ export interface TenantOrmTarget {
   dbName: string;
   poolSize: number;
   applicationName: string;
+  /**
+   * Sent as a startup parameter: only for direct admin connections (migrations). Tenant pools
+   * never send one, since PgBouncer refuses unknown startup parameters: their timeouts are
+   * settings of the tenant role (fleet's DatabaseAdmin, `ALTER ROLE … SET`).
+   */
+  statementTimeoutMs?: number;
 }
 
 export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget): Options<PostgreSqlDriver> {
@@ -38,7 +44,7 @@ export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget):
       connection: {
         application_name: target.applicationName,
         connectionTimeoutMillis: 3000,
-        statement_timeout: 30_000,
+        ...(target.statementTimeoutMs !== undefined && { statement_timeout: target.statementTimeoutMs }),
       },
     },
     allowGlobalContext: false,

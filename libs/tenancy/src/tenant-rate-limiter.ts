@@ -1,5 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Inject, Injectable } from '@nestjs/common';
+import { LimitScript, SharedLimitStore } from '@app/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 
 interface Bucket {
   tokens: number;
@@ -19,31 +20,60 @@ export interface RateLimitState {
 }
 
 const MAX_BUCKETS = 100_000;
+const OFF: RateLimitState = { retryAfter: 0, limit: 0, remaining: 0, reset: 0 };
+
+/** The answer of a bucket holding `tokens` (fractional) after a request was `allowed` or not. */
+export function bucketState(rate: number, tokens: number, allowed: boolean): RateLimitState {
+  return {
+    retryAfter: allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / rate)),
+    limit: rate,
+    remaining: Math.floor(tokens),
+    reset: Math.ceil((rate - tokens) / rate),
+  };
+}
 
 /**
- * Token buckets (TENANT_RATE_LIMIT_RPS, a one-second burst): one per tenant for its signed-in
- * callers, so one noisy tenant gets 429s while the others keep their throughput, and separate
- * ones for anonymous requests (per client IP, per tenant's sign-in) that never spend a tenant's
- * budget. Per API instance; 0 turns it off.
+ * The token bucket on Redis, one step for every replica. KEYS: the bucket. ARGV: the rate (and
+ * size). The clock is Redis's own (TIME), so replicas with skewed clocks still share one
+ * bucket. A missing key is a full bucket: the key expires when the bucket would be full again,
+ * so idle tenants and addresses leave nothing behind. Returns {1 allowed | 0 refused, tokens
+ * left as a string (fractional)}.
  */
-@Injectable()
-export class TenantRateLimiter {
+const TAKE_TOKEN: LimitScript = {
+  keys: 1,
+  lua: `
+local rate = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(saved[1])
+local updated = tonumber(saved[2])
+if tokens == nil or updated == nil then
+  tokens = rate
+  updated = now
+end
+tokens = math.min(rate, tokens + math.max(0, now - updated) * rate / 1000)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', now)
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((rate - tokens) * 1000 / rate)))
+return {allowed, tostring(tokens)}
+`,
+};
+
+/** In-process token buckets of one size (the same arithmetic as the script). */
+export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
-  readonly rate: number;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.rate = config.tenantRateLimitRps;
-  }
-
-  /** Takes one request's token from a tenant's bucket; returns 0 when allowed, else the seconds to wait. */
-  take(tenantId: string, now = Date.now()): number {
-    return this.consume(`tenant:${tenantId}`, now).retryAfter;
-  }
+  constructor(readonly rate: number) {}
 
   /** Takes one token from the named bucket (when it has one) and tells what is left. */
-  consume(key: string, now = Date.now()): RateLimitState {
+  take(key: string, now = Date.now()): RateLimitState {
     const rate = this.rate;
-    if (rate <= 0) return { retryAfter: 0, limit: 0, remaining: 0, reset: 0 };
+    if (rate <= 0) return OFF;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = { tokens: rate, updated: now };
@@ -51,16 +81,11 @@ export class TenantRateLimiter {
       // Still full of live buckets (a flood from many addresses): the newcomer is not kept, and no live bucket is dropped.
       if (this.buckets.size < MAX_BUCKETS) this.buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
+    bucket.tokens = Math.min(rate, bucket.tokens + (Math.max(0, now - bucket.updated) / 1000) * rate);
     bucket.updated = now;
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
-    return {
-      retryAfter: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / rate)),
-      limit: rate,
-      remaining: Math.floor(bucket.tokens),
-      reset: Math.ceil((rate - bucket.tokens) / rate),
-    };
+    return bucketState(rate, bucket.tokens, allowed);
   }
 
   /** Drops buckets that have refilled (a full bucket is the same as none): one second untouched is enough. */
@@ -71,5 +96,63 @@ export class TenantRateLimiter {
   /** Buckets held now (for tests). */
   get size(): number {
     return this.buckets.size;
+  }
+}
+
+/**
+ * Token buckets (TENANT_RATE_LIMIT_RPS, a one-second burst): one per tenant for its signed-in
+ * callers, so one noisy tenant gets 429s while the others keep their throughput, and separate
+ * ones for anonymous requests (per client IP, per tenant's sign-in) that never spend a tenant's
+ * budget. With REDIS_URL the buckets live on Redis (one script call per bucket taken), shared by
+ * every API instance; without it, or while Redis does not answer, in this process. 0 turns it off.
+ */
+@Injectable()
+export class TenantRateLimiter implements OnApplicationShutdown {
+  readonly rate: number;
+  /** The buckets of this process: the only ones without Redis, the fallback with it. */
+  readonly local: TokenBuckets;
+  private readonly shared?: SharedLimitStore;
+  private readonly prefix: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.rate = config.tenantRateLimitRps;
+    this.local = new TokenBuckets(this.rate);
+    this.prefix = `tessera:${config.tenantDbPrefix}:rate:`;
+    if (config.redisUrl && this.rate > 0)
+      this.shared = new SharedLimitStore(config.redisUrl, 'TenantRateLimiter', { takeToken: TAKE_TOKEN });
+  }
+
+  onApplicationShutdown(): void {
+    this.shared?.close();
+  }
+
+  /** Takes one request's token from a tenant's bucket; resolves 0 when allowed, else the seconds to wait. */
+  async take(tenantId: string): Promise<number> {
+    return (await this.consume(`tenant:${tenantId}`)).retryAfter;
+  }
+
+  /** Takes one token from the named bucket (when it has one) and tells what is left. */
+  async consume(key: string): Promise<RateLimitState> {
+    const here = this.consumeHere(key);
+    if (here) return here;
+    if (this.shared) {
+      const reply = await this.shared.run('takeToken', [this.prefix + key], [this.rate]);
+      if (Array.isArray(reply)) return bucketState(this.rate, Number(reply[1]), Number(reply[0]) === 1);
+    }
+    return this.local.take(key);
+  }
+
+  /**
+   * What `consume` answers, synchronously, when no Redis takes part (the limit is off, or the
+   * buckets are this process's); undefined when the shared buckets must be asked.
+   */
+  consumeHere(key: string): RateLimitState | undefined {
+    if (this.rate <= 0) return OFF;
+    return this.shared ? undefined : this.local.take(key);
+  }
+
+  /** True while a configured Redis does not answer and the buckets are this process's own. */
+  get degraded(): boolean {
+    return this.shared?.degraded ?? false;
   }
 }

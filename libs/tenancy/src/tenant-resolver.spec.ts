@@ -123,11 +123,13 @@ describe('schema version', () => {
 
 describe('TenantResolver.resolve', () => {
   let find: jest.Mock<Promise<ResolvedTenant | null>, [string]>;
+  let peek: jest.Mock<ResolvedTenant | null | undefined, [string]>;
   let resolver: TenantResolver;
 
   beforeEach(() => {
     find = jest.fn<Promise<ResolvedTenant | null>, [string]>((slug) => Promise.resolve(tenant(slug)));
-    const directory = { find } as unknown as TenantDirectory;
+    peek = jest.fn<ResolvedTenant | null | undefined, [string]>(() => undefined);
+    const directory = { find, peek } as unknown as TenantDirectory;
     const config = { baseDomain: BASE } as unknown as AppConfig;
     const schema = { migrations: [{ name: 'Migration1' }, { name: 'Migration2' }] } as unknown as TenantSchema;
     resolver = new TenantResolver(directory, config, schema);
@@ -199,6 +201,19 @@ describe('TenantResolver.resolve', () => {
     const acme = tenant('acme', 'active');
     find.mockResolvedValueOnce(acme);
     await expect(resolver.resolve({ host: 'acme.tessera.test:8443' })).resolves.toBe(acme);
+  });
+
+  it('answers a tenant the directory holds in memory without looking it up, checks included', async () => {
+    const acme = tenant('acme', 'active');
+    peek.mockImplementation((slug) =>
+      slug === 'acme' ? acme : slug === 'globex' ? tenant('globex', 'suspended') : null,
+    );
+    await expect(resolver.resolve({ tokenTenant: 'acme' })).resolves.toBe(acme);
+    expect(resolver.resolveNow({ tokenTenant: 'acme' })).toBe(acme);
+    expect(() => resolver.resolveNow({ header: 'globex' })).toThrow(expect.objectContaining({ status: 403 }) as Error);
+    await expectAppException(() => resolver.resolve({ header: 'globex' }), 403, 'tenant-suspended');
+    await expectAppException(() => resolver.resolve({ header: 'ghost' }), 404, 'tenant-not-found');
+    expect(find).not.toHaveBeenCalled();
   });
 
   it('lets a directory failure through unchanged', async () => {

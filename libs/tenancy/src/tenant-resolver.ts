@@ -46,12 +46,25 @@ export class TenantResolver {
 
   /** Returns the tenant, or undefined when the request names none. */
   async resolve(hints: TenantHints): Promise<ResolvedTenant | undefined> {
+    return this.resolveNow(hints);
+  }
+
+  /**
+   * `resolve`, synchronous when the directory holds the tenant in memory (nearly every
+   * request): a refusal is then thrown, not rejected. A promise only when the catalog is read.
+   */
+  resolveNow(hints: TenantHints): ResolvedTenant | undefined | Promise<ResolvedTenant> {
     const named = requestedSlug(hints, this.config.baseDomain);
     if (hints.tokenTenant !== undefined && !isTenantSlug(hints.tokenTenant)) throw TenancyErrors.mismatch();
     if (named && hints.tokenTenant && named !== hints.tokenTenant) throw TenancyErrors.mismatch();
     const slug = named ?? hints.tokenTenant;
     if (!slug) return undefined;
-    const tenant = await this.directory.find(slug);
+    const known = this.directory.peek(slug);
+    if (known !== undefined) return this.servable(known);
+    return this.directory.find(slug).then((tenant) => this.servable(tenant));
+  }
+
+  private servable(tenant: ResolvedTenant | null): ResolvedTenant {
     if (!tenant) throw TenancyErrors.unknown();
     assertServable(tenant, this.schemaVersion);
     return tenant;
