@@ -373,6 +373,20 @@ describe('CRM: leads, deals and reports (two tenants)', () => {
       expect(empty.body.conversionRate).toBe(0);
     });
 
+    it('reads from and to that fall in 1 BC in UTC (year 1 with an offset) as those instants', async () => {
+      const bc = encodeURIComponent('0001-01-01T00:00:00+23:59');
+      const [all, since, until] = await Promise.all(
+        ['', `?from=${bc}`, `?from=${bc}&to=0001-01-01T00:00:00Z`].map((q) =>
+          as(globex.token, globex).get(`/reports/sales-summary${q}`),
+        ),
+      );
+      expect([all.status, since.status, until.status]).toEqual([200, 200, 200]);
+      expect(since.body.byStage).toEqual(all.body.byStage);
+      expect(since.body.wonAmount).toEqual(all.body.wonAmount);
+      expect(all.body.wonAmount).toEqual(expect.objectContaining({ EUR: expect.any(String) }));
+      expect(until.body.wonAmount).toEqual({});
+    });
+
     it('refuses a period ending before it starts (400)', async () => {
       await as(globex.token, globex).get('/reports/sales-summary?from=2026-02-01&to=2026-01-01').expect(400);
     });

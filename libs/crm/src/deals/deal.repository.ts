@@ -1,7 +1,7 @@
 import { escapeLike } from '@app/common';
-import { EntityRepository, FilterQuery, LockMode } from '@mikro-orm/postgresql';
-import { OwnedListQuery, ownedPage } from '../owned-list';
-import type { Deal, DealStage } from './deal.entity';
+import { EntityRepository, LockMode } from '@mikro-orm/postgresql';
+import { isoTime, ListCondition, OwnedList, OwnedListQuery } from '../owned-list';
+import type { Deal, DealStage, DealView } from './deal.entity';
 
 export interface DealSearch extends OwnedListQuery {
   stage?: DealStage;
@@ -10,14 +10,44 @@ export interface DealSearch extends OwnedListQuery {
   q?: string;
 }
 
+const LIST = new OwnedList<DealView>({
+  table: '"deals"',
+  columns:
+    '"id", "title", "amount", "currency", "stage", "lead_id" as "leadId", "owner_id" as "ownerId", ' +
+    `to_char("expected_close_date", 'YYYY-MM-DD') as "expectedCloseDate", ${isoTime('"closed_at"')} as "closedAt", ` +
+    `${isoTime('"created_at"')} as "createdAt", ${isoTime('"updated_at"')} as "updatedAt"`,
+  sortColumns: {
+    title: '"title"',
+    amount: '"amount"',
+    stage: '"stage"',
+    expectedCloseDate: '"expected_close_date"',
+    createdAt: '"created_at"',
+    updatedAt: '"updated_at"',
+  },
+  view: (row) => ({
+    id: row.id as string,
+    title: row.title as string,
+    amount: row.amount as string,
+    currency: row.currency as string,
+    stage: row.stage as DealStage,
+    leadId: row.leadId as string | null,
+    ownerId: row.ownerId as string,
+    expectedCloseDate: row.expectedCloseDate as string | null,
+    closedAt: row.closedAt as string | null,
+    createdAt: row.createdAt as string,
+    updatedAt: row.updatedAt as string,
+  }),
+});
+
 export class DealRepository extends EntityRepository<Deal> {
-  search(search: DealSearch): Promise<[Deal[], number]> {
-    const where: FilterQuery<Deal> = {};
-    if (search.stage) where.stage = search.stage;
-    if (search.leadId) where.leadId = search.leadId;
-    if (search.currency) where.currency = search.currency;
-    if (search.q) where.title = { $ilike: `%${escapeLike(search.q)}%` };
-    return ownedPage<Deal>(this, where, search);
+  /** One page of deals as views, and the total. */
+  search(search: DealSearch): Promise<[DealView[], number]> {
+    const filters: ListCondition[] = [];
+    if (search.stage) filters.push({ sql: '"stage" = ?', value: search.stage });
+    if (search.leadId) filters.push({ sql: '"lead_id" = ?', value: search.leadId });
+    if (search.currency) filters.push({ sql: '"currency" = ?', value: search.currency });
+    if (search.q) filters.push({ sql: '"title" ilike ?', value: `%${escapeLike(search.q)}%` });
+    return LIST.page(this.em, filters, search);
   }
 
   /** The deal made from this lead (at most one), locked until the transaction ends. */

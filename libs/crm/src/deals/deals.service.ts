@@ -42,7 +42,7 @@ export class DealsService {
   }
 
   async list(principal: Principal, query: ListDealsQuery): Promise<Page<DealView>> {
-    const found = await this.deals.search({
+    const found = await this.tenancy.rootEm.getRepository(Deal).search({
       ownerScope: ownerScope(principal),
       stage: query.stage,
       ownerId: query.ownerId,
@@ -54,7 +54,7 @@ export class DealsService {
       page: query.page,
       limit: query.limit,
     });
-    return pageOf(query, found, toDealView);
+    return pageOf(query, found, (view) => view);
   }
 
   async get(principal: Principal, id: string): Promise<DealView> {

@@ -1,21 +1,49 @@
 import { escapeLike } from '@app/common';
-import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
-import { OwnedListQuery, ownedPage } from '../owned-list';
-import type { Lead, LeadStatus } from './lead.entity';
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { isoTime, ListCondition, OwnedList, OwnedListQuery } from '../owned-list';
+import type { Lead, LeadStatus, LeadView } from './lead.entity';
 
 export interface LeadSearch extends OwnedListQuery {
   status?: LeadStatus;
   q?: string;
 }
 
+const LIST = new OwnedList<LeadView>({
+  table: '"leads"',
+  columns:
+    '"id", "name", "email", "phone", "company", "source", "status", "owner_id" as "ownerId", ' +
+    `${isoTime('"created_at"')} as "createdAt", ${isoTime('"updated_at"')} as "updatedAt"`,
+  sortColumns: {
+    name: '"name"',
+    company: '"company"',
+    status: '"status"',
+    createdAt: '"created_at"',
+    updatedAt: '"updated_at"',
+  },
+  view: (row) => ({
+    id: row.id as string,
+    name: row.name as string,
+    email: row.email as string | null,
+    phone: row.phone as string | null,
+    company: row.company as string | null,
+    source: row.source as string | null,
+    status: row.status as LeadStatus,
+    ownerId: row.ownerId as string,
+    createdAt: row.createdAt as string,
+    updatedAt: row.updatedAt as string,
+  }),
+});
+
 export class LeadRepository extends EntityRepository<Lead> {
-  search(search: LeadSearch): Promise<[Lead[], number]> {
-    const where: FilterQuery<Lead> = {};
-    if (search.status) where.status = search.status;
-    if (search.q) {
-      const like = `%${escapeLike(search.q)}%`;
-      where.$or = [{ name: { $ilike: like } }, { email: { $ilike: like } }, { company: { $ilike: like } }];
-    }
-    return ownedPage<Lead>(this, where, search);
+  /** One page of leads as views, and the total. */
+  search(search: LeadSearch): Promise<[LeadView[], number]> {
+    const filters: ListCondition[] = [];
+    if (search.status) filters.push({ sql: '"status" = ?', value: search.status });
+    if (search.q)
+      filters.push({
+        sql: '("name" ilike ? or "email" ilike ? or "company" ilike ?)',
+        value: `%${escapeLike(search.q)}%`,
+      });
+    return LIST.page(this.em, filters, search);
   }
 }

@@ -30,7 +30,7 @@ export class LeadsService {
   }
 
   async list(principal: Principal, query: ListLeadsQuery): Promise<Page<LeadView>> {
-    const found = await this.leads.search({
+    const found = await this.tenancy.rootEm.getRepository(Lead).search({
       ownerScope: ownerScope(principal),
       status: query.status,
       ownerId: query.ownerId,
@@ -40,7 +40,7 @@ export class LeadsService {
       page: query.page,
       limit: query.limit,
     });
-    return pageOf(query, found, toLeadView);
+    return pageOf(query, found, (view) => view);
   }
 
   async get(principal: Principal, id: string): Promise<LeadView> {

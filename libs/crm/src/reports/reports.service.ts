@@ -1,4 +1,4 @@
-import { TimeProperty } from '@app/common';
+import { postgresTimestamp, TimeProperty } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
@@ -69,21 +69,23 @@ export class ReportsService {
     const from = query.from ? new Date(query.from) : FAR_PAST;
     const to = query.to ? new Date(query.to) : FAR_FUTURE;
     if (from >= to) throw new ValidationException([{ field: 'to', message: 'to must be after from' }]);
+    // The ORM inlines a Date as toISOString(): year 0000 for an instant in 1 BC, which PostgreSQL refuses.
+    const range = [postgresTimestamp(from), postgresTimestamp(to)];
     const connection = this.tenancy.em.getConnection();
     const [stages, won, statuses] = await Promise.all([
       connection.execute<{ stage: DealStage; currency: string; count: number; amount: string }[]>(
         `select stage, currency, count(*)::int as count, sum(amount)::text as amount
            from deals where created_at >= ? and created_at < ? group by stage, currency`,
-        [from, to],
+        range,
       ),
       connection.execute<{ currency: string; amount: string }[]>(
         `select currency, sum(amount)::text as amount
            from deals where stage = 'won' and closed_at >= ? and closed_at < ? group by currency`,
-        [from, to],
+        range,
       ),
       connection.execute<{ status: LeadStatus; count: number }[]>(
         `select status, count(*)::int as count from leads where created_at >= ? and created_at < ? group by status`,
-        [from, to],
+        range,
       ),
     ]);
     const byStage = DEAL_STAGES.map((stage) => {
