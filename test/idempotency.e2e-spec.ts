@@ -274,13 +274,20 @@ describe.each([
 describe('IdempotencyLedger on a real Redis', () => {
   let ledger: IdempotencyLedger;
   const prefix = `idem${randomUUID().slice(0, 8)}_`;
+  const LEASE_MS = 3000;
+  const ledgerConfig = {
+    tenantDbPrefix: prefix,
+    requestTimeoutMs: 30_000,
+    idempotencyLeaseMs: LEASE_MS,
+    redisUrl: process.env.TESSERA_TEST_REDIS,
+  } as AppConfig;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const request = () => ({ id: randomUUID() }) as unknown as FastifyRequest;
   const reply = (statusCode: number, headers: Record<string, string> = {}) =>
     ({ statusCode, getHeader: (name: string) => headers[name] }) as unknown as FastifyReply;
 
   beforeAll(() => {
-    const config = { tenantDbPrefix: prefix, requestTimeoutMs: 30_000, redisUrl: process.env.TESSERA_TEST_REDIS };
-    ledger = new IdempotencyLedger(config as AppConfig);
+    ledger = new IdempotencyLedger(ledgerConfig);
   });
   afterAll(async () => {
     const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
@@ -314,6 +321,31 @@ describe('IdempotencyLedger on a real Redis', () => {
     const key = newKey();
     await ledger.admit(request(), 'tenant:a:u1:token', key, 'f1');
     expect(await ledger.admit(request(), 'tenant:a:u1:token', key, 'f2')).toEqual({ kind: 'mismatch' });
+  });
+
+  it('keeps the key of a request still running past its lease (renewed), and frees it when it fails', async () => {
+    const key = newKey();
+    const running = request();
+    expect(await ledger.admit(running, 'tenant:a:u1:token', key, 'f1')).toEqual({ kind: 'run' });
+    await sleep(LEASE_MS * 1.5);
+    expect(await ledger.admit(request(), 'tenant:a:u1:token', key, 'f1')).toEqual({ kind: 'running' });
+    await ledger.settle(running, reply(500), '{"status":500}');
+    expect(await ledger.admit(request(), 'tenant:a:u1:token', key, 'f1')).toEqual({ kind: 'run' });
+  });
+
+  it('frees the key of a request whose process died within the lease, not after the longest request', async () => {
+    const key = newKey();
+    const dying = new IdempotencyLedger(ledgerConfig);
+    expect(await dying.admit(request(), 'tenant:a:u1:token', key, 'f1')).toEqual({ kind: 'run' });
+    dying.onApplicationShutdown(); // no more renewals, no settle: as a killed replica leaves it
+    const died = Date.now();
+    expect(await ledger.admit(request(), 'tenant:a:u1:token', key, 'f1')).toEqual({ kind: 'running' });
+    let freed = false;
+    while (!freed && Date.now() - died < LEASE_MS + 5000) {
+      await sleep(100);
+      freed = (await ledger.admit(request(), 'tenant:a:u1:token', key, 'f1')).kind === 'run';
+    }
+    expect(freed).toBe(true);
   });
 
   it('frees the key of a request that failed', async () => {

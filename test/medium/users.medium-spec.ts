@@ -90,6 +90,15 @@ describe('UsersService (two tenants)', () => {
     expect(inactiveOnes.every((u) => !u.active)).toBe(true);
   });
 
+  it('reads an updatedSince that falls in 1 BC in UTC (year 1 with an offset) as that instant', async () => {
+    const [acmeAll, acmeSince] = await acme.run(() =>
+      Promise.all([users.list(query()), users.list(query({ updatedSince: '0001-01-01T00:00:00+23:59' }))]),
+    );
+    expect(acmeSince.meta.total).toBe(acmeAll.meta.total);
+    expect(acmeSince.data.map((u) => u.id)).toContain(acme.admin.id);
+    expect(acmeSince.data.map((u) => u.id)).not.toContain(globex.admin.id);
+  });
+
   it("answers another tenant's user id as missing (404)", async () => {
     await expect(globex.run(() => users.get(acme.admin.id))).rejects.toBeInstanceOf(NotFoundException);
   });

@@ -36,7 +36,10 @@ const publicRoute: RouteAccess = { isPublic: true, withoutTenant: false };
 const leadsRead = tenantRoute({ roles: TENANT_USERS, apiKeyScope: 'leads:read' });
 
 function setup() {
-  const directory = { find: jest.fn((slug: string) => Promise.resolve(TENANTS[slug] ?? null)) };
+  const directory = {
+    find: jest.fn((slug: string) => Promise.resolve(TENANTS[slug] ?? null)),
+    peek: jest.fn((_slug: string): ResolvedTenant | null | undefined => undefined),
+  };
   const config = { baseDomain: 'tessera.test' } as AppConfig;
   const schema = { migrations: [] } as unknown as TenantSchema;
   const resolver = new TenantResolver(directory as unknown as TenantDirectory, config, schema);
@@ -290,5 +293,49 @@ describe('AccessPolicy: API keys', () => {
       code: 'tenant-mismatch',
     });
     expect(apiKeys.authenticate).not.toHaveBeenCalled();
+  });
+});
+
+describe('AccessPolicy.admitNow (all in memory)', () => {
+  function inMemory() {
+    const parts = setup();
+    parts.directory.peek.mockImplementation((slug) => TENANTS[slug] ?? null);
+    parts.sessions.assertCurrent.mockImplementation(() => undefined as unknown as Promise<void>);
+    return parts;
+  }
+
+  it('admits without a promise when the tenant and the caller’s state are in memory', () => {
+    const { policy, directory } = inMemory();
+    const attempt = attemptBy(manager);
+    expect(policy.admitNow(tenantRoute({ roles: MANAGERS }), attempt)).toBeUndefined();
+    expect(attempt.tenant).toEqual(TENANTS.acme);
+    expect(directory.find).not.toHaveBeenCalled();
+  });
+
+  it('refuses at once, with the tenant known for the audit trail, a role the route does not name', () => {
+    const { policy } = inMemory();
+    const attempt = attemptBy(staff);
+    expect(() => policy.admitNow(tenantRoute({ roles: MANAGERS }), attempt)).toThrow(
+      expect.objectContaining({ status: 403, code: 'forbidden' }) as Error,
+    );
+    expect(attempt.tenant).toEqual(TENANTS.acme);
+  });
+
+  it('still checks the session in memory: a stale token is refused before its role is looked at', () => {
+    const { policy, sessions } = inMemory();
+    sessions.assertCurrent.mockImplementation(() => {
+      throw AuthErrors.badToken();
+    });
+    expect(() => policy.admitNow(tenantRoute({ roles: MANAGERS }), attemptBy(staff))).toThrow(
+      expect.objectContaining({ status: 401 }) as Error,
+    );
+  });
+
+  it('refuses a token naming another tenant than the header, without a lookup', () => {
+    const { policy, directory } = inMemory();
+    expect(() => policy.admitNow(leadsRead, attemptBy(manager, 'globex'))).toThrow(
+      expect.objectContaining({ status: 403, code: 'tenant-mismatch' }) as Error,
+    );
+    expect(directory.peek).not.toHaveBeenCalled();
   });
 });

@@ -68,15 +68,48 @@ export class AccessPolicy {
 
   /** Any other request: `attempt.user` is the verified bearer-token caller, none on a public route. */
   async admit(route: RouteAccess, attempt: AccessAttempt): Promise<void> {
+    await this.admitNow(route, attempt);
+  }
+
+  /**
+   * `admit`, synchronous when everything it needs is in this process's memory (the tenant, the
+   * caller's state): a refusal is then thrown, and a promise comes only from a lookup. The same
+   * steps in the same order either way.
+   */
+  admitNow(route: RouteAccess, attempt: AccessAttempt): void | Promise<void> {
     const principal = attempt.user;
     if (!principal && !route.isPublic) throw AuthErrors.badToken();
-    if (!route.withoutTenant) {
-      // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
-      const tokenTenant = principal?.tid ?? (route.isPublic ? attempt.tenantFromRequest : undefined);
-      attempt.tenant = await this.resolveTenant(route, attempt, tokenTenant, principal === undefined);
-      if (attempt.tenant && principal?.scope === 'tenant') await this.sessions.assertCurrent(attempt.tenant, principal);
-    }
-    if (principal?.scope === 'platform') await this.sessions.assertPlatformCurrent(principal);
+    if (route.withoutTenant) return this.admitCaller(route, attempt);
+    // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
+    const tokenTenant = principal?.tid ?? (route.isPublic ? attempt.tenantFromRequest : undefined);
+    const tenant = this.resolveTenant(route, attempt, tokenTenant, principal === undefined);
+    if (tenant instanceof Promise) return tenant.then((resolved) => this.admitInTenant(route, attempt, resolved));
+    return this.admitInTenant(route, attempt, tenant);
+  }
+
+  private admitInTenant(
+    route: RouteAccess,
+    attempt: AccessAttempt,
+    tenant: ResolvedTenant | undefined,
+  ): void | Promise<void> {
+    attempt.tenant = tenant;
+    const principal = attempt.user;
+    const current =
+      tenant && principal?.scope === 'tenant' ? this.sessions.assertCurrent(tenant, principal) : undefined;
+    if (current) return current.then(() => this.admitCaller(route, attempt));
+    return this.admitCaller(route, attempt);
+  }
+
+  /** The session of a platform caller, then role, scope and tenant: the checks that need no tenant lookup. */
+  private admitCaller(route: RouteAccess, attempt: AccessAttempt): void | Promise<void> {
+    const principal = attempt.user;
+    const current = principal?.scope === 'platform' ? this.sessions.assertPlatformCurrent(principal) : undefined;
+    if (current) return current.then(() => this.assertAllowed(route, attempt));
+    this.assertAllowed(route, attempt);
+  }
+
+  private assertAllowed(route: RouteAccess, attempt: AccessAttempt): void {
+    const principal = attempt.user;
     if (principal) {
       this.assertRole(route, principal);
       if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant')
@@ -90,18 +123,26 @@ export class AccessPolicy {
    * from the request is unknown, or when nothing names a tenant; a header or host naming an
    * unknown tenant stays 404.
    */
-  private async resolveTenant(
+  private resolveTenant(
     route: RouteAccess,
     attempt: AccessAttempt,
     tokenTenant: string | undefined,
     anonymous: boolean,
-  ): Promise<ResolvedTenant | undefined> {
+  ): ResolvedTenant | undefined | Promise<ResolvedTenant | undefined> {
     const hints = { ...attempt.hints, tokenTenant };
     const unknownTenant = route.isPublic && anonymous ? route.unknownTenant : undefined;
-    if (!unknownTenant) return this.resolver.resolve(hints);
+    if (!unknownTenant) return this.resolver.resolveNow(hints);
+    return this.resolveOrAnswer(hints, tokenTenant, unknownTenant);
+  }
+
+  private async resolveOrAnswer(
+    hints: TenantHints,
+    tokenTenant: string | undefined,
+    unknownTenant: () => Error,
+  ): Promise<ResolvedTenant> {
     let tenant: ResolvedTenant | undefined;
     try {
-      tenant = await this.resolver.resolve(hints);
+      tenant = await this.resolver.resolveNow(hints);
     } catch (error) {
       const notFound = error instanceof AppException && error.code === 'tenant-not-found';
       throw notFound && tokenTenant !== undefined ? unknownTenant() : error;

@@ -34,7 +34,8 @@ export class AccessGuard extends AuthGuard('jwt') {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the caller's token was verified before and the policy decides from memory (nearly every request). */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets);
@@ -50,33 +51,68 @@ export class AccessGuard extends AuthGuard('jwt') {
       hints: { header: request.headers['x-tenant-id'], host: request.headers.host },
       tenantFromRequest: tenantSource?.read(request),
     };
-    const apiKey = header(request, 'x-api-key');
+    let pending: void | Promise<void>;
     try {
-      if (!route.isPublic && apiKey !== undefined && request.headers.authorization === undefined) {
-        await this.policy.admitApiKey(route, apiKey, attempt);
-      } else {
-        if (!route.isPublic) attempt.user = await this.authenticate(context, request);
-        await this.policy.admit(route, attempt);
-      }
+      pending = this.admit(context, request, route, attempt);
     } catch (error) {
-      // Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller.
-      request.user = attempt.user;
-      request.tenant = attempt.tenant;
-      // A current caller refused a role or scope (403) spends; a bad or revoked credential (401) is nobody's.
-      if (error instanceof AppException && error.status === 403)
-        this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());
-      throw error;
+      return this.refuse(context, request, attempt, error);
     }
+    if (!pending) return this.pass(request, attempt);
+    return pending.then(
+      () => this.pass(request, attempt),
+      (error: unknown) => this.refuse(context, request, attempt, error),
+    );
+  }
+
+  private admit(
+    context: ExecutionContext,
+    request: AccessRequest,
+    route: RouteAccess,
+    attempt: AccessAttempt,
+  ): void | Promise<void> {
+    const apiKey = header(request, 'x-api-key');
+    if (!route.isPublic && apiKey !== undefined && request.headers.authorization === undefined)
+      return this.policy.admitApiKey(route, apiKey, attempt);
+    if (route.isPublic) return this.policy.admitNow(route, attempt);
+    const token = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
+    // passport-jwt verifies a token the first time; later requests with it reuse that verdict until it expires.
+    const known = token ? this.verified.get(token) : undefined;
+    if (known) {
+      attempt.user = known;
+      return this.policy.admitNow(route, attempt);
+    }
+    return this.authenticate(context, request, token).then((user) => {
+      attempt.user = user;
+      return this.policy.admitNow(route, attempt);
+    });
+  }
+
+  private pass(request: AccessRequest, attempt: AccessAttempt): true {
     request.user = attempt.user;
     request.tenant = attempt.tenant;
     return true;
   }
 
-  /** passport-jwt verifies a token the first time; later requests with it reuse that verdict until it expires. */
-  private async authenticate(context: ExecutionContext, request: AccessRequest): Promise<Principal | undefined> {
-    const token = /^Bearer\s+(\S+)$/i.exec(header(request, 'authorization') ?? '')?.[1];
-    const known = token ? this.verified.get(token) : undefined;
-    if (known) return known;
+  /** Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller. */
+  private async refuse(
+    context: ExecutionContext,
+    request: AccessRequest,
+    attempt: AccessAttempt,
+    error: unknown,
+  ): Promise<never> {
+    request.user = attempt.user;
+    request.tenant = attempt.tenant;
+    // A current caller refused a role or scope (403) spends; a bad or revoked credential (401) is nobody's.
+    if (error instanceof AppException && error.status === 403)
+      await this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());
+    throw error;
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: AccessRequest,
+    token: string | undefined,
+  ): Promise<Principal | undefined> {
     await super.canActivate(context);
     if (token && request.user) this.verified.remember(token, request.user);
     return request.user;

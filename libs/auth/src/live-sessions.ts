@@ -29,17 +29,37 @@ export class LiveSessions {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Throws 401 unless the token's user is active, at the token's version, in a live family. */
-  async assertCurrent(tenant: ResolvedTenant, principal: Principal): Promise<void> {
-    const state = await this.userState(tenant, principal.sub);
-    if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role)
-      throw AuthErrors.badToken();
-    if (principal.fam && (await this.cache.get(tenant.id, `fam:${principal.fam}`))) throw AuthErrors.badToken();
+  /**
+   * Throws 401 unless the token's user is active, at the token's version, in a live family.
+   * Synchronous when the answer is in this process's memory (the user's state cached, the
+   * family's answered here): a refusal is then thrown, and a promise comes only from a read.
+   */
+  assertCurrent(tenant: ResolvedTenant, principal: Principal): void | Promise<void> {
+    const cached = this.cache.getVersioned<UserState>(tenant.id, `user:${principal.sub}`);
+    if (cached) return this.assertState(tenant, principal, cached);
+    return this.userState(tenant, principal.sub).then((state) => this.assertState(tenant, principal, state));
   }
 
   /** Throws 401 when a platform token's sign-in was signed out (or its refresh token reused). */
-  async assertPlatformCurrent(principal: Principal): Promise<void> {
-    if (principal.fam && (await this.cache.get(PLATFORM, `fam:${principal.fam}`))) throw AuthErrors.badToken();
+  assertPlatformCurrent(principal: Principal): void | Promise<void> {
+    if (principal.fam) return this.assertLiveFamily(PLATFORM, principal.fam);
+  }
+
+  private assertState(tenant: ResolvedTenant, principal: Principal, state: UserState | null): void | Promise<void> {
+    if (!state || !state.active || state.ver !== (principal.ver ?? 0) || state.role !== principal.role)
+      throw AuthErrors.badToken();
+    if (principal.fam) return this.assertLiveFamily(tenant.id, principal.fam);
+  }
+
+  /** Synchronous when this process's tier answers alone (no shared tier, or the revocation held here). */
+  private assertLiveFamily(tenantId: string, familyId: string): void | Promise<void> {
+    const key = `fam:${familyId}`;
+    const here = this.cache.peek<unknown>(tenantId, key);
+    if (here) throw AuthErrors.badToken();
+    if (this.cache.localOnly) return;
+    return this.cache.get<unknown>(tenantId, key).then((revoked) => {
+      if (revoked) throw AuthErrors.badToken();
+    });
   }
 
   /** Whether a tenant user exists and is active (API keys die with their creator's account). */

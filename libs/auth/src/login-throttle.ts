@@ -1,7 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { normalizeEmail } from '@app/common';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import { LimitScript, normalizeEmail, SharedLimitStore } from '@app/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuthErrors } from './auth.exception';
 
@@ -17,7 +16,9 @@ const MAX_TRACKED = 100_000;
  * Returns 0 when the attempt was reserved (both counters taken), else the ms to wait.
  * One script, so the check and the count are one step for every replica on this Redis.
  */
-const RESERVE = `
+const RESERVE: LimitScript = {
+  keys: 2,
+  lua: `
 local account = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ip = tonumber(redis.call('GET', KEYS[2]) or '0')
 local wait = 0
@@ -28,14 +29,18 @@ for _, key in ipairs(KEYS) do
   if redis.call('INCR', key) == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[3]) end
 end
 return 0
-`;
+`,
+};
 
 /** KEYS: account, ip. A success clears the account and gives the IP back its slot. */
-const RELEASE = `
+const RELEASE: LimitScript = {
+  keys: 2,
+  lua: `
 redis.call('DEL', KEYS[1])
 if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
 return 0
-`;
+`,
+};
 
 /**
  * Sign-in attempts per account (tenant + normalised email) and per client IP in a fixed
@@ -44,30 +49,29 @@ return 0
  * synchronous step in this process's map): of any number of concurrent attempts, at most
  * LOGIN_MAX_FAILURES per account (LOGIN_MAX_FAILURES_PER_IP per IP) ever reach the password
  * check; the others are a 429 with Retry-After until the window ends. A success clears the
- * account's count and gives back the IP's slot, so only failures stay counted.
+ * account's count and gives back the IP's slot, so only failures stay counted. While Redis does
+ * not answer, this process counts on its own (one warning line), and Redis is used again once
+ * it answers.
  */
 @Injectable()
 export class LoginThrottle implements OnApplicationShutdown {
-  private readonly logger = new Logger('LoginThrottle');
   private readonly windows = new Map<string, Window>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly redis?: Redis;
+  private readonly shared?: SharedLimitStore;
   private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
     this.prefix = `tessera:${config.tenantDbPrefix}:login`;
-    if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-      this.redis.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
-    }
+    if (config.redisUrl)
+      this.shared = new SharedLimitStore(config.redisUrl, 'LoginThrottle', { reserve: RESERVE, release: RELEASE });
   }
 
   // After the server has drained, so sign-ins during the drain still count in Redis.
   onApplicationShutdown(): void {
     clearInterval(this.sweeper);
-    this.redis?.disconnect();
+    this.shared?.close();
   }
 
   /** The account key of a sign-in: the same address in any case or Unicode spelling is one account. */
@@ -79,19 +83,12 @@ export class LoginThrottle implements OnApplicationShutdown {
   async reserve(account: string, ip: string): Promise<void> {
     const [accountKey, ipKey] = this.keys(account, ip);
     const { maxFailures, maxFailuresPerIp, windowSeconds } = this.config.login;
-    let waitMs: number;
-    if (this.redis) {
-      try {
-        waitMs = Number(
-          await this.redis.eval(RESERVE, 2, accountKey, ipKey, maxFailures, maxFailuresPerIp, windowSeconds * 1000),
-        );
-      } catch (error) {
-        this.logger.warn(`shared sign-in throttle unavailable, counting in this process: ${(error as Error).message}`);
-        waitMs = this.reserveLocally(accountKey, ipKey);
-      }
-    } else {
-      waitMs = this.reserveLocally(accountKey, ipKey);
-    }
+    const reply = await this.shared?.run(
+      'reserve',
+      [accountKey, ipKey],
+      [maxFailures, maxFailuresPerIp, windowSeconds * 1000],
+    );
+    const waitMs = reply === undefined ? this.reserveLocally(accountKey, ipKey) : Number(reply);
     if (waitMs > 0) throw AuthErrors.throttled(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 
@@ -101,10 +98,7 @@ export class LoginThrottle implements OnApplicationShutdown {
     this.windows.delete(accountKey);
     const ipWindow = this.windows.get(ipKey);
     if (ipWindow && ipWindow.attempts > 0) ipWindow.attempts--;
-    if (!this.redis) return;
-    await this.redis
-      .eval(RELEASE, 2, accountKey, ipKey)
-      .catch((e: Error) => this.logger.warn(`could not clear a sign-in count: ${e.message}`));
+    await this.shared?.run('release', [accountKey, ipKey], []);
   }
 
   private keys(account: string, ip: string): [string, string] {

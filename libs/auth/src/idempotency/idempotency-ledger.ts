@@ -38,13 +38,16 @@ interface Claim {
   store: IdempotencyStore;
   key: string;
   value: string;
+  /** Renews the lease while the request runs. */
+  renewal: NodeJS.Timeout;
 }
 
 /**
  * The idempotency records (API.md "Idempotency"): on Redis when REDIS_URL is set, so every API
  * replica sees one record per key; else, or while Redis fails, in this process. A request
- * claims its key in one atomic step with a short lease (a crashed request frees its key when the
- * lease ends); a 2xx answer then replaces the claim for 24 h, any other answer releases it so
+ * claims its key in one atomic step with a short lease (IDEMPOTENCY_LEASE_MS) that it renews
+ * while it runs, so the retry of a request whose replica died waits for that lease only, not for
+ * the longest a request may take; a 2xx answer then replaces the claim for 24 h, any other answer releases it so
  * the client may retry with the same key. Claims are settled in the onSend hook (api.app.ts),
  * where the final status and headers are known, before the answer leaves: a retry never sees a
  * request still running that has already answered.
@@ -57,13 +60,17 @@ export class IdempotencyLedger implements OnApplicationShutdown {
   private readonly shared?: RedisIdempotencyStore;
   private readonly prefix: string;
   private readonly leaseMs: number;
+  /** A claim is renewed for at most this long: one never settled (which should not happen) still ends. */
+  private readonly renewForMs: number;
   private readonly claims = new WeakMap<FastifyRequest, Claim>();
+  private readonly renewals = new Set<NodeJS.Timeout>();
   private readonly answeredHere = new WeakSet<FastifyRequest>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.prefix = `tessera:${config.tenantDbPrefix}:idem`;
+    this.leaseMs = config.idempotencyLeaseMs;
     // Long enough for any request to finish: the HTTP request timeout, at least a minute.
-    this.leaseMs = Math.max(60_000, config.requestTimeoutMs);
+    this.renewForMs = Math.max(60_000, config.requestTimeoutMs);
     if (config.redisUrl) {
       this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
       this.redis.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
@@ -72,6 +79,8 @@ export class IdempotencyLedger implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    for (const renewal of this.renewals) clearInterval(renewal);
+    this.renewals.clear();
     this.memory.close();
     this.redis?.disconnect();
   }
@@ -99,13 +108,38 @@ export class IdempotencyLedger implements OnApplicationShutdown {
       held = await store.claim(name, value, this.leaseMs);
     }
     if (held === undefined) {
-      this.claims.set(request, { store, key: name, value });
+      this.claims.set(request, { store, key: name, value, renewal: this.renewing(store, name, value) });
       return { kind: 'run' };
     }
     this.answeredHere.add(request);
     const record = JSON.parse(held) as KeyRecord;
     if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
     return record.answer ? { kind: 'replay', answer: record.answer } : { kind: 'running' };
+  }
+
+  /** Renews a claim every third of its lease until settled, the ledger closes, or renewForMs has passed. */
+  private renewing(store: IdempotencyStore, key: string, value: string): NodeJS.Timeout {
+    const until = Date.now() + this.renewForMs;
+    const renewal = setInterval(
+      () => {
+        if (Date.now() >= until) return this.stopRenewing(renewal);
+        store.renew(key, value, this.leaseMs).then(
+          (held) => {
+            if (!held) this.stopRenewing(renewal); // settled meanwhile, or the lease had ended
+          },
+          (error: unknown) => this.logger.warn(`could not renew an idempotency key's lease: ${describeError(error)}`),
+        );
+      },
+      Math.ceil(this.leaseMs / 3),
+    );
+    renewal.unref();
+    this.renewals.add(renewal);
+    return renewal;
+  }
+
+  private stopRenewing(renewal: NodeJS.Timeout): void {
+    clearInterval(renewal);
+    this.renewals.delete(renewal);
   }
 
   /** The request was answered from its key's record (or refused for its key): its handler never ran. */
@@ -128,6 +162,7 @@ export class IdempotencyLedger implements OnApplicationShutdown {
     const claim = this.claims.get(request);
     if (!claim) return;
     this.claims.delete(request);
+    this.stopRenewing(claim.renewal);
     const status = reply.statusCode;
     const body = payload === undefined || payload === null ? '' : payload;
     try {
@@ -141,7 +176,7 @@ export class IdempotencyLedger implements OnApplicationShutdown {
         : { status, headers: replayedHeaders(reply), body };
       await claim.store.replace(claim.key, claim.value, JSON.stringify(record), REPLAY_TTL_MS);
     } catch (error) {
-      // The lease still ends: the key is free again within leaseMs.
+      // The lease still ends (no longer renewed): the key is free again within leaseMs.
       this.logger.warn(`could not settle the idempotency key of request ${request.id}: ${describeError(error)}`);
     }
   }

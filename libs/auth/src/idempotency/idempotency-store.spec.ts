@@ -41,6 +41,22 @@ describe('MemoryIdempotencyStore', () => {
     await expect(store.claim('k', 'probe', 1000)).resolves.toBe('answer');
   });
 
+  it('renews its own claim for a new time to live', async () => {
+    await store.claim('k', 'mine', 1000);
+    now += 900;
+    await expect(store.renew('k', 'mine', 1000)).resolves.toBe(true);
+    now += 900;
+    await expect(store.claim('k', 'probe', 1000)).resolves.toBe('mine');
+  });
+
+  it('renews no claim but its own, nor one whose time to live ended', async () => {
+    await store.claim('k', 'mine', 1000);
+    await expect(store.renew('k', 'not-mine', 5000)).resolves.toBe(false);
+    now += 1000;
+    await expect(store.renew('k', 'mine', 5000)).resolves.toBe(false);
+    await expect(store.claim('k', 'probe', 1000)).resolves.toBeUndefined();
+  });
+
   it('releases only its own claim', async () => {
     await store.claim('k', 'mine', 1000);
     await store.release('k', 'not-mine');

@@ -12,6 +12,8 @@ export interface IdempotencyStore {
   replace(key: string, expected: string, value: string, ttlMs: number): Promise<void>;
   /** Deletes the key if it still holds `expected`. */
   release(key: string, expected: string): Promise<void>;
+  /** Gives the claim `expected` a new time to live; false when the key holds it no longer. */
+  renew(key: string, expected: string, ttlMs: number): Promise<boolean>;
 }
 
 interface Slot {
@@ -56,6 +58,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   release(key: string, expected: string): Promise<void> {
     if (this.live(key) === expected) this.slots.delete(key);
     return Promise.resolve();
+  }
+
+  renew(key: string, expected: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key) !== expected) return Promise.resolve(false);
+    this.write(key, expected, ttlMs);
+    return Promise.resolve(true);
   }
 
   close(): void {
@@ -106,6 +114,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
+/** KEYS: key. ARGV: expected, ttl ms. 1 when renewed. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 /** The store every API replica shares (REDIS_URL): each step is one Lua script, atomic on the server. */
 export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(private readonly redis: Redis) {}
@@ -121,5 +135,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async release(key: string, expected: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, key, expected);
+  }
+
+  async renew(key: string, expected: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, key, expected, ttlMs)) === 1;
   }
 }

@@ -1,6 +1,15 @@
-import { normalizeEmail, NotFoundException, Page, pageOf, pageWindow, parseSort, type Precondition } from '@app/common';
+import {
+  normalizeEmail,
+  NotFoundException,
+  Page,
+  pageOf,
+  pageWindow,
+  parseSort,
+  postgresTimestamp,
+  type Precondition,
+} from '@app/common';
 import { TenantContext } from '@app/tenancy';
-import { FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { FilterQuery, raw, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { LiveSessions } from '../live-sessions';
 import { PasswordHasher } from '../password-hasher';
@@ -27,7 +36,8 @@ export class UsersService {
     const where: FilterQuery<User> = {};
     if (query.role) where.role = query.role;
     if (query.active !== undefined) where.active = query.active;
-    if (query.updatedSince) where.updatedAt = { $gte: new Date(query.updatedSince) };
+    // The ORM inlines a Date as toISOString(): year 0000 for an instant in 1 BC, which PostgreSQL refuses.
+    if (query.updatedSince) where.updatedAt = { $gte: raw('?', [postgresTimestamp(new Date(query.updatedSince))]) };
     const found = await this.tenancy.em.findAndCount(User, where, {
       orderBy: [{ [sort.field]: sort.direction }, { id: 'asc' }],
       ...pageWindow(query),
