@@ -1,7 +1,7 @@
 import { openCatalogDatabase } from '@app/catalog';
 import { ConfigError } from '@app/config';
 import { PasswordHasher } from '@app/auth';
-import { TenantOnboarding } from '@app/fleet';
+import { TenantOnboarding, TenantProvisioner } from '@app/fleet';
 import { TestApp } from './support/test-app';
 
 describe('onboarding recovers what a stopped process left, and start-up fails clearly', () => {
@@ -58,6 +58,34 @@ describe('onboarding recovers what a stopped process left, and start-up fails cl
     // The other tenant never noticed.
     const leads = await t.http().get('/api/v1/leads').set('authorization', `Bearer ${other.token}`).expect(200);
     expect(leads.body.data.map((l: { name: string }) => l.name)).toEqual(['kept']);
+  });
+
+  it('runs one saga per tenant when provisioners race, and releases the lock for the next', async () => {
+    const pt = await t.platformToken();
+    const tenant = await t.createTenant('contested', pt);
+    const passwordHash = await t.app.get(PasswordHasher).hash('contested-passphrase');
+    await t.sql(`drop database "${tenant.dbName}" with (force)`);
+    const catalogDb = `tessera_test_${t.id}`;
+    const reopen = () =>
+      t.sql(
+        'update tenants set status = $1, activated_at = null, pending_admin = $2 where slug = $3',
+        ['provisioning', JSON.stringify({ email: 'admin@contested.test', name: 'Admin', passwordHash }), tenant.slug],
+        catalogDb,
+      );
+    await reopen();
+    const provisioner = t.app.get(TenantProvisioner);
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => provisioner.provision(tenant.slug)));
+    expect(outcomes.filter((o) => o === 'active')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'skipped')).toHaveLength(9);
+    const held = await t.sql(
+      `select 1 from pg_locks l join pg_database d on d.oid = l.database
+        where l.locktype = 'advisory' and l.granted and d.datname = $1`,
+      [catalogDb],
+    );
+    expect(held).toEqual([]);
+    // The kept lock sessions took nothing with them: the next saga for the tenant runs.
+    await reopen();
+    expect(await provisioner.provision(tenant.slug)).toBe('active');
   });
 
   it('an unreachable catalog stops start-up with one line', async () => {

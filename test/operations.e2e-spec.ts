@@ -244,3 +244,24 @@ describe('operations: OpenAPI, security headers, CORS, limits', () => {
     expect(res.body).toEqual({ status: 'ok', checks: { catalog: 'up', queues: 'up' } });
   });
 });
+
+describe('operations: CORS with no origins configured', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.start();
+  });
+  afterAll(() => t?.stop());
+
+  it('answers a preflight from any origin 404, with no CORS headers, nor on a plain request', async () => {
+    const preflight = await t
+      .http()
+      .options('/api/v1/leads')
+      .set('origin', 'https://app.example.test')
+      .set('access-control-request-method', 'GET');
+    expect(preflight.status).toBe(404);
+    const live = await t.http().get('/health/live').set('origin', 'https://app.example.test').expect(200);
+    for (const res of [preflight, live])
+      expect(Object.keys(res.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    expect(live.headers['x-request-id']).toBeDefined();
+  });
+});

@@ -1,7 +1,10 @@
 import { AuditLog, REDACTED, verifyAuditChain } from '@app/audit';
 import { Lead } from '@app/crm';
+import { TenantContext } from '@app/tenancy';
 import { LeadsService } from '../../libs/crm/src/leads/leads.service';
 import { UsersService } from '../../libs/auth/src/users/users.service';
+import { AuditLogsService } from '../../libs/audit/src/audit-logs.service';
+import { ListAuditLogsQuery } from '../../libs/audit/src/dto/list-audit-logs.query';
 import { MEDIUM_PASSWORD, MediumApp, MediumTenant, MediumUser } from '../support/medium-app';
 
 /** The audit trail's flush subscriber: one entry per changed record, its field-level diff, in the change's own transaction. */
@@ -147,6 +150,21 @@ describe('Audit entries of service changes (two tenants)', () => {
     expect(globexTenants).toContain(globex.slug);
     expect(globexTenants).not.toContain(acme.slug);
     expect(globexTenants).not.toContain(acme.resolved.dbName);
+  });
+
+  it('reads from and to that fall in 1 BC in UTC (year 1 with an offset) as those instants', async () => {
+    await newLead('Since 1 BC');
+    const list = (fields: Partial<ListAuditLogsQuery>) =>
+      acme.run(() =>
+        new AuditLogsService(medium.get(TenantContext)).list(
+          Object.assign(new ListAuditLogsQuery(), { limit: 1, ...fields }),
+        ),
+      );
+    const bc = '0001-01-01T00:00:00+23:59';
+    const [all, since, until] = await Promise.all([list({}), list({ from: bc }), list({ to: bc })]);
+    expect(all.meta.total).toBeGreaterThan(0);
+    expect(since.meta.total).toBe(all.meta.total);
+    expect(until.meta.total).toBe(0);
   });
 
   it("chains each tenant's entries on its own: both chains verify", async () => {

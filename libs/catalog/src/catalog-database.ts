@@ -14,13 +14,17 @@ export interface CatalogDatabase {
  * The catalog database the process will use: DATABASE_URL, or an embedded PostgreSQL when it
  * is unset. The database is created if missing. Failures are one-line ConfigErrors.
  */
-export async function openCatalogDatabase(config: AppConfig, log: (line: string) => void): Promise<CatalogDatabase> {
+export async function openCatalogDatabase(
+  config: AppConfig,
+  log: (line: string) => void,
+  options: { callerStopsOnSignal?: boolean } = {},
+): Promise<CatalogDatabase> {
   let url = config.databaseUrl;
   let embedded: EmbeddedPostgresHandle | undefined;
   if (!url) {
     const started = Date.now();
     try {
-      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log, ...options });
     } catch (error) {
       throw new ConfigError(error instanceof Error ? error.message : String(error)); // one line, no stack
     }

@@ -4,9 +4,10 @@ import { Migrator } from '@mikro-orm/migrations';
 import { DbServer } from './db-server.entity';
 import { CATALOG_MIGRATIONS } from './migrations';
 import { PlatformUser } from './platform-user.entity';
+import { SpareDatabase } from './spare-database.entity';
 import { Tenant } from './tenant.entity';
 
-export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser];
+export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase];
 
 /** MikroORM options of the catalog database, shared by the API, the worker and the CLI. */
 export function catalogOrmOptions(clientUrl: string): Options<PostgreSqlDriver> {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { locateEmbeddedPostgres } from './embedded-postgres-binaries';
 
@@ -112,6 +113,12 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** Where a copy of the binaries goes when the postgres user cannot reach this checkout's (as root). */
   binaryCacheDir?: string;
+  /**
+   * The caller stops the server on SIGTERM/SIGINT itself, after its own shutdown (the API and
+   * the worker: closeOnShutdownSignal's last step). embedded-postgres otherwise stops every
+   * server it started on those signals at once, under requests and jobs still finishing.
+   */
+  callerStopsOnSignal?: boolean;
 }
 
 /** One line out of whatever failed: the server's last FATAL/ERROR line when it wrote one. */
@@ -129,6 +136,18 @@ function oneLine(error: unknown, serverLines: string[]): string {
   const first = flat(text.split(/ERROR OUTPUT:|\n/)[0] ?? '');
   const reason = [first, fatal.at(-1)].filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
   return (reason || 'the server exited before it was ready').slice(0, 500);
+}
+
+/**
+ * embedded-postgres hooks SIGTERM and SIGINT (async-exit-hook, at its import) to stop its servers
+ * and exit. Those two are unhooked here, on the very async-exit-hook it loaded (resolved from its
+ * entry, wherever that copy lives); its 'exit' and SIGHUP hooks stay, so a process ended any
+ * other way still stops its server.
+ */
+function leaveSignalsToCaller(entry: string): void {
+  const exitHook = createRequire(entry)('async-exit-hook') as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('SIGTERM');
+  exitHook.unhookEvent('SIGINT');
 }
 
 /**
@@ -175,6 +194,7 @@ async function start(options: EmbeddedPostgresOptions, serverLines: string[]): P
       `embedded PostgreSQL: the postgres user cannot reach this checkout's binaries; running a copy in ${located.cachedIn}`,
     );
   const { default: EmbeddedPostgres } = await importEsm(pathToFileURL(located.entry).href);
+  if (options.callerStopsOnSignal) leaveSignalsToCaller(located.entry);
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: options.port,

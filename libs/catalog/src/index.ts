@@ -5,9 +5,18 @@ export { DbServer } from './db-server.entity';
 export { DbServerSync } from './db-server.sync';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export { PlatformUser } from './platform-user.entity';
-export { ensureDatabase, parsePostgresUrl, quoteIdent, toPostgresUrl, withClient } from './postgres-url';
+export {
+  clientConfig,
+  ensureDatabase,
+  parsePostgresUrl,
+  quoteIdent,
+  sturdyPool,
+  toPostgresUrl,
+  withClient,
+} from './postgres-url';
 export type { PgTarget } from './postgres-url';
 export { SecretBox } from './secret-box';
+export { SpareDatabase } from './spare-database.entity';
 export { Tenant, TENANT_STATUSES } from './tenant.entity';
 export type { ProvisioningStep, TenantStatus } from './tenant.entity';
 export { openCatalogDatabase } from './catalog-database';

@@ -1,4 +1,4 @@
-import { Client, ClientConfig } from 'pg';
+import { Client, ClientConfig, Pool, PoolConfig } from 'pg';
 
 export interface PgTarget {
   host: string;
@@ -27,6 +27,20 @@ export function toPostgresUrl(target: PgTarget): string {
 
 export function clientConfig(target: PgTarget, connectionTimeoutMillis = 5000): ClientConfig {
   return { ...target, connectionTimeoutMillis, application_name: 'tessera' };
+}
+
+/**
+ * A pg Pool whose connections never crash the process when the server ends them (a database
+ * dropped WITH (FORCE), an administrator's pg_terminate_backend, a fail-over). pg-pool listens
+ * for errors on idle clients only; a client checked out and idle between queries (a session
+ * holding an advisory lock, say) would emit an unhandled 'error'. Here every client keeps a
+ * listener: the loss surfaces as the next query's error instead.
+ */
+export function sturdyPool(config: PoolConfig): Pool {
+  const pool = new Pool(config);
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** A connection failure in one line, without credentials. */

@@ -1,4 +1,4 @@
-import { PgTarget, quoteIdent } from '@app/catalog';
+import { PgTarget, quoteIdent, sturdyPool } from '@app/catalog';
 import { boundedShutdownStep } from '@app/common';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ServerCapacity, TENANT_SCHEMA, TenantSchema } from '@app/tenancy';
@@ -7,8 +7,22 @@ import { DatabaseServers } from './database-servers';
 import { scramSha256Verifier } from './scram-verifier';
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/;
-/** Server settings that keep a session's failed statements (and their values) out of PostgreSQL's log. */
-const QUIET_LOG_SETTINGS = ["log_min_error_statement = 'panic'", "log_error_verbosity = 'terse'"];
+/** Server settings that keep a session's failed statements (and their values) out of PostgreSQL's log (superuser only). */
+const QUIET_LOG_SETTINGS: Record<string, string> = { log_min_error_statement: 'panic', log_error_verbosity: 'terse' };
+/**
+ * The tenant request path's limits, as settings of the tenant role: every session of the role
+ * gets them, direct or through PgBouncer (which refuses them as startup parameters). A statement
+ * runs at most 30 s; a transaction left idle is ended after 60 s so it cannot pin a pooled server
+ * connection or its locks. No lock_timeout: a row-lock wait is bounded by statement_timeout.
+ */
+export const TENANT_ROLE_SETTINGS: Readonly<Record<string, string>> = {
+  statement_timeout: '30s',
+  idle_in_transaction_session_timeout: '60s',
+};
+
+function roleSettings(superuser: boolean): [string, string][] {
+  return Object.entries(superuser ? { ...TENANT_ROLE_SETTINGS, ...QUIET_LOG_SETTINGS } : TENANT_ROLE_SETTINGS);
+}
 
 async function isSuperuser(c: PoolClient): Promise<boolean> {
   return (
@@ -22,8 +36,27 @@ function ident(name: string): string {
   return quoteIdent(name);
 }
 
+/** Runs one SQL statement (no parameters) and returns its rows. */
+export type SqlRunner = (sql: string) => Promise<Record<string, unknown>[]>;
+
 function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** CREATE DATABASE … TEMPLATE unless it exists, holding the shared lock template maintenance takes exclusively. */
+async function cloneTemplate(c: PoolClient, name: string, template: string, sharedLock: number): Promise<void> {
+  await c.query('select pg_advisory_lock_shared($1)', [sharedLock]);
+  try {
+    const exists = ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0;
+    if (exists) return;
+    try {
+      await c.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
+    }
+  } finally {
+    await c.query('select pg_advisory_unlock_shared($1)', [sharedLock]);
+  }
 }
 
 /** DDL on database servers with their admin credentials: roles, databases, privileges. */
@@ -59,8 +92,7 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
 
   /** A short-lived admin client on one database of the server. */
   async withDatabase<T>(server: string, database: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const pool = new Pool({ ...this.servers.admin(server, database), max: 1, connectionTimeoutMillis: 5000 });
-    pool.on('error', () => undefined);
+    const pool = sturdyPool({ ...this.servers.admin(server, database), max: 1, connectionTimeoutMillis: 5000 });
     const client = await pool.connect();
     try {
       return await fn(client);
@@ -88,11 +120,16 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
     );
   }
 
-  async roleExists(server: string, name: string): Promise<boolean> {
-    return this.withServer(
-      server,
-      async (c) => ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0,
-    );
+  /** Whether a database or a role of this name exists on the server (one round trip). */
+  async databaseOrRoleExists(server: string, name: string): Promise<boolean> {
+    return this.withServer(server, async (c) => {
+      const { rows } = await c.query<{ taken: boolean }>(
+        `select exists (select 1 from pg_database where datname = $1)
+             or exists (select 1 from pg_roles where rolname = $1) as taken`,
+        [name],
+      );
+      return rows[0]?.taken === true;
+    });
   }
 
   /**
@@ -112,8 +149,8 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
         await c.query(
           `ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`,
         );
-        if (await isSuperuser(c))
-          for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(role)} SET ${setting}`);
+        for (const [name, value] of roleSettings(await isSuperuser(c)))
+          await c.query(`ALTER ROLE ${ident(role)} SET ${ident(name)} = ${literal(value)}`);
         await c.query('COMMIT');
       } catch (error) {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -134,22 +171,114 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
     sharedLock: number,
   ): Promise<void> {
     await this.withServer(server, async (c) => {
-      await c.query('select pg_advisory_lock_shared($1)', [sharedLock]);
-      try {
-        const exists = ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount ?? 0) > 0;
-        if (!exists) {
-          try {
-            await c.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
-          } catch (error) {
-            if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
-          }
-        }
-      } finally {
-        await c.query('select pg_advisory_unlock_shared($1)', [sharedLock]);
-      }
+      await cloneTemplate(c, name, template, sharedLock);
       await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
       await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(name)} TO ${ident(role)}`);
     });
+  }
+
+  /**
+   * A spare (see SpareDatabases): `template` cloned into `name`, with a role of the same name that
+   * can not log in yet but already has what a tenant role gets — CONNECT on that database only, the
+   * runtime privileges inside it and the role settings — so onboarding only renames both and sets the
+   * password. Idempotent: a refill killed mid-way and retried finishes the same spare.
+   */
+  async createSpareDatabase(server: string, name: string, template: string, sharedLock: number): Promise<void> {
+    await this.withServer(server, async (c) => {
+      await cloneTemplate(c, name, template, sharedLock);
+      await c.query('BEGIN');
+      try {
+        await c.query("select pg_advisory_xact_lock(hashtext('tessera-role:' || $1))", [name]);
+        const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [name])).rowCount ?? 0) > 0;
+        if (!exists) await c.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+        await c.query(
+          `ALTER ROLE ${ident(name)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS`,
+        );
+        for (const [setting, value] of roleSettings(await isSuperuser(c)))
+          await c.query(`ALTER ROLE ${ident(name)} SET ${ident(setting)} = ${literal(value)}`);
+        await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+        await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(name)} TO ${ident(name)}`);
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+    // This admin session is also the database's first: the next one (onboarding's) starts with warm caches.
+    await this.grantRuntimePrivileges(server, name, name);
+  }
+
+  /**
+   * Turns the spare `spare` (database and role, see createSpareDatabase) into the tenant's database
+   * `name` and login role `role` with `password`, in one transaction: both renamed (PostgreSQL keeps
+   * every privilege and setting, which follow the role's oid), then LOGIN with the password's
+   * SCRAM verifier. PostgreSQL refuses the rename while anyone is connected (spares have no
+   * connections). `taken`: the tenant's database or role exists already (an earlier attempt made
+   * it); `missing`: no such spare; `busy`: someone is connected to it.
+   */
+  async adoptSpareDatabase(
+    server: string,
+    spare: string,
+    name: string,
+    role: string,
+    password: string,
+  ): Promise<'adopted' | 'taken' | 'missing' | 'busy'> {
+    const verifier = scramSha256Verifier(password);
+    return this.withServer(server, async (c) => {
+      await c.query('BEGIN');
+      try {
+        await c.query("select pg_advisory_xact_lock(hashtext('tessera-role:' || $1))", [role]);
+        const found = await c.query<{ name: string; kind: string }>(
+          `select datname as name, 'database' as kind from pg_database where datname = any($1)
+           union all select rolname, 'role' from pg_roles where rolname = any($1)`,
+          [[spare, name, role]],
+        );
+        const has = (kind: string, n: string) => found.rows.some((r) => r.kind === kind && r.name === n);
+        let outcome: 'adopted' | 'taken' | 'missing' = 'adopted';
+        if (has('database', name) || has('role', role)) outcome = 'taken';
+        else if (!has('database', spare) || !has('role', spare)) outcome = 'missing';
+        if (outcome !== 'adopted') {
+          await c.query('ROLLBACK');
+          return outcome;
+        }
+        await c.query(`ALTER DATABASE ${ident(spare)} RENAME TO ${ident(name)}`);
+        await c.query(`ALTER ROLE ${ident(spare)} RENAME TO ${ident(role)}`);
+        await c.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(verifier)}`);
+        await c.query('COMMIT');
+        return 'adopted';
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (error as { code?: string }).code;
+        if (code === '55006') return 'busy'; // object_in_use: a session on the spare
+        if (code === '3D000' || code === '42704') return 'missing'; // dropped meanwhile
+        if (code === '42P04' || code === '42710') return 'taken';
+        throw error;
+      }
+    });
+  }
+
+  /** Drops a spare: its database, then its role (whose privileges lived in that database). */
+  async dropSpare(server: string, name: string): Promise<void> {
+    await this.dropDatabase(server, name);
+    await this.dropRole(server, name);
+  }
+
+  /** Names of the server's roles that start with `prefix`. */
+  async rolesNamed(server: string, prefix: string): Promise<string[]> {
+    return this.withServer(server, async (c) =>
+      (
+        await c.query<{ rolname: string }>('select rolname from pg_roles where starts_with(rolname, $1)', [prefix])
+      ).rows.map((r) => r.rolname),
+    );
+  }
+
+  /** Names of the server's databases that start with `prefix`. */
+  async databasesNamed(server: string, prefix: string): Promise<string[]> {
+    return this.withServer(server, async (c) =>
+      (
+        await c.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [prefix])
+      ).rows.map((r) => r.datname),
+    );
   }
 
   /** Creates an empty database only the admin can connect to (a template). */
@@ -190,22 +319,28 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   }
 
   /**
-   * Every login role named `prefix…` (the tenant roles) logs its failed statements tersely and
-   * without their text: MikroORM inlines values into its SQL, and PostgreSQL's own log would
-   * otherwise keep a failed insert's e-mails and password hashes (STATEMENT and DETAIL lines).
-   * Needs a superuser admin (the settings are superuser-only); returns false when it is not one.
+   * Gives every login role named `prefix…` (the tenant roles, also those onboarded by an older
+   * release) the tenant role settings it lacks: the request path's timeouts (TENANT_ROLE_SETTINGS)
+   * and, with a superuser admin, quiet logs — failed statements logged tersely and without their
+   * text, since MikroORM inlines values into its SQL and PostgreSQL's own log would otherwise keep
+   * a failed insert's e-mails and password hashes. Idempotent: a role already set is not altered.
+   * Returns false when the admin is not a superuser (the quiet-log settings are superuser-only).
    */
-  async quietTenantRoleLogs(server: string, prefix: string): Promise<boolean> {
+  async configureTenantRoles(server: string, prefix: string): Promise<boolean> {
     if (!/^[a-z][a-z0-9_]{0,22}$/.test(prefix)) throw new Error('not a tenant prefix');
     return this.withServer(server, async (c) => {
-      if (!(await isSuperuser(c))) return false;
-      const { rows } = await c.query<{ rolname: string }>(
-        'select rolname from pg_roles where starts_with(rolname, $1) and rolcanlogin and not rolsuper',
+      const superuser = await isSuperuser(c);
+      const { rows } = await c.query<{ rolname: string; config: string[] }>(
+        `select r.rolname, coalesce(s.setconfig, '{}') as config from pg_roles r
+           left join pg_db_role_setting s on s.setrole = r.oid and s.setdatabase = 0
+          where starts_with(r.rolname, $1) and r.rolcanlogin and not r.rolsuper`,
         [prefix],
       );
-      for (const { rolname } of rows)
-        for (const setting of QUIET_LOG_SETTINGS) await c.query(`ALTER ROLE ${ident(rolname)} SET ${setting}`);
-      return true;
+      for (const { rolname, config } of rows)
+        for (const [name, value] of roleSettings(superuser))
+          if (!config.includes(`${name}=${value}`))
+            await c.query(`ALTER ROLE ${ident(rolname)} SET ${ident(name)} = ${literal(value)}`);
+      return superuser;
     });
   }
 
@@ -213,28 +348,37 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   async grantRuntimePrivileges(server: string, database: string, role: string): Promise<void> {
     await this.withDatabase(server, database, async (c) => {
       await c.query('BEGIN');
-      await c.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
-      await c.query(`GRANT USAGE ON SCHEMA public TO ${ident(role)}`);
-      await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${ident(role)}`);
-      await c.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${ident(role)}`);
-      await c.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE mikro_orm_migrations FROM ${ident(role)}`);
-      for (const table of this.schema.appendOnlyTables) {
-        await c.query(`REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${ident(table)} FROM ${ident(role)}`);
-        const databaseSet = this.schema.databaseSetColumns?.[table];
-        if (!databaseSet?.length) continue;
-        // INSERT on the other columns only: an insert naming a database-set column is refused.
-        const { rows } = await c.query<{ name: string }>(
-          `select column_name as name from information_schema.columns
-            where table_schema = 'public' and table_name = $1 and not (column_name = any($2)) order by ordinal_position`,
-          [table, databaseSet],
-        );
-        await c.query(`REVOKE INSERT ON TABLE ${ident(table)} FROM ${ident(role)}`);
-        await c.query(
-          `GRANT INSERT (${rows.map((r) => ident(r.name)).join(', ')}) ON TABLE ${ident(table)} TO ${ident(role)}`,
-        );
-      }
+      await this.grantRuntimePrivilegesWith(async (sql) => (await c.query<Record<string, unknown>>(sql)).rows, role);
       await c.query('COMMIT');
     });
+  }
+
+  /**
+   * The same privileges, through `run` on an admin connection to the tenant database the caller holds
+   * (inside its transaction): the provisioning saga's grants share the connection of its other steps.
+   */
+  async grantRuntimePrivilegesWith(run: SqlRunner, role: string): Promise<void> {
+    await run(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await run(`GRANT USAGE ON SCHEMA public TO ${ident(role)}`);
+    await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${ident(role)}`);
+    await run(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${ident(role)}`);
+    await run(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE mikro_orm_migrations FROM ${ident(role)}`);
+    for (const table of this.schema.appendOnlyTables) {
+      await run(`REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${ident(table)} FROM ${ident(role)}`);
+      const databaseSet = this.schema.databaseSetColumns?.[table];
+      if (!databaseSet?.length) continue;
+      // INSERT on the other columns only: an insert naming a database-set column is refused.
+      const rows = (await run(
+        `select column_name as name from information_schema.columns
+          where table_schema = 'public' and table_name = ${literal(table)}
+            and column_name not in (${databaseSet.map((column) => literal(column)).join(', ')})
+          order by ordinal_position`,
+      )) as { name: string }[];
+      await run(`REVOKE INSERT ON TABLE ${ident(table)} FROM ${ident(role)}`);
+      await run(
+        `GRANT INSERT (${rows.map((r) => ident(r.name)).join(', ')}) ON TABLE ${ident(table)} TO ${ident(role)}`,
+      );
+    }
   }
 
   async dropDatabase(server: string, name: string): Promise<void> {
@@ -248,13 +392,12 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   private pool(server: string): Pool {
     let pool = this.pools.get(server);
     if (!pool) {
-      pool = new Pool({
+      pool = sturdyPool({
         ...this.servers.admin(server, 'postgres'),
         max: 3,
         idleTimeoutMillis: 10_000,
         connectionTimeoutMillis: 5000,
       });
-      pool.on('error', () => undefined);
       this.pools.set(server, pool);
     }
     return pool;

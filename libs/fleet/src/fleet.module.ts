@@ -7,6 +7,8 @@ import { OffboardingProcessor } from './offboarding.processor';
 import { Placement } from './placement';
 import { ProvisioningProcessor } from './provisioning.processor';
 import { ServerLockdown } from './server-lockdown';
+import { SpareDatabases } from './spare-databases';
+import { SparesProcessor } from './spares.processor';
 import { TemplateDatabases } from './template-databases';
 import { TenantFleet } from './tenant-fleet.service';
 import { TenantLifecycle } from './tenant-lifecycle.service';
@@ -15,14 +17,14 @@ import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantProvisioner } from './tenant-provisioner';
 
 /** Used by the platform API, the CLI and the process entry points. */
-const exported = [TenantOnboarding, TenantLifecycle, TenantFleet, TenantProvisioner, ServerLockdown];
+const exported = [TenantOnboarding, TenantLifecycle, TenantFleet, TenantProvisioner, ServerLockdown, SpareDatabases];
 
 /** Its queues; JobProcessors starts them where workers run (API_WORKERS, apps/worker). */
-export const FLEET_PROCESSORS = [ProvisioningProcessor, MigrationsProcessor, OffboardingProcessor];
+export const FLEET_PROCESSORS = [ProvisioningProcessor, MigrationsProcessor, OffboardingProcessor, SparesProcessor];
 
 /**
- * The lifecycle of tenant databases: placement, the provisioning saga on template databases,
- * fleet migrations, suspend/resume/offboard. Holds the servers' admin credentials
+ * The lifecycle of tenant databases: placement, the provisioning saga on template databases (or
+ * their spare clones), fleet migrations, suspend/resume/offboard. Holds the servers' admin credentials
  * (DatabaseAdmin), which never leave this module; gives tenancy the servers' capacity.
  */
 @Global()

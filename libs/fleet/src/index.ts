@@ -1,7 +1,12 @@
 export { FleetModule } from './fleet.module';
 export { ServerLockdown } from './server-lockdown';
+export { SpareDatabases } from './spare-databases';
+export type { SpareRefill } from './spare-databases';
+export { LocalServerSlots, RedisServerSlots } from './server-slots';
+export type { ServerSlots } from './server-slots';
 export { TenantFleet } from './tenant-fleet.service';
 export type { MigrationResult } from './tenant-fleet.service';
 export { TenantLifecycle } from './tenant-lifecycle.service';
+export { TenantMigrator } from './tenant-migrator';
 export { TenantOnboarding } from './tenant-onboarding.service';
 export { TenantProvisioner } from './tenant-provisioner';

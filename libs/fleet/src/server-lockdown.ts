@@ -6,8 +6,9 @@ import { DatabaseServers } from './database-servers';
 
 /**
  * At start-up, on every configured server: the shared databases (and the tenant template) closed
- * to PUBLIC, and the tenant roles' logs quieted — servers whose tenants were all onboarded by an
- * older release get both too.
+ * to PUBLIC, and the tenant roles given their settings (request timeouts, quiet logs) — servers
+ * whose tenants were all onboarded by an older release get both too. Tenant pools rely on the
+ * role's statement_timeout: they send none (PgBouncer would refuse it as a startup parameter).
  */
 @Injectable()
 export class ServerLockdown {
@@ -22,7 +23,7 @@ export class ServerLockdown {
     for (const server of this.servers.names()) {
       try {
         await this.admin.restrictSharedDatabases(server, [templateDbName(prefix)]);
-        if (!(await this.admin.quietTenantRoleLogs(server, prefix))) {
+        if (!(await this.admin.configureTenantRoles(server, prefix))) {
           problems.push(
             `${server}: the admin is not a superuser; set log_min_error_statement=panic and log_error_verbosity=terse for tenant roles`,
           );

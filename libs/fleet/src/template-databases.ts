@@ -45,6 +45,12 @@ export class TemplateDatabases {
     await this.admin.ensureDatabaseFromTemplate(server, database, this.name(), role, TEMPLATE_LOCK);
   }
 
+  /** Clones the template into a spare database (SpareDatabases), under the same shared lock. */
+  async cloneSpare(server: string, database: string): Promise<void> {
+    await this.ensureReady(server);
+    await this.admin.createSpareDatabase(server, database, this.name(), TEMPLATE_LOCK);
+  }
+
   private async refresh(server: string): Promise<void> {
     // The lock is held on its own short-lived connection, so the pooled ones stay free for the DDL.
     await this.admin.withDatabase(server, 'postgres', async (lock) => {

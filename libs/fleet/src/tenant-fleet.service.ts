@@ -2,10 +2,12 @@ import { Tenant } from '@app/catalog';
 import { describeError, NotFoundException } from '@app/common';
 import { JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { CatalogEvents } from '@app/tenancy';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DatabaseAdmin } from './database-admin';
+import { LocalServerSlots, RedisServerSlots, ServerSlots } from './server-slots';
 import { TenantMigrator } from './tenant-migrator';
 
 export interface MigrationResult {
@@ -19,37 +21,20 @@ export interface MigrationResult {
 }
 
 export interface MigrationJob {
-  /** Most tenants of one database server migrated at once by this process. */
+  /** Most tenants of one database server migrated at once (by all workers on one Redis, else by this process). */
   perServer: number;
-}
-
-/** A counting semaphore: at most `limit` holders at once. */
-class Semaphore {
-  private active = 0;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(public limit: number) {}
-
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiters.shift()?.();
-    }
-  }
 }
 
 /**
  * Schema migrations across the fleet: one job per tenant, a per-server concurrency limit,
- * past a failing tenant. Each tenant's schema version is kept in the catalog, so a second run
- * resumes: tenants already at the latest version are done in a moment.
+ * past a failing tenant. The limit holds across every worker on one Redis (slots in Redis
+ * with a lease, ServerSlots), else in this process. Each tenant's schema version is kept in
+ * the catalog, so a second run resumes: tenants already at the latest version are done in a
+ * moment.
  */
 @Injectable()
-export class TenantFleet {
-  private readonly perServer = new Map<string, Semaphore>();
+export class TenantFleet implements OnApplicationShutdown {
+  private readonly slots: ServerSlots;
 
   constructor(
     private readonly orm: MikroORM,
@@ -57,7 +42,16 @@ export class TenantFleet {
     private readonly admin: DatabaseAdmin,
     private readonly events: CatalogEvents,
     private readonly jobs: JobQueue,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.slots = config.redisUrl
+      ? new RedisServerSlots(config.redisUrl, `tessera:${config.tenantDbPrefix}:migration-slots:`)
+      : new LocalServerSlots();
+  }
+
+  onApplicationShutdown(): void {
+    this.slots.close();
+  }
 
   async migrateOne(slug: string): Promise<MigrationResult> {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug }, { populate: ['dbServer'] });
@@ -110,11 +104,7 @@ export class TenantFleet {
     const tenant = await this.orm.em.fork().findOne(Tenant, { slug: job.tenant }, { populate: ['dbServer'] });
     if (!tenant || tenant.id !== job.tenantId)
       throw new PermanentJobError(`job for an unknown or mismatched tenant ${job.tenant}`);
-    const server = tenant.dbServer.name;
-    let gate = this.perServer.get(server);
-    if (!gate) this.perServer.set(server, (gate = new Semaphore(job.data.perServer)));
-    gate.limit = Math.max(1, job.data.perServer);
-    return gate.use(() => this.migrate(tenant));
+    return this.slots.use(tenant.dbServer.name, job.data.perServer, () => this.migrate(tenant));
   }
 
   private async migrate(tenant: Tenant): Promise<MigrationResult> {

@@ -1,8 +1,17 @@
 import { CompanyAdminSeed, latestMigration, TENANT_SCHEMA, TenantOrmFactory, TenantSchema } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { DatabaseAdmin } from './database-admin';
+import { DatabaseAdmin, SqlRunner } from './database-admin';
 import { Inject } from '@nestjs/common';
+
+/** One admin connection to a tenant database, for several steps in a row (TenantMigrator.session). */
+export interface AdminSession {
+  migrate(): Promise<string[]>;
+  /** Creates the company admin (idempotent); nothing to do without one. */
+  seed(admin?: CompanyAdminSeed): Promise<void>;
+  /** Runs `work` in one transaction, its statements through `run`. */
+  transaction(work: (run: SqlRunner) => Promise<void>): Promise<void>;
+}
 
 /** Applies the tenant schema's migrations to one database with the server's admin credentials. */
 @Injectable()
@@ -28,6 +37,27 @@ export class TenantMigrator {
     await this.withAdminOrm(server, database, (orm) => this.schema.seedCompanyAdmin(orm.em.fork(), admin));
   }
 
+  /**
+   * Several steps on one admin connection to the database (the provisioning saga's migrations,
+   * grants and company admin): one backend and one sign-in instead of one per step.
+   */
+  async session<T>(server: string, database: string, fn: (session: AdminSession) => Promise<T>): Promise<T> {
+    return this.withAdminOrm(server, database, (orm) =>
+      fn({
+        migrate: async () => (await orm.getMigrator().up()).map((m) => m.name),
+        seed: async (admin) => {
+          if (admin) await this.schema.seedCompanyAdmin(orm.em.fork(), admin);
+        },
+        transaction: (work) =>
+          orm.em
+            .fork()
+            .transactional((em) =>
+              work((sql) => em.getConnection().execute(sql, [], 'all', em.getTransactionContext())),
+            ),
+      }),
+    );
+  }
+
   async pending(server: string, database: string): Promise<string[]> {
     return this.withAdminOrm(server, database, async (orm) =>
       (await orm.getMigrator().getPendingMigrations()).map((m) => m.name),
@@ -44,6 +74,7 @@ export class TenantMigrator {
       dbName: database,
       poolSize: 1,
       applicationName: 'tessera-migrate',
+      statementTimeoutMs: 30_000,
     });
     try {
       return await fn(orm);

@@ -15,7 +15,8 @@ export interface NewTenant {
   name: string;
   plan?: string;
   dbServer?: string;
-  admin: CompanyAdminSeed;
+  /** The company admin; a promise lets its password hashing overlap the checks before the tenant is recorded. */
+  admin: CompanyAdminSeed | Promise<CompanyAdminSeed>;
 }
 
 /** Registers tenants in the catalog and queues their provisioning (see TenantProvisioner). */
@@ -50,7 +51,7 @@ export class TenantOnboarding implements OnApplicationShutdown {
     const server = await this.placement.choose(em, input.dbServer);
     const dbName = tenantDbName(this.config.tenantDbPrefix, input.slug);
     // Never adopt a database or role the catalog does not know: it could belong to anyone.
-    if ((await this.admin.databaseExists(server.name, dbName)) || (await this.admin.roleExists(server.name, dbName))) {
+    if (await this.admin.databaseOrRoleExists(server.name, dbName)) {
       throw FleetErrors.databaseExists(dbName, server.name);
     }
     const tenant = em.create(Tenant, {
@@ -62,7 +63,7 @@ export class TenantOnboarding implements OnApplicationShutdown {
       dbName,
       dbRole: dbName,
       dbPasswordEnc: this.secrets.seal(randomBytes(24).toString('base64url')),
-      pendingAdmin: input.admin,
+      pendingAdmin: await input.admin,
     });
     try {
       await em.flush();

@@ -33,6 +33,7 @@ export class BullJobQueue extends JobQueue {
       jobId: options.jobId ?? randomUUID(),
       attempts: options.attempts ?? 1,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+      ...(options.delayMs && { delay: options.delayMs }),
       removeOnComplete: 1000,
       removeOnFail: 5000,
     });

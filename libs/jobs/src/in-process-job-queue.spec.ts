@@ -46,3 +46,18 @@ describe('InProcessJobQueue.close', () => {
     await expect(waiting).resolves.toBe('done');
   });
 });
+
+describe('InProcessJobQueue delayed jobs', () => {
+  it('runs a job queued with delayMs only once the delay has passed', async () => {
+    const queue = new InProcessJobQueue();
+    const ran: number[] = [];
+    queue.handle('spares', 1, () => Promise.resolve(ran.push(Date.now())));
+    const queued = Date.now();
+    const id = await queue.enqueue('spares', envelope, { delayMs: 200 });
+    expect((await queue.counts()).spares).toMatchObject({ delayed: 1, waiting: 0, active: 0 });
+    await queue.wait('spares', id);
+    expect(ran).toHaveLength(1);
+    expect(ran[0] - queued).toBeGreaterThanOrEqual(199); // a timer never fires early
+    await queue.close();
+  });
+});

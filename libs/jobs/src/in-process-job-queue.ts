@@ -91,8 +91,11 @@ export class InProcessJobQueue extends JobQueue {
     };
     this.jobs.set(id, job);
     this.trim();
-    this.lane(queue).waiting.push(job);
-    this.pump(queue);
+    if (options.delayMs) this.later(job, options.delayMs);
+    else {
+      this.lane(queue).waiting.push(job);
+      this.pump(queue);
+    }
     return id;
   }
 
@@ -152,23 +155,25 @@ export class InProcessJobQueue extends JobQueue {
         this.logger.warn(`${job.queue} job ${job.id} (tenant ${job.envelope.tenant}) failed: ${describeError(error)}`);
         job.reject(error);
       } else {
-        job.state = 'delayed';
-        const timer = setTimeout(
-          () => {
-            this.timers.delete(timer);
-            job.state = 'waiting';
-            lane.waiting.push(job);
-            this.pump(job.queue);
-          },
-          job.backoffMs * 2 ** (job.attempt - 1),
-        );
-        timer.unref();
-        this.timers.add(timer);
+        this.later(job, job.backoffMs * 2 ** (job.attempt - 1));
       }
     } finally {
       lane.active--;
       this.pump(job.queue);
     }
+  }
+
+  /** Puts the job back in its lane after `ms` (a delayed first run, or a retry's backoff). */
+  private later(job: Job, ms: number): void {
+    job.state = 'delayed';
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      job.state = 'waiting';
+      this.lane(job.queue).waiting.push(job);
+      this.pump(job.queue);
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   private trim(): void {

@@ -1,4 +1,4 @@
-export { JobQueue, PermanentJobError, QUEUE_NAMES } from './job-queue';
+export { FLEET_JOB, JobQueue, PermanentJobError, QUEUE_NAMES } from './job-queue';
 export type { JobContext, JobEnvelope } from './job-queue';
 export { JobsModule } from './jobs.module';
 export { BullJobQueue } from './bull-job-queue';

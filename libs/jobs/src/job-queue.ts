@@ -1,13 +1,19 @@
-export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding'] as const;
+export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding', 'spares'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-/** Every job names its tenant (slug and id) and carries the correlation id of what caused it. */
+/**
+ * Every job names its tenant (slug and id) and carries the correlation id of what caused it. Upkeep
+ * of a database server that belongs to no tenant (the `spares` queue) names `FLEET_JOB` instead.
+ */
 export interface JobEnvelope<T = Record<string, unknown>> {
   tenant: string;
   tenantId: string;
   correlationId: string;
   data: T;
 }
+
+/** The tenant fields of a job about no tenant: the upkeep of a database server (its spare databases). */
+export const FLEET_JOB = { tenant: '*', tenantId: '*' } as const;
 
 export interface JobContext {
   id: string;
@@ -26,6 +32,8 @@ export interface EnqueueOptions {
   attempts?: number;
   /** First retry delay; doubles on each retry. */
   backoffMs?: number;
+  /** The job waits this long before its first run. */
+  delayMs?: number;
 }
 
 export interface QueueCounts {

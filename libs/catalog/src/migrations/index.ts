@@ -4,6 +4,7 @@ import { Migration20261126000400 } from './Migration20261126000400';
 import { Migration20261126000600 } from './Migration20261126000600';
 import { Migration20261126000800 } from './Migration20261126000800';
 import { Migration20261201000300 } from './Migration20261201000300';
+import { Migration20261207031937 } from './Migration20261207031937';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
 export const CATALOG_MIGRATIONS: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const CATALOG_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000600', class: Migration20261126000600 },
   { name: 'Migration20261126000800', class: Migration20261126000800 },
   { name: 'Migration20261201000300', class: Migration20261201000300 },
+  { name: 'Migration20261207031937', class: Migration20261207031937 },
 ];
