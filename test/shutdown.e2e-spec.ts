@@ -2,6 +2,7 @@ import { parsePostgresUrl, quoteIdent, toPostgresUrl, withClient } from '@app/ca
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -227,6 +228,22 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
   };
 }
 
+/** One GET over a fresh connection: status and the Connection header (fetch hides hop-by-hop headers). */
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; connection?: string; body: string }> {
+  return new Promise((done, fail) => {
+    const request = get({ host: '127.0.0.1', port, path, headers, agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => done({ status: response.statusCode!, connection: response.headers.connection, body }));
+    });
+    request.on('error', fail);
+  });
+}
+
 describe('shutdown is bounded (the built API as a child process)', () => {
   jest.setTimeout(180_000);
 
@@ -340,6 +357,62 @@ describe('shutdown is bounded (the built API as a child process)', () => {
         tenant.dbName,
       ]);
       expect(Number(row.n)).toBe(1); // the shutdown touched no data
+    } finally {
+      await api.cleanup();
+      const { default: Redis } = await import('ioredis');
+      const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
+      const keys = await redis.keys(`tessera:${api.prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+  it('SIGTERM with SHUTDOWN_DRAIN_MS: readiness turns 503 at once, requests of every tenant are still served (Connection: close), then the listener closes and the process exits 0', async () => {
+    const api = new ApiProcess();
+    try {
+      // A drain far longer than a busy machine needs to send the requests below.
+      await api.start({
+        REDIS_URL: process.env.TESSERA_TEST_REDIS!,
+        SHUTDOWN_TIMEOUT_MS: '30000',
+        SHUTDOWN_DRAIN_MS: '12000',
+      });
+      const tenants = [await api.onboard('north'), await api.onboard('south')];
+      for (const [i, t] of tenants.entries()) {
+        const created = await api.fetch('/api/v1/leads', {
+          method: 'POST',
+          token: t.token,
+          tenant: t.slug,
+          body: { name: `Lead of ${t.slug}`, email: `lead${i}@${t.slug}.test` },
+        });
+        expect(created.status).toBe(201);
+      }
+      expect((await api.fetch('/health/ready')).status).toBe(200);
+
+      const started = Date.now();
+      api.child.kill('SIGTERM');
+      await until('readiness to turn 503', async () => (await api.fetch('/health/ready')).status === 503, 10_000);
+
+      // Still serving: 20 requests at once, ten per tenant, each sees its own lead only.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => tenants[i % 2]).map((t) =>
+          rawGet(api.port, '/api/v1/leads', { authorization: `Bearer ${t.token}`, 'x-tenant-id': t.slug }).then(
+            (answer) => ({ ...answer, slug: t.slug }),
+          ),
+        ),
+      );
+      for (const answer of answers) {
+        expect({ status: answer.status, connection: answer.connection }).toEqual({ status: 200, connection: 'close' });
+        const emails = (JSON.parse(answer.body) as { data: { email: string }[] }).data.map((l) => l.email);
+        expect(emails).toEqual([expect.stringMatching(new RegExp(`@${answer.slug}\\.test$`))]);
+      }
+      expect(api.child.exitCode).toBeNull(); // still draining
+
+      const { code } = await api.exited;
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(45_000);
+      expect(api.messages()).toContain('draining for 12000 ms: /health/ready answers 503, requests are still served');
+      expect(api.messages()).toContain('listener closed, every connection finished');
+      expect(api.messages().filter((m) => /^shutdown: gave up/.test(m))).toEqual([]);
+      await expect(api.fetch('/health/live')).rejects.toThrow(); // the listener is closed
     } finally {
       await api.cleanup();
       const { default: Redis } = await import('ioredis');

@@ -123,6 +123,43 @@ describe('npm start from a clone other users cannot enter (embedded PostgreSQL)'
     expect(existsSync(join(clusterDir ?? dir, 'PG_VERSION'))).toBe(true);
   });
 
+  it('SIGTERM: the embedded PostgreSQL outlives the drain, requests during it are served, and the process exits 0', async () => {
+    const port = await freePort();
+    const api = startApi(clone, {
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      DATA_DIR: join(dir, 'data'),
+      KEYS_DIR: join(dir, 'keys'),
+      SHUTDOWN_DRAIN_MS: '3000',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+    });
+    try {
+      await until(
+        'the API to be ready',
+        async () => {
+          if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output().slice(-2000)}`);
+          return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
+        },
+        90_000,
+      );
+      api.child.kill('SIGTERM');
+      await until('the signal to be taken', () => Promise.resolve(api.output().includes('SIGTERM: shutting down')));
+      await sleep(500); // well inside the 3 s drain
+      // A sign-in reads the catalog: the embedded server must still be up.
+      const login = await fetch(`http://127.0.0.1:${port}/api/v1/platform/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@tessera.local', password: 'tessera-dev-admin' }),
+      });
+      expect(login.status).toBe(200);
+      const code = await Promise.race([api.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      // The log's end names the reason when the exit is not clean.
+      expect({ code, log: code === 0 ? '' : api.output().slice(-4000) }).toEqual({ code: 0, log: '' });
+    } finally {
+      if (api.child.exitCode === null) api.child.kill('SIGKILL');
+    }
+  });
+
   it('a server that cannot start ends the process with one clear line and exit code 1, no stack trace', async () => {
     // The embedded server's port is taken by something else.
     const squatter: Server = createServer();

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, createLogger, describeError, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { TenantFleet, TenantOnboarding } from '@app/fleet';
+import { SpareDatabases, TenantFleet, TenantOnboarding } from '@app/fleet';
+import { drainBeforeClose } from '@app/platform';
 import { Logger } from '@nestjs/common';
 import { createApiApp, prepareCatalog } from './api.app';
 
@@ -11,12 +12,14 @@ runMain('tessera', async () => {
   const config = loadAppConfig();
   Logger.overrideLogger(config.logLevel === 'silent' ? false : new PinoNestLogger(createLogger(config.logLevel)));
   const logger = new Logger('Tessera');
-  const catalog = await openCatalogDatabase(config, (line) => logger.log(line));
+  // Stopped last, after the drain and the shutdown hooks (closeOnShutdownSignal below), not on the signal.
+  const catalog = await openCatalogDatabase(config, (line) => logger.log(line), { callerStopsOnSignal: true });
   const app = await createApiApp(config, catalog.url);
   await prepareCatalog(app, config, catalog.url, (line) => logger.log(line));
   await app.listen({ port: config.port, host: '0.0.0.0' });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
+  if (config.workers) app.get(SpareDatabases).keepFilled();
   if (config.migrateOnStart) {
     // Tenants behind this code's schema answer 503 tenant-migrating until their migration job ran.
     void app
@@ -29,7 +32,12 @@ runMain('tessera', async () => {
       .catch((error: Error) => logger.error(`migrating tenants behind failed: ${describeError(error)}`));
   }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
-  closeOnShutdownSignal('the API (in-flight requests, shutdown hooks)', () => app.close(), {
+  // Out of the load balancer first (SHUTDOWN_DRAIN_MS), then the listener closes and in-flight requests finish.
+  const stop = async () => {
+    await drainBeforeClose(app, config.shutdownDrainMs, (line) => logger.log(line));
+    await app.close();
+  };
+  closeOnShutdownSignal('the API (drain, in-flight requests, shutdown hooks)', stop, {
     timeoutMs: config.shutdownTimeoutMs,
     after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
     announce: (line) => logger.log(line),

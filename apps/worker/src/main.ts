@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { TenantOnboarding } from '@app/fleet';
+import { SpareDatabases, TenantOnboarding } from '@app/fleet';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module';
@@ -17,12 +17,14 @@ runMain('tessera-worker', async () => {
   const logger = new Logger('Worker');
   if (!config.redisUrl)
     logger.warn('no REDIS_URL: this worker only runs jobs it queues itself; the API runs its own in-process');
-  const catalog = await openCatalogDatabase(config, (line) => logger.log(line));
+  // Stopped last, after the drain and the shutdown hooks (closeOnShutdownSignal below), not on the signal.
+  const catalog = await openCatalogDatabase(config, (line) => logger.log(line), { callerStopsOnSignal: true });
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, catalog.url), {
     logger: ['fatal', 'error', 'warn', 'log'],
   });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
+  app.get(SpareDatabases).keepFilled();
   logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);
   closeOnShutdownSignal('the worker (running jobs, shutdown hooks)', () => app.close(), {
     timeoutMs: config.shutdownTimeoutMs,

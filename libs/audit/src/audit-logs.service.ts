@@ -1,6 +1,6 @@
-import { IdProperty, NullableText, Page, pageOf, pageWindow, TimeProperty } from '@app/common';
+import { IdProperty, NullableText, Page, pageOf, pageWindow, postgresTimestamp, TimeProperty } from '@app/common';
 import { TenantContext } from '@app/tenancy';
-import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { EntityManager, FilterQuery, raw } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { AUDIT_OUTCOMES, AuditLog, type AuditOutcome } from './audit-log.entity';
@@ -110,8 +110,10 @@ export class AuditLogsService {
     if (query.entity) where.entity = query.entity;
     if (query.entityId) where.entityId = query.entityId;
     if (query.outcome) where.outcome = query.outcome;
+    // The ORM inlines a Date as toISOString(): year 0000 for an instant in 1 BC, which PostgreSQL refuses.
+    const instant = (value: string) => raw('?', [postgresTimestamp(new Date(value))]);
     if (query.from || query.to)
-      where.at = { ...(query.from && { $gte: new Date(query.from) }), ...(query.to && { $lt: new Date(query.to) }) };
+      where.at = { ...(query.from && { $gte: instant(query.from) }), ...(query.to && { $lt: instant(query.to) }) };
     const direction = query.sort === 'at' ? 'asc' : 'desc';
     const found = await this.tenancy.em.findAndCount(AuditLog, where, {
       orderBy: [{ at: direction }, { seq: direction }],

@@ -1,4 +1,5 @@
 export { HealthModule } from './health/health.module';
+export { drainBeforeClose } from './health/drain';
 export { PlatformTenantsModule } from './tenants/platform-tenants.module';
 export { CreateTenantDto } from './tenants/dto/create-tenant.dto';
 export { PlatformTenantsService } from './tenants/platform-tenants.service';

@@ -13,4 +13,10 @@ export const PlatformErrors = {
       detail: `Not ready: ${down.join(', ') || 'a dependency'} unreachable.`,
       headers: { 'Retry-After': '5' },
     }),
+  shuttingDown: () =>
+    new PlatformException({
+      status: 503,
+      code: 'not-ready',
+      detail: 'Not ready: this instance is shutting down.',
+    }),
 };

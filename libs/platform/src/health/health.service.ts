@@ -39,6 +39,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class HealthService implements OnApplicationShutdown {
   private readonly redis?: Redis;
+  private draining = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -61,7 +62,13 @@ export class HealthService implements OnApplicationShutdown {
     this.redis?.disconnect();
   }
 
+  /** From now on readiness is false: the process is stopping (drainBeforeClose). */
+  drain(): void {
+    this.draining = true;
+  }
+
   async ready(): Promise<Readiness> {
+    if (this.draining) throw PlatformErrors.shuttingDown();
     const checks = [
       () => this.probe('catalog', () => this.orm.em.getConnection().execute('select 1')),
       () => this.probe('queues', () => this.jobs.counts()),

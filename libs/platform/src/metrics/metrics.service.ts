@@ -9,6 +9,8 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 export class MetricsService {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status' | 'tenant'>;
+  /** The request histogram's children by label set (as many as the histogram itself keeps). */
+  private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status' | 'tenant'>>();
 
   constructor(pools: TenantOrmRegistry, jobs: JobQueue, provisioner: TenantProvisioner) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
@@ -33,12 +35,24 @@ export class MetricsService {
           for (const s of await pools.stats()) this.set({ server: s.server }, pick(s));
         },
       });
-    poolGauge('tessera_tenant_pools_open', 'Tenant ORM pools open', (s) => s.open);
-    poolGauge('tessera_tenant_pools_max', 'Tenant ORM pools allowed by the connection budget', (s) => s.maxPools);
-    poolGauge('tessera_tenant_pools_in_use', 'Tenant ORM pools serving a request or job', (s) => s.inUse);
-    poolGauge('tessera_tenant_pool_waiting', 'Requests waiting for a tenant pool slot', (s) => s.waiting);
-    poolGauge('tessera_tenant_pool_evictions', 'Tenant pools closed to make room (since start)', (s) => s.evictions);
+    poolGauge('tessera_tenant_pools_open', 'Tenant ORM instances kept (connected or not)', (s) => s.open);
+    poolGauge('tessera_tenant_pools_connected', 'Tenant pools with connections reserved', (s) => s.connected);
+    poolGauge(
+      'tessera_tenant_pools_max',
+      'Tenant pools of TENANT_POOL_SIZE the connection budget holds',
+      (s) => s.maxPools,
+    );
+    poolGauge('tessera_tenant_pools_in_use', 'Tenant pools serving a request or job', (s) => s.inUse);
+    poolGauge('tessera_tenant_pool_waiting', 'Requests waiting for a tenant connection slot', (s) => s.waiting);
+    poolGauge(
+      'tessera_tenant_pool_evictions',
+      'Tenant pools closed to make room, instances kept (since start)',
+      (s) => s.evictions,
+    );
+    poolGauge('tessera_tenant_pool_reconnects', 'Tenant pools opened again on a kept instance', (s) => s.reconnects);
     poolGauge('tessera_tenant_connections', 'Connections held by tenant pools', (s) => s.connections);
+    poolGauge('tessera_tenant_connections_reserved', 'Connections reserved by tenant pools', (s) => s.reserved);
+    poolGauge('tessera_tenant_connections_max', 'The connection budget of tenant pools', (s) => s.maxConnections);
     const jobDurations = new Histogram({
       name: 'tessera_job_duration_seconds',
       help: 'Job run time by queue and result',
@@ -69,6 +83,13 @@ export class MetricsService {
   }
 
   observe(method: string, route: string, status: number, tenant: string, seconds: number): void {
-    this.http.observe({ method, route, status: String(status), tenant }, seconds);
+    // prom-client sorts and joins the labels on every observe; a label set's child is looked up once.
+    const key = `${method} ${route} ${status} ${tenant}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.http.labels({ method, route, status: String(status), tenant });
+      this.httpChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 }

@@ -19,15 +19,14 @@ export class PlatformTenantsService {
 
   async create(dto: CreateTenantDto, correlationId?: string): Promise<TenantView> {
     // Only the hash is kept (until the company admin exists); the password itself is never stored.
-    const passwordHash = await this.hasher.hash(dto.adminPassword);
+    // Hashing (tens of milliseconds, off the event loop) runs while the catalog and server are checked.
+    const admin = this.hasher
+      .hash(dto.adminPassword)
+      .then((passwordHash) => ({ email: normalizeEmail(dto.adminEmail), name: dto.adminName, passwordHash }));
+    // A check that refuses first leaves the hash unawaited: its outcome is dropped, never an unhandled rejection.
+    admin.catch(() => undefined);
     const tenant = await this.onboarding.register(
-      {
-        slug: dto.slug,
-        name: dto.name,
-        plan: dto.plan,
-        dbServer: dto.dbServer,
-        admin: { email: normalizeEmail(dto.adminEmail), name: dto.adminName, passwordHash },
-      },
+      { slug: dto.slug, name: dto.name, plan: dto.plan, dbServer: dto.dbServer, admin },
       correlationId,
     );
     return toTenantView(tenant);
