@@ -1,5 +1,5 @@
 import { validate } from 'class-validator';
-import { isCalendarDate, isDateTime, IsStrictDate } from './strict-date';
+import { isCalendarDate, isDateTime, IsStrictDate, postgresTimestamp } from './strict-date';
 
 describe('isCalendarDate', () => {
   it.each(['2026-12-31', '2024-02-29', '0001-01-01', '9999-12-31'])('accepts %s', (value) => {
@@ -72,5 +72,16 @@ describe('IsStrictDate', () => {
     expect(error.constraints?.isStrictDate).toBe(
       'from must be a calendar date (YYYY-MM-DD) or an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SSZ)',
     );
+  });
+});
+
+describe('postgresTimestamp', () => {
+  it.each([
+    ['2026-12-07T04:30:00.250+01:00', '2026-12-07T03:30:00.250Z'],
+    ['0001-01-01T23:59:00Z', '0001-01-01T23:59:00.000Z'],
+    ['0001-01-01T00:00:00+23:59', '0001-12-31T00:01:00.000Z BC'],
+    ['9999-12-31T23:59:59-23:59', '10000-01-01T23:58:59.000Z'],
+  ])('writes %s as %s', (value, expected) => {
+    expect(postgresTimestamp(new Date(value))).toBe(expected);
   });
 });

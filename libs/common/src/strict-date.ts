@@ -83,3 +83,14 @@ export function strictDateSchema(form: DateForm): { format?: string; pattern?: s
   if (form === 'date-time') return { format: 'date-time', pattern: DATE_TIME_PATTERN };
   return { pattern: `^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2}))?$` };
 }
+
+/**
+ * An instant as PostgreSQL reads it: ISO 8601 in UTC, years before 1 AD written with `BC` (1 BC is
+ * year 0 to JavaScript, which PostgreSQL refuses). For SQL that the ORM renders with its values
+ * inlined, where a Date would be written as `toISOString()`.
+ */
+export function postgresTimestamp(instant: Date): string {
+  const year = instant.getUTCFullYear();
+  const rest = instant.toISOString().replace(/^[+-]?\d+/, '');
+  return year >= 1 ? `${String(year).padStart(4, '0')}${rest}` : `${String(1 - year).padStart(4, '0')}${rest} BC`;
+}

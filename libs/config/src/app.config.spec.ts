@@ -65,6 +65,8 @@ describe('loadAppConfig: environment', () => {
       tenantDbPrefix: 'tenant_',
       tenantPoolsMax: 50,
       tenantPoolSize: 4,
+      tenantOrmsMax: 1000,
+      tenantAcquireTimeoutMs: 2000,
       tenantPoolIdleMs: 300_000,
       baseDomain: 'localhost',
       tenantRateLimitRps: 200,
@@ -88,6 +90,8 @@ describe('loadAppConfig: environment', () => {
         PORT: '8080',
         TENANT_POOLS_MAX: ' 12 ',
         TENANT_POOL_SIZE: '2',
+        TENANT_ORMS_MAX: '3000',
+        TENANT_ACQUIRE_TIMEOUT_MS: '5000',
         TENANT_POOL_IDLE_MS: '5000',
         TENANT_RATE_LIMIT_RPS: '0',
         MIGRATE_ON_START: 'false',
@@ -99,6 +103,8 @@ describe('loadAppConfig: environment', () => {
       port: 8080,
       tenantPoolsMax: 12,
       tenantPoolSize: 2,
+      tenantOrmsMax: 3000,
+      tenantAcquireTimeoutMs: 5000,
       tenantPoolIdleMs: 5000,
       tenantRateLimitRps: 0,
       migrateOnStart: false,
@@ -168,6 +174,8 @@ describe('loadAppConfig: environment', () => {
     ['TENANT_DB_PREFIX', 'Bad-'],
     ['TENANT_POOLS_MAX', '0'],
     ['TENANT_POOL_SIZE', '101'],
+    ['TENANT_ORMS_MAX', '0'],
+    ['TENANT_ACQUIRE_TIMEOUT_MS', '50'],
     ['TENANT_POOL_IDLE_MS', '10'],
     ['MIGRATE_ON_START', 'maybe'],
     ['LOG_LEVEL', 'loud'],
@@ -255,6 +263,23 @@ describe('loadAppConfig: environment', () => {
       dataDir: join(cwd, '.data'),
     });
     expect(loadAppConfig({}, cwd).backupDir).toBe(join(cwd, '.data/backups'));
+  });
+
+  it('drains 5 s before closing in production and not at all otherwise, unless SHUTDOWN_DRAIN_MS says', () => {
+    expect(loadAppConfig({ ...PRODUCTION }, folderWith()).shutdownDrainMs).toBe(5000);
+    for (const NODE_ENV of ['development', 'test'])
+      expect(loadAppConfig({ NODE_ENV }, folderWith()).shutdownDrainMs).toBe(0);
+    expect(loadAppConfig({ ...PRODUCTION, SHUTDOWN_DRAIN_MS: '0' }, folderWith()).shutdownDrainMs).toBe(0);
+    expect(loadAppConfig({ NODE_ENV: 'test', SHUTDOWN_DRAIN_MS: '2000' }, folderWith()).shutdownDrainMs).toBe(2000);
+  });
+
+  it('refuses a SHUTDOWN_DRAIN_MS longer than half of SHUTDOWN_TIMEOUT_MS, in one line', () => {
+    const message = configError(
+      () => loadAppConfig({ SHUTDOWN_DRAIN_MS: '8000', SHUTDOWN_TIMEOUT_MS: '15000' }, folderWith()),
+      'SHUTDOWN_DRAIN_MS',
+    );
+    expect(message).toBe('environment: SHUTDOWN_DRAIN_MS must not be more than half of SHUTDOWN_TIMEOUT_MS');
+    configError(() => loadAppConfig({ SHUTDOWN_DRAIN_MS: '-1' }, folderWith()), 'SHUTDOWN_DRAIN_MS:');
   });
 
   it('leaves /metrics open without METRICS_TOKEN in development and test', () => {
@@ -432,6 +457,50 @@ describe('parseTenantsConfig', () => {
     ['an unknown top-level key', { servers: [server], extra: true }, 'extra'],
   ])('rejects %s, naming the field', (_label, value, field) => {
     configError(() => parse(value), 'inline.json', field);
+  });
+
+  it("keeps a server's pooler beside its direct address", () => {
+    const parsed = parse({ servers: [{ ...server, pooler: { host: 'pgbouncer.internal', port: 6432 } }] });
+    expect(parsed.servers[0]).toMatchObject({
+      host: 'pg2.internal',
+      port: 5432,
+      pooler: { host: 'pgbouncer.internal', port: 6432 },
+    });
+  });
+
+  it('accepts a pooler on a useCatalogServer server', () => {
+    const catalog = { name: 'main', useCatalogServer: true, capacity: 10, pooler: { host: '127.0.0.1', port: 6432 } };
+    expect(parse({ servers: [catalog] }).servers[0]).toEqual({
+      name: 'main',
+      useCatalogServer: true,
+      pooler: { host: '127.0.0.1', port: 6432, maxDbConnections: 2, serverIdleTimeout: 10 },
+      capacity: 10,
+      tags: [],
+    });
+  });
+
+  it("takes PgBouncer's max_db_connections and server_idle_timeout of a pooler as given", () => {
+    const pooler = { host: 'pgb', port: 6432, maxDbConnections: 1, serverIdleTimeout: 0.25 };
+    expect(parse({ servers: [{ ...server, pooler }] }).servers[0].pooler).toEqual(pooler);
+  });
+
+  it('leaves pooler undefined when a server names none', () => {
+    expect(parse({ servers: [server] }).servers[0].pooler).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown key', { host: 'pgb', port: 6432, mode: 'session' }, 'pooler.mode'],
+    ['no port', { host: 'pgb' }, 'pooler.port'],
+    ['no host', { port: 6432 }, 'pooler.host'],
+    ['a port out of range', { host: 'pgb', port: 0 }, 'pooler.port'],
+    ['a port as a string', { host: 'pgb', port: '6432' }, 'pooler.port'],
+    ['a host with a scheme', { host: 'postgres://pgb', port: 6432 }, 'pooler.host'],
+    ['a string instead of an object', 'pgb:6432', 'pooler'],
+    ['an array instead of an object', [{ host: 'pgb', port: 6432 }], 'pooler'],
+    ['a zero maxDbConnections', { host: 'pgb', port: 6432, maxDbConnections: 0 }, 'pooler.maxDbConnections'],
+    ['a serverIdleTimeout of 0 (never)', { host: 'pgb', port: 6432, serverIdleTimeout: 0 }, 'pooler.serverIdleTimeout'],
+  ])('rejects a pooler with %s as one config error naming the field', (_label, pooler, field) => {
+    configError(() => parse({ servers: [{ ...server, pooler }] }), 'inline.json', field);
   });
 
   it('names the source and the problem for invalid JSON', () => {

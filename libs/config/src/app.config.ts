@@ -42,9 +42,15 @@ const ENVIRONMENT = {
     matching(/^[a-z][a-z0-9_]{0,22}$/, 'must be 1-23 lower-case letters, digits or _ and start with a letter'),
     'tenant_',
   ),
+  /** Budget: at most this many tenant pools of TENANT_POOL_SIZE connections (this × TENANT_POOL_SIZE connections). */
   tenantPoolsMax: variable('TENANT_POOLS_MAX', integer(1, 100000), '50'),
+  /** Connections one tenant's pool may grow to while the budget has room. */
   tenantPoolSize: variable('TENANT_POOL_SIZE', integer(1, 100), '4'),
-  /** A tenant pool unused this long is closed (ms). */
+  /** Tenant ORM instances kept per database server (connected or not): a memory bound. */
+  tenantOrmsMax: variable('TENANT_ORMS_MAX', integer(1, 1_000_000), '1000'),
+  /** How long a request waits for a tenant connection before 503 tenant-pools-busy (ms). */
+  tenantAcquireTimeoutMs: variable('TENANT_ACQUIRE_TIMEOUT_MS', integer(100, 60_000), '2000'),
+  /** A tenant pool and its ORM instance unused this long are closed (ms). */
   tenantPoolIdleMs: variable('TENANT_POOL_IDLE_MS', integer(1000, 86_400_000), '300000'),
   /** The first platform super admin, created when none exists. */
   platformAdmin: {
@@ -114,6 +120,13 @@ const ENVIRONMENT = {
     attempts: variable('PROVISION_ATTEMPTS', integer(1, 20), '4'),
     backoffMs: variable('PROVISION_BACKOFF_MS', integer(10, 600_000), '500'),
   },
+  /** Pre-cloned spare tenant databases kept per database server, claimed by onboarding instead of cloning. */
+  spareDatabases: {
+    /** Spares per server; 0 turns them off (and the next refill drops those left). */
+    count: variable('TENANT_SPARE_DATABASES', integer(0, 100), '3'),
+    /** How often each server's spares are checked and refilled, besides after every claim and at start-up (ms). */
+    refillMs: variable('TENANT_SPARE_REFILL_MS', integer(1000, 86_400_000), '60000'),
+  },
   /** How long a worker's lock on a running job lasts; a killed worker's job is retried after it. */
   jobsLockMs: variable('JOBS_LOCK_MS', integer(500, 600_000), '30000'),
   connectionBudget: {
@@ -128,8 +141,19 @@ const ENVIRONMENT = {
   corsOrigins: variable('CORS_ORIGINS', list(ORIGINS, 'must be comma-separated http(s) origins'), ''),
   /** A request still running after this long is answered 503 and its connection closed (ms). */
   requestTimeoutMs: variable('REQUEST_TIMEOUT_MS', integer(1000, 600_000), '30000'),
+  /**
+   * A running request's claim on its Idempotency-Key lasts this long unless renewed; the request
+   * renews it every third of this while it runs, so a request whose process died frees its key
+   * within this long (ms).
+   */
+  idempotencyLeaseMs: variable('IDEMPOTENCY_LEASE_MS', integer(1000, 600_000), '15000'),
   /** SIGTERM/SIGINT ends the process within this long, giving up (and logging) whatever still waits (ms). */
   shutdownTimeoutMs: variable('SHUTDOWN_TIMEOUT_MS', integer(1000, 600_000), '15000'),
+  /**
+   * SIGTERM first takes the API out of the load balancer (GET /health/ready answers 503) and keeps
+   * serving this long before the listener closes (ms). Unset: 5000 when NODE_ENV=production, else 0.
+   */
+  shutdownDrainMs: variable('SHUTDOWN_DRAIN_MS', integer(0, 300_000)),
 };
 
 interface EnvironmentTree {
@@ -141,7 +165,9 @@ const isVariable = (entry: ConfigVariable | EnvironmentTree): entry is ConfigVar
 /** The values of a tree of variables, in its shape. */
 type ValuesOf<Tree> = { [Key in keyof Tree]: Tree[Key] extends EnvVariable<infer T> ? T : ValuesOf<Tree[Key]> };
 
-export type AppConfig = ValuesOf<typeof ENVIRONMENT> & {
+export type AppConfig = Omit<ValuesOf<typeof ENVIRONMENT>, 'shutdownDrainMs'> & {
+  /** SHUTDOWN_DRAIN_MS, or its default for NODE_ENV. */
+  shutdownDrainMs: number;
   /** The database servers of tenants.config.json, their credentials resolved. */
   tenants: TenantsConfig;
 };
@@ -179,10 +205,16 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env, cwd = proces
   if (config.env === 'production' && productionProblems.length) {
     throw new ConfigError(`environment: ${productionProblems[0]} when NODE_ENV=production`);
   }
+  const shutdownDrainMs = config.shutdownDrainMs ?? (config.env === 'production' ? 5000 : 0);
+  // The drain is part of the bounded shutdown: at least half of it is left for closing.
+  if (shutdownDrainMs > config.shutdownTimeoutMs / 2) {
+    throw new ConfigError('environment: SHUTDOWN_DRAIN_MS must not be more than half of SHUTDOWN_TIMEOUT_MS');
+  }
   return {
     ...config,
     // Without Redis the in-process driver is the only worker there is.
     workers: config.workers || !config.redisUrl,
+    shutdownDrainMs,
     tenants: loadTenantsConfig(config.tenantsConfigFile, env),
   };
 }

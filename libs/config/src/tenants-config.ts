@@ -7,6 +7,8 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -19,6 +21,45 @@ import { ConfigError } from './config.error';
 import { validateOrThrow } from './validate';
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,63}$/;
+const HOST = /^[A-Za-z0-9.-]{1,253}$/;
+
+/**
+ * A PgBouncer (pool_mode = transaction) in front of a server: tenant request traffic connects
+ * here. `maxDbConnections` and `serverIdleTimeout` repeat PgBouncer's own settings of the same
+ * names (they must match): the tenant budget counts the server connections they allow.
+ */
+export class PoolerConfig {
+  @IsString()
+  @Matches(HOST, { message: 'host must be a host name or an IP address' })
+  host: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port: number;
+
+  /** PgBouncer's max_db_connections: server connections per tenant database, of every role (auth_query's too). */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxDbConnections: number = 2;
+
+  /**
+   * PgBouncer's server_idle_timeout in seconds (fractions allowed): how long an unused server
+   * connection stays open. 0 (never closed) is refused: the budget could not hold.
+   */
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })
+  @Min(0.1)
+  @Max(3600)
+  serverIdleTimeout: number = 10;
+}
+
+export interface ResolvedPooler {
+  host: string;
+  port: number;
+  maxDbConnections: number;
+  serverIdleTimeout: number;
+}
 
 export class DbServerConfig {
   @Matches(/^[a-z][a-z0-9-]{0,30}$/, { message: 'name must be lower-case letters, digits and dashes' })
@@ -31,7 +72,7 @@ export class DbServerConfig {
 
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9.-]{1,253}$/, { message: 'host must be a host name or an IP address' })
+  @Matches(HOST, { message: 'host must be a host name or an IP address' })
   host?: string;
 
   @IsOptional()
@@ -49,6 +90,16 @@ export class DbServerConfig {
   @IsOptional()
   @Matches(ENV_NAME, { message: 'adminPasswordEnv must name an environment variable' })
   adminPasswordEnv?: string;
+
+  /**
+   * Optional PgBouncer in front of this server: tenant request traffic goes through it, admin
+   * work (provisioning, migrations, backups) always connects to host/port directly.
+   */
+  @IsOptional()
+  @ValidateNested()
+  @IsObject({ message: 'pooler must be an object {host, port}' })
+  @Type(() => PoolerConfig)
+  pooler?: PoolerConfig;
 
   @IsInt()
   @Min(1)
@@ -95,6 +146,8 @@ export interface ResolvedDbServer {
   port?: number;
   adminUser?: string;
   adminPassword?: string;
+  /** PgBouncer for tenant request traffic; absent: tenant traffic connects directly. */
+  pooler?: ResolvedPooler;
   capacity: number;
   tags: string[];
 }
@@ -117,11 +170,12 @@ export function parseTenantsConfig(text: string, source: string, env: NodeJS.Pro
     const where = `${source}: servers[${index}]`;
     if (names.has(server.name)) throw new ConfigError(`${where}: duplicate server name "${server.name}"`);
     names.add(server.name);
+    const pooler = server.pooler ? { pooler: { ...server.pooler } } : {};
     if (server.useCatalogServer) {
       if (server.host || server.port || server.adminUserEnv || server.adminPasswordEnv) {
         throw new ConfigError(`${where}: useCatalogServer takes no host, port or credentials`);
       }
-      return { name: server.name, useCatalogServer: true, capacity: server.capacity, tags: server.tags };
+      return { name: server.name, useCatalogServer: true, ...pooler, capacity: server.capacity, tags: server.tags };
     }
     if (!server.host || !server.port || !server.adminUserEnv) {
       throw new ConfigError(`${where}: needs host, port and adminUserEnv (or useCatalogServer: true)`);
@@ -139,6 +193,7 @@ export function parseTenantsConfig(text: string, source: string, env: NodeJS.Pro
       port: server.port,
       adminUser,
       adminPassword,
+      ...pooler,
       capacity: server.capacity,
       tags: server.tags,
     };
