@@ -156,6 +156,7 @@ export class MediumApp {
         TENANT_DB_PREFIX: this.prefix,
         KEYS_DIR: this.keysDir,
         BACKUP_DIR: join(this.keysDir, 'backups'),
+        TENANT_SPARE_DATABASES: '0',
       },
       resolve(__dirname, '../..'),
     );

@@ -2,7 +2,7 @@ import { ensureDatabase, parsePostgresUrl, toPostgresUrl } from '@app/catalog';
 import { AppConfig, loadAppConfig } from '@app/config';
 import { TenantDirectory } from '@app/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,15 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApiApp, prepareCatalog } from '../../apps/api/src/api.app';
 import { adminSql, dropTestDeployment } from './test-databases';
+import type { TestPgBouncer } from './test-servers';
+
+/** In the e2e-pooler tier (jest `globals`), the tenants' request traffic goes through its PgBouncer. */
+export function testPgBouncer(): TestPgBouncer | undefined {
+  if (!(globalThis as { TESSERA_THROUGH_POOLER?: boolean }).TESSERA_THROUGH_POOLER) return undefined;
+  const described = process.env.TESSERA_TEST_PGBOUNCER;
+  if (!described) throw new Error('TESSERA_TEST_PGBOUNCER is not set: run the e2e-pooler tier through jest');
+  return JSON.parse(described) as TestPgBouncer;
+}
 
 export const PLATFORM_ADMIN = { email: 'root@platform.test', password: 'platform-root-passphrase' };
 
@@ -65,6 +74,9 @@ export class TestApp {
       KEYS_DIR: this.keysDir,
       APP_BASE_DOMAIN: 'tessera.test',
       BACKUP_DIR: join(this.keysDir, 'backups'),
+      // Onboarding clones the template unless a suite asks for spare databases (test/spare-databases.e2e-spec.ts).
+      TENANT_SPARE_DATABASES: '0',
+      ...this.poolerConfig(env),
       ...env,
     };
     this.config = loadAppConfig(this.env, resolve(__dirname, '../..'));
@@ -75,6 +87,18 @@ export class TestApp {
     await prepareCatalog(this.app, this.config, catalogUrl, () => undefined);
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
+  }
+
+  /** Through a pooler (e2e-pooler tier): the catalog server names the test PgBouncer, unless a suite brings its own servers. */
+  private poolerConfig(env: Record<string, string>): Record<string, string> {
+    const bouncer = testPgBouncer();
+    if (!bouncer || env.TENANTS_CONFIG || env.DATABASE_URL) return {};
+    const file = join(this.keysDir, `tenants.pooler.${this.id}.json`);
+    const { host, port, maxDbConnections, serverIdleTimeout } = bouncer;
+    const pooler = { host, port, maxDbConnections, serverIdleTimeout };
+    const servers = [{ name: 'main', useCatalogServer: true, capacity: 5000, tags: ['general'], pooler }];
+    writeFileSync(file, JSON.stringify({ servers }));
+    return { TENANTS_CONFIG: file };
   }
 
   http(): ReturnType<typeof request> {

@@ -4,7 +4,8 @@
 // - PostgreSQL: DATABASE_URL's when set, else an embedded one (TESSERA_TEST_PG, an admin URL);
 // - a second, embedded PostgreSQL for placement on another server (TESSERA_TEST_PG2);
 // - Redis: REDIS_URL, else the local server at 127.0.0.1:6379 (TESSERA_TEST_REDIS);
-// - a build of the apps (dist/), for the suites that run a real API, worker or CLI process.
+// - a build of the apps (dist/), for the suites that run a real API, worker or CLI process;
+// - PgBouncer in front of the first PostgreSQL (TESSERA_TEST_PGBOUNCER), for the e2e-pooler tier.
 // eslint-disable-next-line no-restricted-imports -- jest global setup runs outside the module mapper
 import { startEmbeddedPostgres } from '../../libs/catalog/src/embedded-postgres';
 import { execFileSync } from 'node:child_process';
@@ -12,13 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import { startPgBouncer } from './pgbouncer';
 import { freePort } from './wait';
 
 interface TestServers {
   stops: (() => Promise<void>)[];
   dirs: string[];
   /** What each step made ready, by step. */
-  ready: Partial<Record<'pg' | 'pg2' | 'redis' | 'build', string>>;
+  ready: Partial<Record<'pg' | 'pg2' | 'redis' | 'build' | 'pgbouncer', string>>;
 }
 
 /** What this jest run started, kept on the global object for the teardown. */
@@ -98,6 +100,37 @@ export function buildApps(): Promise<string> {
   return once('build', () => {
     execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
     return 'build';
+  });
+}
+
+/** What the e2e-pooler tier's PgBouncer is (TESSERA_TEST_PGBOUNCER, JSON). */
+export interface TestPgBouncer {
+  host: string;
+  port: number;
+  adminUrl: string;
+  defaultPoolSize: number;
+  maxDbConnections: number;
+  serverIdleTimeout: number;
+}
+
+/**
+ * TESSERA_TEST_PGBOUNCER: a real PgBouncer in front of TESSERA_TEST_PG, transaction mode, one
+ * server connection per (database, role): any session state a request leaves behind on its
+ * connection would meet the next request of the same tenant (test/pooler.e2e-spec.ts looks).
+ */
+export function startTestPgBouncer(): Promise<string> {
+  return once('pgbouncer', async () => {
+    const settings = { defaultPoolSize: 1, maxDbConnections: 2, serverIdleTimeout: 5 };
+    const bouncer = await startPgBouncer({ serverUrl: process.env.TESSERA_TEST_PG!, ...settings });
+    servers().stops.unshift(() => bouncer.stop()); // before the PostgreSQL behind it
+    const described: TestPgBouncer = {
+      host: bouncer.host,
+      port: bouncer.port,
+      adminUrl: bouncer.adminUrl,
+      ...settings,
+    };
+    process.env.TESSERA_TEST_PGBOUNCER = JSON.stringify(described);
+    return `PgBouncer on port ${bouncer.port} (transaction mode, default_pool_size 1)`;
   });
 }
 
