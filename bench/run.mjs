@@ -5,6 +5,16 @@ import { spawnSync } from 'node:child_process';
 
 const steps = [
   [
+    'read path: floor (node:http + pg, same SQL, pool 4) vs one tenant, GET /leads?limit=20',
+    ['bench/reads.mjs', '4', '3'],
+  ],
+  [
+    'tenant churn: 2× more active tenants than the budget vs a spread inside it (35 pools × 4)',
+    ['bench/churn.mjs', '5', '35', '4', '12', '2'],
+  ],
+  ['PgBouncer: 1,000 tenants (Zipf) through one pooler, 3 API instances', ['bench/pooler.mjs', '10', '1000', '3']],
+  ['sign-up bursts: onboarding with spare databases off and on', ['bench/signup.mjs', '5', '0,10']],
+  [
     'scale: floor, one hot tenant, 100 tenants, 1,000 tenants (Zipf) under a 200-pool budget',
     ['bench/scale.mjs', '10', '1000'],
   ],

@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { api, onboard, percentile, platformToken, psql, RUN, startApi } from './lib.mjs';
+import { api, onboard, percentile, platformToken, psql, RUN, startApi, zipf } from './lib.mjs';
 import { benchServer } from './pg-server.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -68,25 +68,6 @@ function report(name, r, peak, pid) {
   console.log(
     `${name.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}  peak conns ${peak}  RSS ${row.rssMiB ?? '-'} MiB`,
   );
-}
-
-function zipf(n, s = 1.1) {
-  const weights = Array.from({ length: n }, (_, i) => 1 / (i + 1) ** s);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const cdf = [];
-  let acc = 0;
-  for (const w of weights) cdf.push((acc += w / total));
-  return () => {
-    const u = Math.random();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
 }
 
 const app = await startApi(server, {
