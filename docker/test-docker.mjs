@@ -187,7 +187,8 @@ async function signIn(slug, admin) {
  * Steady load until stop(): READERS loops of GET /leads, WRITERS loops of POST /leads, each
  * write with its own Idempotency-Key and retried (same key) on a network error, 502, 503 or
  * 409 idempotency-key-in-use (a claim held by a request that died with its replica), as a real
- * client would. Returns the counts and the names of the writes the client saw succeed.
+ * client would; a 409 idempotency-key-committed says the first attempt's write is in (its replica
+ * died before answering), so the write counts as done. Returns the counts and the names of the writes the client saw succeed.
  */
 function load(tenant, label) {
   const stats = {
@@ -195,6 +196,8 @@ function load(tenant, label) {
     readFailures: [],
     writes: 0,
     writeRetries: 0,
+    /** Retries answered 409 idempotency-key-committed: the first attempt's write is in the database. */
+    committedRetries: 0,
     writeFailures: [],
     written: [],
     firstTryFailures: [],
@@ -232,7 +235,12 @@ function load(tenant, label) {
             body: { name },
           });
           outcome = answer.status === 201 ? 'ok' : `${answer.status} ${codeOf(answer.json)}`;
-          if (answer.status === 409 && codeOf(answer.json) !== 'idempotency-key-in-use') outcome = `final ${outcome}`;
+          // The first attempt committed on a replica that died before answering: the write is in, once.
+          if (answer.status === 409 && codeOf(answer.json) === 'idempotency-key-committed') {
+            outcome = 'ok';
+            stats.committedRetries++;
+          } else if (answer.status === 409 && codeOf(answer.json) !== 'idempotency-key-in-use')
+            outcome = `final ${outcome}`;
           if (answer.status !== 201 && ![409, 502, 503, 504].includes(answer.status)) outcome = `final ${outcome}`;
         } catch (error) {
           outcome = `network: ${error.cause?.code ?? error.message}`;
@@ -295,7 +303,7 @@ function report(phase, stats) {
   figure(
     `${phase}: requests`,
     `${stats.reads} reads + ${stats.writes} writes in ${(stats.ms / 1000).toFixed(1)} s (${rps} req/s); ` +
-      `failed reads ${stats.readFailures.length}, writes retried ${stats.writeRetries}, failed writes ${stats.writeFailures.length}, ` +
+      `failed reads ${stats.readFailures.length}, writes retried ${stats.writeRetries} (${stats.committedRetries} found committed), failed writes ${stats.writeFailures.length}, ` +
       `slowest write ${(stats.slowestWriteMs / 1000).toFixed(1)} s`,
   );
   if (stats.readFailures.length) log(`  read failures: ${summary(stats.readFailures)}`);
@@ -460,6 +468,8 @@ async function main() {
     `${failed.written.length} acknowledged, ${failoverDb.missing.length} missing, ${failoverDb.duplicated.length} duplicated`,
   );
   check(failoverDb.missing.length === 0, 'fail-over: every acknowledged write is in the database');
+  // A write committed on the killed replica and retried on the other is refused there (idempotency_commits).
+  check(failoverDb.duplicated.length === 0, 'fail-over: no write is in the database twice');
   // Writes whose first attempt died with the replica: the client could not know whether they ran.
   figure(
     'fail-over: writes retried by the client',

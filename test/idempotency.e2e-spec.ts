@@ -356,3 +356,126 @@ describe('IdempotencyLedger on a real Redis', () => {
     expect(await ledger.admit(request(), 'tenant:a:u1:token', key, 'f2')).toEqual({ kind: 'run' });
   });
 });
+
+/**
+ * The tenant database keeps each committed key (idempotency_commits), in the write's own
+ * transaction. Two instances without REDIS_URL keep separate ledgers: what one answered, the
+ * other does not know, exactly as after an instance died between its commit and its answer.
+ */
+describe('Idempotency-Key committed in the tenant database (two instances, separate ledgers)', () => {
+  let first: TestApp;
+  let second: TestApp;
+  let acme: TestTenant;
+  let globex: TestTenant;
+
+  const post = (app: TestApp, tenant: TestTenant, path: string, body: object, key: string) =>
+    app.as(tenant.token, tenant.slug).post(path, body).set('idempotency-key', key);
+  const count = async (sql: string, params: unknown[], tenant: TestTenant) =>
+    Number((await first.sql<{ n: string }>(sql, params, tenant.dbName))[0].n);
+  const leadsNamed = (tenant: TestTenant, name: string) =>
+    count('select count(*) as n from leads where name = $1', [name], tenant);
+
+  beforeAll(async () => {
+    first = await TestApp.start({ TENANT_RATE_LIMIT_RPS: '0' });
+    second = await TestApp.start({ TENANT_RATE_LIMIT_RPS: '0' }, first);
+    const pt = await first.platformToken();
+    [acme, globex] = await Promise.all([first.createTenant('acme', pt), first.createTenant('globex', pt)]);
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+  });
+
+  it('refuses a retry whose first attempt committed elsewhere: 409 idempotency-key-committed with its Location, one row, one audit entry', async () => {
+    const key = newKey();
+    const created = await post(first, acme, '/leads', { name: 'Committed once' }, key).expect(201);
+    const retry = await post(second, acme, '/leads', { name: 'Committed once' }, key);
+    expectProblem(retry, 409, /\/idempotency-key-committed$/);
+    expect(retry.headers.location).toBe(created.headers.location);
+    expect(await leadsNamed(acme, 'Committed once')).toBe(1);
+    const audited = await count(
+      "select count(*) as n from audit_logs where action = 'lead.create' and changes->'name'->>'after' = $1",
+      ['Committed once'],
+      acme,
+    );
+    expect(audited).toBe(1);
+  });
+
+  it('never stores the key itself: the row holds a SHA-256 of the scope and key', async () => {
+    const key = newKey();
+    await post(first, acme, '/leads', { name: 'Hashed key' }, key).expect(201);
+    const rows = await first.sql<{ key: string; entity: string }>(
+      'select key, entity from idempotency_commits',
+      [],
+      acme.dbName,
+    );
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.key))).toBe(true);
+    expect(rows.some((r) => r.key.includes(key))).toBe(false);
+    expect(rows.map((r) => r.entity)).toContain('lead');
+  });
+
+  it('answers 422 when the committed key comes back with another body on the other instance', async () => {
+    const key = newKey();
+    await post(first, acme, '/leads', { name: 'Body one' }, key).expect(201);
+    expectProblem(await post(second, acme, '/leads', { name: 'Body two' }, key), 422, /\/idempotency-key-reused$/);
+    expect(await leadsNamed(acme, 'Body two')).toBe(0);
+  });
+
+  it('writes one lead for 20 concurrent requests with one key spread over both instances', async () => {
+    const key = newKey();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(i % 2 ? second : first, acme, '/leads', { name: 'Spread lead' }, key)),
+    );
+    const fresh = answers.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
+    expect(fresh).toHaveLength(1);
+    for (const answer of answers.filter((r) => r.status !== 201)) {
+      expect(answer.status).toBe(409);
+      expect(answer.body.type).toMatch(/\/idempotency-key-(in-use|committed)$/);
+    }
+    expect(await leadsNamed(acme, 'Spread lead')).toBe(1);
+  });
+
+  it('keeps tenants apart: the same key and body in globex writes globex’s own lead', async () => {
+    const key = newKey();
+    await post(first, acme, '/leads', { name: 'Same key elsewhere' }, key).expect(201);
+    await post(second, globex, '/leads', { name: 'Same key elsewhere' }, key).expect(201);
+    expect(await leadsNamed(acme, 'Same key elsewhere')).toBe(1);
+    expect(await leadsNamed(globex, 'Same key elsewhere')).toBe(1);
+  });
+
+  it('leaves no record when the transaction fails at commit, so a retry on the other instance runs', async () => {
+    const key = newKey();
+    // Checked at COMMIT, after the key was recorded: the whole transaction, record included, rolls back.
+    await first.sql(
+      `create function refuse_lead() returns trigger language plpgsql as $$
+         begin raise exception 'refused at commit'; end $$;
+       create constraint trigger refuse_lead after insert on leads deferrable initially deferred
+         for each row when (new.name = 'Fails at commit') execute function refuse_lead()`,
+      [],
+      acme.dbName,
+    );
+    const records = () => count('select count(*) as n from idempotency_commits', [], acme);
+    const before = await records();
+    try {
+      const failed = await post(first, acme, '/leads', { name: 'Fails at commit' }, key);
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      expect(await records()).toBe(before);
+    } finally {
+      await first.sql('drop trigger refuse_lead on leads; drop function refuse_lead()', [], acme.dbName);
+    }
+    await post(second, acme, '/leads', { name: 'Fails at commit' }, key).expect(201);
+    expect(await leadsNamed(acme, 'Fails at commit')).toBe(1);
+  });
+
+  it('takes over a key past the 24 h window: the request runs again', async () => {
+    const key = newKey();
+    await post(first, acme, '/leads', { name: 'Day-old key' }, key).expect(201);
+    await first.sql(
+      "update idempotency_commits set created_at = now() - interval '25 hours' where entity = 'lead' and entity_id = (select id::text from leads where name = 'Day-old key')",
+      [],
+      acme.dbName,
+    );
+    await post(second, acme, '/leads', { name: 'Day-old key' }, key).expect(201);
+    expect(await leadsNamed(acme, 'Day-old key')).toBe(2);
+  });
+});

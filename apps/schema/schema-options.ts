@@ -22,6 +22,7 @@ export const TABLES_WITHOUT_ENTITIES: Readonly<Record<SchemaName, readonly strin
   ],
   tenant: [
     'refresh_tokens', // auth: RefreshTokens, AuthService
+    'idempotency_commits', // auth + audit: IdempotencyInterceptor, AuditSubscriber
   ],
 };
 

@@ -1523,7 +1523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: the first request with this Idempotency-Key is still running */
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -1922,7 +1922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: the first request with this Idempotency-Key is still running */
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -2602,7 +2602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A user with this e-mail exists; or the first request with this Idempotency-Key is still running */
+            /** @description A user with this e-mail exists; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -3392,7 +3392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The slug is taken; or the first request with this Idempotency-Key is still running */
+            /** @description The slug is taken; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -3689,7 +3689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is not active; or the first request with this Idempotency-Key is still running */
+            /** @description The tenant is not active; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -3791,7 +3791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is not suspended; or the first request with this Idempotency-Key is still running */
+            /** @description The tenant is not suspended; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -3891,7 +3891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant did not fail; or the first request with this Idempotency-Key is still running */
+            /** @description The tenant did not fail; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4195,7 +4195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: the first request with this Idempotency-Key is still running */
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4809,7 +4809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead is converted (final); or the first request with this Idempotency-Key is still running */
+            /** @description The lead is converted (final); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -4982,7 +4982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead is converted already, or its status cannot convert; or the first request with this Idempotency-Key is still running */
+            /** @description The lead is converted already, or its status cannot convert; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -5285,7 +5285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The lead has a deal already; or the first request with this Idempotency-Key is still running */
+            /** @description The lead has a deal already; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
@@ -5899,7 +5899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: the first request with this Idempotency-Key is still running */
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];

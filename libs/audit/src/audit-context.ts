@@ -11,6 +11,8 @@ export interface AuditDraft {
   requestId: string | null;
   /** Set once the request's changes were audited inside their transaction. */
   written: boolean;
+  /** The request's Idempotency-Key, until a transaction of the request committed it (idempotency_commits). */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 /** Carries the audit draft of the current request across awaits, down to the flush subscriber. */

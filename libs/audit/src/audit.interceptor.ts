@@ -1,11 +1,11 @@
-import type { Principal } from '@app/auth';
+import type { KeyedRequest } from '@app/auth';
 import type { TenantRequest } from '@app/tenancy';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { AuditDraft, auditContext } from './audit-context';
 import { auditAction, MUTATING_METHODS } from './audit-action';
 
-type AuditedRequest = TenantRequest & { user?: Principal };
+type AuditedRequest = TenantRequest & Pick<KeyedRequest, 'user' | 'idempotencyCommit'>;
 
 export function draftFor(request: AuditedRequest): AuditDraft {
   const userAgent = request.headers['user-agent'];
@@ -18,6 +18,7 @@ export function draftFor(request: AuditedRequest): AuditDraft {
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,
     requestId: String(request.id),
     written: false,
+    ...(request.idempotencyCommit ? { idempotency: { ...request.idempotencyCommit } } : {}),
   };
 }
 

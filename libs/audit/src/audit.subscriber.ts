@@ -6,9 +6,10 @@ import {
   FlushEventArgs,
   TransactionEventArgs,
 } from '@mikro-orm/core';
+import { IdempotencyErrors } from '@app/auth';
 import { randomUUID } from 'node:crypto';
 import { auditEntity, changeAction } from './audit-action';
-import { AuditContext } from './audit-context';
+import { AuditContext, AuditDraft } from './audit-context';
 import { AuditLog } from './audit-log.entity';
 import { isNoise, isSecretField, REDACTED, redact } from './redaction';
 
@@ -59,6 +60,30 @@ interface PendingEntry {
   requestId: string | null;
 }
 
+/** A request's Idempotency-Key to record in the transaction, with what the request wrote first. */
+interface PendingCommit {
+  draft: AuditDraft;
+  key: string;
+  fingerprint: string;
+  entity: string;
+  entityId: string;
+}
+
+/**
+ * Records the key, or finds it recorded by an earlier attempt (then no row comes back). A key
+ * past the 24 h replay window is taken over, and up to 20 other expired keys go with each
+ * insert (SKIP LOCKED: two inserts never wait on each other's pruning).
+ */
+const RECORD_COMMIT = `with pruned as (
+    delete from idempotency_commits where key in (
+      select key from idempotency_commits where created_at < now() - interval '24 hours' and key <> ?
+       order by created_at limit 20 for update skip locked))
+  insert into idempotency_commits as c (key, fingerprint, entity, entity_id) values (?, ?, ?, ?)
+  on conflict (key) do update set fingerprint = excluded.fingerprint, entity = excluded.entity,
+     entity_id = excluded.entity_id, created_at = now()
+   where c.created_at < now() - interval '24 hours'
+  returning key`;
+
 // `at`, `seq`, `prev_hash` and `hash` are the chain trigger's: the runtime role may not insert them.
 const COLUMNS = [
   'id',
@@ -83,6 +108,7 @@ const COLUMNS = [
  */
 export class AuditSubscriber implements EventSubscriber {
   private readonly pending = new WeakMap<EntityManager, PendingEntry[]>();
+  private readonly commits = new WeakMap<EntityManager, PendingCommit>();
   /** Transactions (by their entity manager) that write audit entries: their tenant's chain grows at commit. */
   private readonly writing = new WeakSet<EntityManager>();
 
@@ -115,11 +141,22 @@ export class AuditSubscriber implements EventSubscriber {
       });
     }
     if (entries.length) this.pending.set(args.em, entries);
+    if (draft?.idempotency && entries.length && !this.commits.has(args.em)) {
+      // Where a retry's 409 points: what the request created, else what it changed first.
+      const first = changeSets.find((cs) => cs.type === ChangeSetType.CREATE) ?? changeSets[0];
+      this.commits.set(args.em, {
+        draft,
+        ...draft.idempotency,
+        entity: auditEntity(first.meta.className),
+        entityId: String(first.getPrimaryKey() ?? ''),
+      });
+    }
   }
 
   async beforeTransactionCommit(args: TransactionEventArgs): Promise<void> {
     const entries = this.pending.get(args.em);
     if (!entries?.length) return;
+    await this.recordCommit(args);
     this.pending.delete(args.em);
     this.writing.add(args.em);
     const row = `(${COLUMNS.map((c) => (c === 'changes' ? '?::jsonb' : '?')).join(', ')})`;
@@ -147,6 +184,35 @@ export class AuditSubscriber implements EventSubscriber {
       );
   }
 
+  /**
+   * The request's Idempotency-Key joins its transaction: a second attempt with the key (its first
+   * instance died before the ledger kept the answer) fails here and rolls back, whatever ran first.
+   */
+  private async recordCommit(args: TransactionEventArgs): Promise<void> {
+    const commit = this.commits.get(args.em);
+    if (!commit || !commit.draft.idempotency) return;
+    this.commits.delete(args.em);
+    const connection = args.em.getConnection();
+    const recorded = await connection.execute<{ key: string }[]>(
+      RECORD_COMMIT,
+      [commit.key, commit.key, commit.fingerprint, commit.entity, commit.entityId],
+      'all',
+      args.transaction,
+    );
+    if (recorded.length) {
+      commit.draft.idempotency = undefined; // one record per request, by its first committing transaction
+      return;
+    }
+    const [earlier] = await connection.execute<{ fingerprint: string; entity: string; entity_id: string }[]>(
+      'select fingerprint, entity, entity_id from idempotency_commits where key = ?',
+      [commit.key],
+      'all',
+      args.transaction,
+    );
+    if (earlier && earlier.fingerprint !== commit.fingerprint) throw IdempotencyErrors.reused();
+    throw IdempotencyErrors.committed(earlier?.entity ?? commit.entity, earlier?.entity_id ?? commit.entityId);
+  }
+
   afterTransactionCommit(args: TransactionEventArgs): void {
     if (!this.writing.has(args.em)) return;
     this.writing.delete(args.em);
@@ -155,6 +221,7 @@ export class AuditSubscriber implements EventSubscriber {
 
   afterTransactionRollback(args: TransactionEventArgs): void {
     this.pending.delete(args.em);
+    this.commits.delete(args.em);
     this.writing.delete(args.em);
   }
 }

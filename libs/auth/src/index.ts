@@ -8,7 +8,12 @@ export { Client, CurrentUser, IS_PUBLIC, Public } from './auth.decorators';
 export { AuthException } from './auth.exception';
 export { AuthModule } from './auth.module';
 export { documentIdempotency } from './idempotency/idempotency-openapi';
-export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+export {
+  type IdempotencyCommit,
+  IdempotencyInterceptor,
+  type KeyedRequest,
+} from './idempotency/idempotency.interceptor';
+export { IdempotencyErrors } from './idempotency/idempotency.exception';
 export { IdempotencyLedger } from './idempotency/idempotency-ledger';
 export { seedCompanyAdmin } from './company-admin.seeder';
 export { LiveSessions } from './live-sessions';

@@ -46,7 +46,7 @@ export function documentIdempotency(document: OpenAPIObject): void {
     }
     const running = secret
       ? 'the first request with this Idempotency-Key is still running, or succeeded (see its Location)'
-      : 'the first request with this Idempotency-Key is still running';
+      : 'the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote)';
     const conflict = responses['409']?.description;
     responses['409'] = problemResponse(
       409,

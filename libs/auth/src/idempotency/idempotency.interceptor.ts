@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { from, Observable, of, switchMap } from 'rxjs';
 import { NO_STORE } from '../auth.decorators';
 import type { Principal } from '../roles';
@@ -8,7 +9,18 @@ import { IdempotencyErrors } from './idempotency.exception';
 import { IdempotencyLedger, StoredAnswer } from './idempotency-ledger';
 import { requestFingerprint } from './request-fingerprint';
 
-type KeyedRequest = FastifyRequest & { user?: Principal; tenant?: { slug: string } };
+/** A tenant request's key, as its transaction records it in `idempotency_commits` (AuditSubscriber). */
+export interface IdempotencyCommit {
+  /** SHA-256 (hex) of the caller's scope and the key: the key itself is never stored. */
+  key: string;
+  fingerprint: string;
+}
+
+export type KeyedRequest = FastifyRequest & {
+  user?: Principal;
+  tenant?: { slug: string };
+  idempotencyCommit?: IdempotencyCommit;
+};
 
 /** 1 to 255 printable ASCII characters (API.md: ≤ 255). */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -57,12 +69,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
     // A @NoStore answer holds a secret shown once (a new API key): it runs once like any other,
     // but only where it led (Location) is kept, and a retry is told so instead of a replay.
-    const admission = this.ledger.admit(request, idempotencyScope(request, request.user!), key, fingerprint, {
-      secret: noStore ?? false,
-    });
+    const scope = idempotencyScope(request, request.user!);
+    const admission = this.ledger.admit(request, scope, key, fingerprint, { secret: noStore ?? false });
     return from(admission).pipe(
       switchMap((admitted) => {
-        if (admitted.kind === 'run') return next.handle();
+        if (admitted.kind === 'run') {
+          // The write's own transaction records the key: a retry that finds it never writes twice,
+          // even when this instance dies before its answer reaches the ledger.
+          if (request.tenant)
+            request.idempotencyCommit = {
+              key: createHash('sha256').update(`${scope}\0${key}`).digest('hex'),
+              fingerprint,
+            };
+          return next.handle();
+        }
         if (admitted.kind === 'mismatch') throw IdempotencyErrors.reused();
         if (admitted.kind === 'running') throw IdempotencyErrors.inUse();
         if (admitted.answer.secret) throw IdempotencyErrors.secretShown(admitted.answer.headers.location);
