@@ -24,6 +24,7 @@ const steps = [
   ['leads list and search on 100k leads (plans and API timings)', ['bench/explain.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],
+  ['Idempotency-Key on POST /leads (16 connections)', ['bench/idempotency-overhead.mjs', '5', '16', '3']],
 ];
 let failed = 0;
 for (const [title, args] of steps) {
