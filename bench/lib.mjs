@@ -36,6 +36,8 @@ export async function startApi(serverUrl, env = {}, tag = '') {
       PLATFORM_ADMIN_EMAIL: ADMIN.email,
       PLATFORM_ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // As `npm start` and the image run it (package.json, docker/Dockerfile).
+      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
