@@ -5,7 +5,7 @@
 // usage: node bench/audit-overhead.mjs [seconds per round=5] [connections=16] [rounds=3]
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { api, onboard, percentile, platformToken, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, percentile, platformToken, RUN, startApi } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 16);
@@ -18,11 +18,7 @@ async function prepare(auditTrail) {
   const pt = await platformToken(app.base);
   const slug = `audit-${auditTrail}-${RUN}`;
   await onboard(app.base, pt, slug);
-  const login = await api(app.base, 'POST', '/auth/login', {
-    tenant: slug,
-    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-  });
-  return { auditTrail, app, token: login.json.accessToken, runs: [] };
+  return { auditTrail, app, token: await companyAdminToken(app.base, slug), runs: [] };
 }
 
 async function round(target) {

@@ -8,7 +8,7 @@
 import autocannon from 'autocannon';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { api, onboard, platformToken, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, platformToken, RUN, startApi } from './lib.mjs';
 import { benchServer } from './pg-server.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -87,12 +87,7 @@ try {
   console.log(`onboarded ${slugs.length} tenants in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const tokens = [];
   for (const slug of slugs) {
-    const r = await api(app.base, 'POST', '/auth/login', {
-      tenant: slug,
-      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-    });
-    if (r.status !== 200) throw new Error(`login ${slug}: ${r.status}`);
-    tokens.push(r.json.accessToken);
+    tokens.push(await companyAdminToken(app.base, slug));
   }
   for (const slug of slugs) {
     const url = new URL(server);

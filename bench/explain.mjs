@@ -2,7 +2,7 @@
 // Leads list and search on a tenant holding 100k leads: plans (EXPLAIN ANALYZE) and API timings.
 // usage: node bench/explain.mjs [leads=100000]   (BENCH_PG: PostgreSQL admin URL, default local server)
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { api, onboard, percentile, platformToken, psql, RUN, startApi, ADMIN } from './lib.mjs';
+import { ADMIN, api, companyAdminToken, onboard, percentile, platformToken, psql, RUN, startApi } from './lib.mjs';
 
 const count = Number(process.argv[2] ?? 100_000);
 const server = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,11 +15,7 @@ try {
   const db = new URL(server);
   db.pathname = `/${RUN}_${slug.replace(/-/g, '_')}`;
   const dbUrl = db.toString();
-  const login = await api(app.base, 'POST', '/auth/login', {
-    tenant: slug,
-    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-  });
-  const token = login.json.accessToken;
+  const token = await companyAdminToken(app.base, slug);
   const adminId = psql(dbUrl, 'select id from users limit 1');
   // 100k leads over 20 owners, 5 statuses, spread over a year.
   const t0 = Date.now();

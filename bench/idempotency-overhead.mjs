@@ -8,7 +8,7 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { api, onboard, percentile, platformToken, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, percentile, platformToken, RUN, startApi } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 16);
@@ -21,11 +21,8 @@ try {
   const pt = await platformToken(app.base);
   const slug = `idem-${RUN}`;
   await onboard(app.base, pt, slug);
-  const login = await api(app.base, 'POST', '/auth/login', {
-    tenant: slug,
-    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-  });
-  const headers = { authorization: `Bearer ${login.json.accessToken}`, 'content-type': 'application/json' };
+  const token = await companyAdminToken(app.base, slug);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ name: 'Bench lead', email: 'bench@example.test', company: 'Bench Inc' });
   const round = async (kind) => {
     const result = await autocannon({

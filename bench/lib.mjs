@@ -126,6 +126,16 @@ export async function onboard(base, token, slug) {
   }
 }
 
+/** The access token of the company admin `onboard` created for `slug` (its e-mail and password). */
+export async function companyAdminToken(base, slug) {
+  const r = await api(base, 'POST', '/auth/login', {
+    tenant: slug,
+    body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
+  });
+  if (r.status !== 200) throw new Error(`login ${slug}: ${r.status}`);
+  return r.json.accessToken;
+}
+
 /** A picker of indexes 0..n-1, Zipf-distributed (exponent s): a few hot tenants, a long tail. */
 export function zipf(n, s = 1.1) {
   const weights = Array.from({ length: n }, (_, i) => 1 / (i + 1) ** s);

@@ -3,7 +3,7 @@
 // successful mutation must have its audit entry. usage: node bench/load.mjs [seconds=60] [tenants=10]
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { api, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 60);
 const count = Number(process.argv[3] ?? 10);
@@ -15,12 +15,7 @@ try {
   for (let i = 0; i < count; i++) {
     const slug = `load${i}-${RUN}`;
     await onboard(app.base, pt, slug);
-    const token = (
-      await api(app.base, 'POST', '/auth/login', {
-        tenant: slug,
-        body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-      })
-    ).json.accessToken;
+    const token = await companyAdminToken(app.base, slug);
     tenants.push({ slug, token });
   }
   const requests = [

@@ -4,7 +4,7 @@
 // usage: node bench/noisy.mjs [seconds=10] [limit=100]
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { api, onboard, platformToken, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, platformToken, RUN, startApi } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
 const limit = Number(process.argv[3] ?? 100);
@@ -15,12 +15,7 @@ try {
   const token = async (name) => {
     const slug = `${name}-${RUN}`;
     await onboard(app.base, pt, slug);
-    return (
-      await api(app.base, 'POST', '/auth/login', {
-        tenant: slug,
-        body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-      })
-    ).json.accessToken;
+    return companyAdminToken(app.base, slug);
   };
   const [noisy, measured] = [await token('noisy'), await token('measured')];
   const run = (tok, rate, connections) =>

@@ -11,7 +11,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { api, freePort, onboard, platformToken, psql, RUN, startApi, zipf } from './lib.mjs';
+import { companyAdminToken, freePort, onboard, platformToken, psql, RUN, startApi, zipf } from './lib.mjs';
 import { benchServer } from './pg-server.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -137,15 +137,7 @@ try {
   const tokens = [];
   for (let i = 0; i < tenants.length; i += 20) {
     const batch = tenants.slice(i, i + 20);
-    const logins = await Promise.all(
-      batch.map((slug, k) =>
-        api(apps[k % apps.length].base, 'POST', '/auth/login', {
-          tenant: slug,
-          body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-        }),
-      ),
-    );
-    tokens.push(...logins.map((r) => r.json.accessToken));
+    tokens.push(...(await Promise.all(batch.map((slug, k) => companyAdminToken(apps[k % apps.length].base, slug)))));
   }
 
   // What the budget allows: each instance's share, minus its reserve, in whole tenant databases.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Profiling aid: one tenant, GET /leads under load. Run with BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR".
 import autocannon from 'autocannon';
-import { api, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
 
 const server = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const app = await startApi(server, { TENANT_RATE_LIMIT_RPS: '0', TENANT_POOL_SIZE: process.env.POOL ?? '4' });
@@ -15,12 +15,7 @@ try {
     db.toString(),
     `insert into leads (id, name, owner_id) select gen_random_uuid(), 'Lead ' || i, gen_random_uuid() from generate_series(1, 20) i`,
   );
-  const token = (
-    await api(app.base, 'POST', '/auth/login', {
-      tenant: slug,
-      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-    })
-  ).json.accessToken;
+  const token = await companyAdminToken(app.base, slug);
   const r = await autocannon({
     url: `${app.base}/api/v1/leads?limit=20`,
     headers: { authorization: `Bearer ${token}` },

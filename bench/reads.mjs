@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
-import { api, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
+import { companyAdminToken, onboard, platformToken, psql, RUN, startApi } from './lib.mjs';
 import { benchServer } from './pg-server.mjs';
 
 const POOL_SIZE = 4;
@@ -83,11 +83,7 @@ async function main(seconds, rounds) {
     const pt = await platformToken(app.base);
     const slug = `reads-${RUN}`;
     await onboard(app.base, pt, slug);
-    const login = await api(app.base, 'POST', '/auth/login', {
-      tenant: slug,
-      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-    });
-    const token = login.json.accessToken;
+    const token = await companyAdminToken(app.base, slug);
     const tenantDb = new URL(server);
     tenantDb.pathname = `/${RUN}_${slug.replace(/-/g, '_')}`;
     // 1,000 leads over 10 owners, spread over a few weeks, most optional fields set.

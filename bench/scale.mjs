@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { api, onboard, percentile, platformToken, psql, RUN, startApi, zipf } from './lib.mjs';
+import { companyAdminToken, onboard, percentile, platformToken, psql, RUN, startApi, zipf } from './lib.mjs';
 import { benchServer } from './pg-server.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -88,11 +88,7 @@ try {
   console.log(`onboarded ${tenants.length} tenants in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const tokens = [];
   for (const slug of tenants.slice(0, tenantCount)) {
-    const r = await api(app.base, 'POST', '/auth/login', {
-      tenant: slug,
-      body: { email: `admin@${slug}.test`, password: `admin-${slug}-pass` },
-    });
-    tokens.push(r.json.accessToken);
+    tokens.push(await companyAdminToken(app.base, slug));
   }
   // 20 leads in the first 100 tenants (the hot one included).
   for (const slug of tenants.slice(0, 100)) {
