@@ -1,11 +1,11 @@
 import type { AppConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import Redis from 'ioredis';
 import { RedisServerSlots } from '@app/fleet';
 import { TenantRateLimiter } from '@app/tenancy';
+import { startRedisServer } from './support/redis-server';
 import { freePort, sleep, until } from './support/wait';
 
 /**
@@ -84,20 +84,7 @@ describe('the tenant rate limit when Redis does not answer', () => {
   afterAll(() => redis?.kill('SIGTERM'));
 
   const startRedis = async (port: number) => {
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await until(
-      'redis',
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(false));
-        }),
-    );
+    redis = await startRedisServer(port);
   };
 
   it('counts in this process with one warning line, and goes back to Redis once it answers', async () => {

@@ -1,10 +1,10 @@
 import { TenantFleet, TenantMigrator } from '@app/fleet';
-import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import type { Response } from 'supertest';
 import { TenantRateLimiter } from '@app/tenancy';
 import { TestApp, TestTenant } from './support/test-app';
+import { startRedisServer } from './support/redis-server';
 import { freePort, sleep, until } from './support/wait';
 
 /**
@@ -139,20 +139,7 @@ describe('the limits while Redis is down', () => {
   let acme: TestTenant;
 
   const startRedis = async () => {
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await until(
-      'redis',
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(false));
-        }),
-    );
+    redis = await startRedisServer(port);
   };
 
   beforeAll(async () => {

@@ -3,11 +3,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { PLATFORM_ADMIN } from './support/test-app';
+import { startRedisServer } from './support/redis-server';
 import { freePort, sleep, until } from './support/wait';
 
 const ROOT = resolve(__dirname, '..');
@@ -201,31 +201,24 @@ class ApiProcess {
 /** A Redis of this test's own, so it can be killed under the API. */
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
+  const redis = await startRedisServer(port);
   const gone = new Promise<void>((done) => redis.on('exit', () => done()));
-  const url = `redis://127.0.0.1:${port}`;
-  await until(
-    'redis-server to listen',
-    () =>
-      new Promise<boolean>((done) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.destroy();
-          done(true);
-        });
-        socket.on('error', () => done(false));
-      }),
-  );
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     stop: async () => {
       if (redis.exitCode === null && redis.signalCode === null) redis.kill('SIGKILL');
       await gone;
     },
   };
+}
+
+/** Removes what an API of this suite left on the shared test Redis (its keys carry its tenant prefix). */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
+  const keys = await redis.keys(`tessera:${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
 }
 
 /** One GET over a fresh connection: status and the Connection header (fetch hides hop-by-hop headers). */
@@ -359,11 +352,7 @@ describe('shutdown is bounded (the built API as a child process)', () => {
       expect(Number(row.n)).toBe(1); // the shutdown touched no data
     } finally {
       await api.cleanup();
-      const { default: Redis } = await import('ioredis');
-      const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`tessera:${api.prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await dropRedisKeys(api.prefix);
     }
   });
   it('SIGTERM with SHUTDOWN_DRAIN_MS: readiness turns 503 at once, requests of every tenant are still served (Connection: close), then the listener closes and the process exits 0', async () => {
@@ -415,11 +404,7 @@ describe('shutdown is bounded (the built API as a child process)', () => {
       await expect(api.fetch('/health/live')).rejects.toThrow(); // the listener is closed
     } finally {
       await api.cleanup();
-      const { default: Redis } = await import('ioredis');
-      const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`tessera:${api.prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await dropRedisKeys(api.prefix);
     }
   });
 });

@@ -57,6 +57,18 @@ function startApi(
   return { child, output: () => out + err, stderr: () => err, exited };
 }
 
+/** Waits until the API answers ready; an API that exits first fails with the end of its log. */
+async function untilReady(api: ReturnType<typeof startApi>, port: number): Promise<void> {
+  await until(
+    'the API to be ready',
+    async () => {
+      if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output().slice(-2000)}`);
+      return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
+    },
+    90_000,
+  );
+}
+
 describe('npm start from a clone other users cannot enter (embedded PostgreSQL)', () => {
   jest.setTimeout(120_000);
   let dir: string;
@@ -91,14 +103,7 @@ describe('npm start from a clone other users cannot enter (embedded PostgreSQL)'
       SHUTDOWN_TIMEOUT_MS: '10000',
     });
     try {
-      await until(
-        'the API to be ready',
-        async () => {
-          if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output().slice(-2000)}`);
-          return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
-        },
-        90_000,
-      );
+      await untilReady(api, port);
       clusterDir = /data in (\S+) \(/.exec(api.output())?.[1];
       expect(api.output()).not.toMatch(/EACCES/);
       if (isRoot) {
@@ -134,14 +139,7 @@ describe('npm start from a clone other users cannot enter (embedded PostgreSQL)'
       SHUTDOWN_TIMEOUT_MS: '15000',
     });
     try {
-      await until(
-        'the API to be ready',
-        async () => {
-          if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output().slice(-2000)}`);
-          return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200;
-        },
-        90_000,
-      );
+      await untilReady(api, port);
       api.child.kill('SIGTERM');
       await until('the signal to be taken', () => Promise.resolve(api.output().includes('SIGTERM: shutting down')));
       await sleep(500); // well inside the 3 s drain

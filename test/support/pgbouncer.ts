@@ -2,8 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import { freePort, sleep } from './wait';
+import { freePort, listening, sleep } from './wait';
 
 export const PGBOUNCER_BIN = '/usr/sbin/pgbouncer';
 
@@ -30,16 +29,6 @@ export interface PgBouncer {
 
 function quote(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 /**

@@ -26,3 +26,14 @@ export async function until<T>(
     await sleep(100);
   }
 }
+
+/** Whether something accepts TCP connections on 127.0.0.1:port now. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
