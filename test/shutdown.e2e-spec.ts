@@ -355,6 +355,30 @@ describe('shutdown is bounded (the built API as a child process)', () => {
       await dropRedisKeys(api.prefix);
     }
   });
+  it('SIGTERM while spares are being cloned: the clone in flight gets its catalog row, no job fails, exit 0', async () => {
+    const api = new ApiProcess();
+    try {
+      // The start fills 40 spares one clone at a time: the SIGTERM lands mid-fill.
+      await api.start({ TENANT_SPARE_DATABASES: '40' });
+      const spareRows = async () =>
+        Number((await sql<{ n: string }>('select count(*) as n from spare_databases', [], api.catalogDb))[0].n);
+      await until('two spares to be cloned', async () => (await spareRows()) >= 2, 60_000);
+      const { code } = await api.terminate();
+      expect(code).toBe(0);
+      // The queue closed before the catalog did: the job that was cloning recorded its clone and ended.
+      expect(
+        api.messages().filter((m) => /spares|Unable to acquire|gave up/.test(m) && /fail|Unable|gave up/.test(m)),
+      ).toEqual([]);
+      const clones = await sql<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [
+        `${api.prefix}_spare_`,
+      ]);
+      expect(clones.length).toBeLessThan(40);
+      expect(clones.length).toBe(await spareRows());
+    } finally {
+      await api.cleanup();
+    }
+  });
+
   it('SIGTERM with SHUTDOWN_DRAIN_MS: readiness turns 503 at once, requests of every tenant are still served (Connection: close), then the listener closes and the process exits 0', async () => {
     const api = new ApiProcess();
     try {

@@ -334,7 +334,7 @@ describe('Spare tenant databases, at shutdown', () => {
     const refill = spares.refill('main');
     const deadline = Date.now() + 60_000;
     while ((await count()) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    spares.beforeApplicationShutdown();
+    spares.onModuleDestroy();
     const result = await refill;
     // At most the clone in flight when the flag was set; not the 40 asked for.
     expect(result.created).toBeGreaterThanOrEqual(2);

@@ -3,7 +3,7 @@ import { describeError } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { FLEET_JOB, JobEnvelope, JobQueue } from '@app/jobs';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DatabaseAdmin } from './database-admin';
 import { DatabaseServers } from './database-servers';
@@ -74,7 +74,7 @@ interface SpareRow {
  * spare databases the catalog does not know (a refill killed mid-way), and clones the rest.
  */
 @Injectable()
-export class SpareDatabases implements BeforeApplicationShutdown {
+export class SpareDatabases implements OnModuleDestroy {
   private readonly logger = new Logger(SpareDatabases.name);
   /** Refills this process queued and that have not ended; `again`: a claim came meanwhile. */
   private readonly queued = new Map<string, { again: boolean }>();
@@ -108,8 +108,12 @@ export class SpareDatabases implements BeforeApplicationShutdown {
     this.timer.unref();
   }
 
-  /** No more refills; one still waiting to run is dropped by the closing queue (the next start refills). */
-  beforeApplicationShutdown(): void {
+  /**
+   * No more refills, and one under way stops after its clone in flight; one still waiting to run is
+   * dropped by the closing queue (the next start refills). The first shutdown phase, so the queue's
+   * close (beforeApplicationShutdown) never waits for a whole refill.
+   */
+  onModuleDestroy(): void {
     this.closing = true;
     clearInterval(this.timer);
   }

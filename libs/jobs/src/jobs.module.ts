@@ -1,7 +1,7 @@
 import { boundedShutdownStep } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BullModule, getQueueToken } from '@nestjs/bull';
-import { DynamicModule, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { Queue } from 'bull';
 import { BullJobQueue } from './bull-job-queue';
@@ -9,14 +9,19 @@ import { InProcessJobQueue } from './in-process-job-queue';
 import { JobProcessors } from './job-processor';
 import { JobQueue, QUEUE_NAMES, QueueName } from './job-queue';
 
-class JobQueueCloser implements OnApplicationShutdown {
+/**
+ * Closes the queues before any `onApplicationShutdown` hook: a job still running (a spare's clone,
+ * an onboarding) finishes with the catalog ORM, the database admin pools and Redis still open, which
+ * close in that later phase. (The API's listener is closed before the application is: drainBeforeClose.)
+ */
+class JobQueueCloser implements BeforeApplicationShutdown {
   constructor(
     private readonly queue: JobQueue,
     private readonly boundMs: number,
   ) {}
 
   /** Bull waits for active jobs and for Redis; neither may hold the process past its bound. */
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await boundedShutdownStep('job queues (active jobs, Redis)', () => this.queue.close(), this.boundMs);
   }
 }
