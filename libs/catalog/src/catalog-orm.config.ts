@@ -4,10 +4,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import { DbServer } from './db-server.entity';
 import { CATALOG_MIGRATIONS } from './migrations';
 import { PlatformUser } from './platform-user.entity';
+import { Relocation } from './relocation.entity';
 import { SpareDatabase } from './spare-database.entity';
 import { Tenant } from './tenant.entity';
 
-export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase];
+export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase, Relocation];
 
 /** MikroORM options of the catalog database, shared by the API, the worker and the CLI. */
 export function catalogOrmOptions(clientUrl: string): Options<PostgreSqlDriver> {

@@ -15,6 +15,14 @@ export {
   withClient,
 } from './postgres-url';
 export type { PgTarget } from './postgres-url';
+export { ACTIVE_RELOCATION_STATUSES, Relocation, RELOCATION_METHODS, RELOCATION_STATUSES } from './relocation.entity';
+export type {
+  RelocationMethod,
+  RelocationPhase,
+  RelocationStatus,
+  RelocationVerification,
+  TableVerification,
+} from './relocation.entity';
 export { SecretBox } from './secret-box';
 export { SpareDatabase } from './spare-database.entity';
 export { Tenant, TENANT_STATUSES } from './tenant.entity';

@@ -38,7 +38,7 @@ export interface PendingAdmin {
 })
 export class Tenant {
   [EntityRepositoryType]?: TenantRepository;
-  [OptionalProps]?: 'plan' | 'status' | 'steps' | 'attempts' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'plan' | 'status' | 'steps' | 'attempts' | 'createdAt' | 'updatedAt' | 'writesFrozen';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -105,6 +105,13 @@ export class Tenant {
 
   @Property({ type: 'timestamptz', nullable: true })
   offboardedAt?: Date | null;
+
+  /**
+   * Writes refused (503 tenant-relocating) while a relocation copies under a freeze or cuts over;
+   * the tenant role's sessions on the source are read-only meanwhile, so no instance can slip one in.
+   */
+  @Property({ type: 'boolean' })
+  writesFrozen: boolean = false;
 
   /** The verified pg_dump taken at offboarding. */
   @Property({ type: 'text', nullable: true })
