@@ -18,6 +18,7 @@ const tenant = (slug: string): ResolvedTenant => ({
   dbRole: `tenant_${slug}`,
   dbPasswordEnc: 'sealed',
   schemaVersion: '',
+  writesFrozen: false,
 });
 const TENANTS: Record<string, ResolvedTenant> = { acme: tenant('acme'), globex: tenant('globex') };
 

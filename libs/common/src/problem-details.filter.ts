@@ -48,6 +48,19 @@ export function isDatabaseUnreachable(exception: unknown): boolean {
   return false;
 }
 
+/**
+ * A write refused by a read-only session (read_only_sql_transaction): the tenant's role is read-only
+ * on its old server while a relocation freezes writes or after it moved on. Retry: the next attempt
+ * reaches the tenant's new server.
+ */
+export function isWriteFrozen(exception: unknown): boolean {
+  let error = exception as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; error && depth < 4; depth++, error = error.cause as typeof error) {
+    if (error.code === '25006') return true;
+  }
+  return false;
+}
+
 /** Turns any thrown value into an RFC 9457 problem document. Exported for unit tests. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof AppException) {
@@ -77,6 +90,17 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
     // Fastify's own client errors (bad JSON, wrong content type, body too large) carry safe messages.
     const detail = fastifyStatus === 400 ? 'The request body is not valid JSON.' : String((exception as Error).message);
     return { problem: genericProblem(fastifyStatus, detail) };
+  }
+  if (isWriteFrozen(exception)) {
+    return {
+      problem: {
+        type: PROBLEM_TYPE_BASE + 'tenant-relocating',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: "This tenant's database is moving to another server: reads are served, writes resume in a few seconds.",
+      },
+      headers: { 'Retry-After': '2' },
+    };
   }
   if (isDatabaseUnreachable(exception)) {
     return {

@@ -7,8 +7,11 @@ import { randomUUID } from 'node:crypto';
 export interface TenantChange {
   slug: string;
   tenantId: string;
-  /** What happened: the tenant's caches and pools must follow. */
-  kind: 'changed' | 'suspended' | 'offboarded';
+  /**
+   * What happened: the tenant's caches and pools must follow. `relocated`: its sessions must be
+   * recycled (a write freeze began or ended, or it moved to another server): its pools close once unused.
+   */
+  kind: 'changed' | 'suspended' | 'offboarded' | 'relocated';
 }
 
 type Listener = (change: TenantChange) => void | Promise<void>;

@@ -12,4 +12,6 @@ export interface ResolvedTenant {
   dbPasswordEnc: string;
   /** Newest tenant migration applied to its database (null: unknown, i.e. behind). */
   schemaVersion: string | null;
+  /** A relocation refuses writes (503 tenant-relocating); reads are served. */
+  writesFrozen: boolean;
 }

@@ -12,6 +12,7 @@ export type TenancyErrorCode =
   | 'tenant-unavailable'
   | 'tenant-pools-busy'
   | 'tenant-migrating'
+  | 'tenant-relocating'
   | 'catalog-unavailable';
 
 export class TenancyException extends AppException<TenancyErrorCode> {}
@@ -67,6 +68,13 @@ export const TenancyErrors = {
       code: 'tenant-migrating',
       detail: "This tenant's database is being upgraded; try again shortly.",
       headers: { 'Retry-After': '5' },
+    }),
+  relocating: () =>
+    new TenancyException({
+      status: 503,
+      code: 'tenant-relocating',
+      detail: "This tenant's database is moving to another server: reads are served, writes resume in a few seconds.",
+      headers: { 'Retry-After': '2' },
     }),
   catalogUnavailable: () =>
     new TenancyException({

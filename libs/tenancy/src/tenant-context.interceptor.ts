@@ -19,6 +19,8 @@ import { TenantOrmRegistry } from './tenant-orm.registry';
  * A busy tenant's request (budget in this process, pool connected) is served without a
  * promise of its own: every promise costs the tenant context's async hooks.
  */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 @Injectable()
 export class TenantContextInterceptor implements NestInterceptor {
   constructor(
@@ -32,6 +34,8 @@ export class TenantContextInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<TenantRequest & { user?: { tid?: string } }>();
     const tenant = request.tenant;
     if (!tenant) return next.handle();
+    // The fast path of a relocation's write freeze; the database refuses them anyway (a read-only role).
+    if (tenant.writesFrozen && !SAFE_METHODS.has(request.method)) return throwError(() => TenancyErrors.relocating());
     const spent = this.budget.spend(request, context.switchToHttp().getResponse<FastifyReply>());
     if (spent instanceof Promise) return from(spent).pipe(mergeMap((state) => this.serve(tenant, state, next)));
     return this.serve(tenant, spent, next);

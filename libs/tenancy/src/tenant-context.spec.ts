@@ -12,6 +12,7 @@ const tenant = (slug: string): ResolvedTenant => ({
   dbRole: `tenant_${slug}`,
   dbPasswordEnc: 'v1:x:y:z',
   schemaVersion: null,
+  writesFrozen: false,
 });
 
 function fakeOrm(label: string): { orm: MikroORM; forks: number } {

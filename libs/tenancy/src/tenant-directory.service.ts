@@ -28,6 +28,7 @@ export function toResolvedTenant(tenant: Tenant): ResolvedTenant {
     dbRole: tenant.dbRole,
     dbPasswordEnc: tenant.dbPasswordEnc,
     schemaVersion: tenant.schemaVersion ?? null,
+    writesFrozen: tenant.writesFrozen,
   };
 }
 

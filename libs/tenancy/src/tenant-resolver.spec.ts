@@ -21,6 +21,7 @@ function tenant(slug: string, status: TenantStatus = 'active'): ResolvedTenant {
     dbRole: `tenant_${slug.replace(/-/g, '_')}`,
     dbPasswordEnc: 'v1:iv:tag:body',
     schemaVersion: 'Migration2',
+    writesFrozen: false,
   };
 }
 
