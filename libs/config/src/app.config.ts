@@ -127,6 +127,12 @@ const ENVIRONMENT = {
     /** How often each server's spares are checked and refilled, besides after every claim and at start-up (ms). */
     refillMs: variable('TENANT_SPARE_REFILL_MS', integer(1000, 86_400_000), '60000'),
   },
+  relocation: {
+    /** Hours a relocated tenant's source database is kept (read-only) before a job drops it. */
+    keepHours: variable('RELOCATION_KEEP_HOURS', integer(0, 8760), '72'),
+    /** Longest wait, at a write freeze, for the tenant's sessions on the source to finish (ms). */
+    freezeDrainMs: variable('RELOCATION_FREEZE_DRAIN_MS', integer(100, 60_000), '3000'),
+  },
   /** How long a worker's lock on a running job lasts; a killed worker's job is retried after it. */
   jobsLockMs: variable('JOBS_LOCK_MS', integer(500, 600_000), '30000'),
   connectionBudget: {

@@ -6,6 +6,57 @@ export type FleetErrorCode =
 
 export class FleetException extends AppException<FleetErrorCode> {}
 
+export type RelocationErrorCode =
+  | 'relocation-in-progress'
+  | 'unknown-server'
+  | 'same-server'
+  | 'server-full'
+  | 'relocation-cut-over'
+  | 'invalid-tenant-state';
+
+export class RelocationException extends AppException<RelocationErrorCode> {}
+
+export const RelocationErrors = {
+  underWay: (slug: string) =>
+    new RelocationException({
+      status: 409,
+      code: 'relocation-in-progress',
+      detail: `Tenant "${slug}" is being relocated already; abort that relocation or wait for it.`,
+    }),
+  unknownServer: (server: string) =>
+    new RelocationException({
+      status: 400,
+      code: 'unknown-server',
+      detail: `There is no active database server named "${server}".`,
+      errors: [{ field: 'targetServer', message: 'must name an active server of tenants.config.json' }],
+    }),
+  sameServer: (server: string) =>
+    new RelocationException({
+      status: 400,
+      code: 'same-server',
+      detail: `The tenant's database is on "${server}" already.`,
+      errors: [{ field: 'targetServer', message: "must differ from the tenant's current server" }],
+    }),
+  serverFull: (server: string) =>
+    new RelocationException({
+      status: 409,
+      code: 'server-full',
+      detail: `Database server "${server}" has no room for another tenant.`,
+    }),
+  tooLate: (status: string) =>
+    new RelocationException({
+      status: 409,
+      code: 'relocation-cut-over',
+      detail: `A relocation that is ${status} cannot be aborted.`,
+    }),
+  tenantState: (status: string) =>
+    new RelocationException({
+      status: 409,
+      code: 'invalid-tenant-state',
+      detail: `A tenant that is ${status} cannot be relocated.`,
+    }),
+};
+
 export const FleetErrors = {
   tenantExists: (slug: string) =>
     new FleetException({

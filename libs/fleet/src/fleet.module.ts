@@ -6,6 +6,7 @@ import { MigrationsProcessor } from './migrations.processor';
 import { OffboardingProcessor } from './offboarding.processor';
 import { Placement } from './placement';
 import { ProvisioningProcessor } from './provisioning.processor';
+import { RelocationsProcessor } from './relocations.processor';
 import { ServerLockdown } from './server-lockdown';
 import { SpareDatabases } from './spare-databases';
 import { SparesProcessor } from './spares.processor';
@@ -15,12 +16,27 @@ import { TenantLifecycle } from './tenant-lifecycle.service';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantOnboarding } from './tenant-onboarding.service';
 import { TenantProvisioner } from './tenant-provisioner';
+import { TenantRelocator } from './tenant-relocator';
 
 /** Used by the platform API, the CLI and the process entry points. */
-const exported = [TenantOnboarding, TenantLifecycle, TenantFleet, TenantProvisioner, ServerLockdown, SpareDatabases];
+const exported = [
+  TenantOnboarding,
+  TenantLifecycle,
+  TenantFleet,
+  TenantProvisioner,
+  TenantRelocator,
+  ServerLockdown,
+  SpareDatabases,
+];
 
 /** Its queues; JobProcessors starts them where workers run (API_WORKERS, apps/worker). */
-export const FLEET_PROCESSORS = [ProvisioningProcessor, MigrationsProcessor, OffboardingProcessor, SparesProcessor];
+export const FLEET_PROCESSORS = [
+  ProvisioningProcessor,
+  MigrationsProcessor,
+  OffboardingProcessor,
+  SparesProcessor,
+  RelocationsProcessor,
+];
 
 /**
  * The lifecycle of tenant databases: placement, the provisioning saga on template databases (or

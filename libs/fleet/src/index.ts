@@ -10,3 +10,4 @@ export { TenantLifecycle } from './tenant-lifecycle.service';
 export { TenantMigrator } from './tenant-migrator';
 export { TenantOnboarding } from './tenant-onboarding.service';
 export { TenantProvisioner } from './tenant-provisioner';
+export { TenantRelocator } from './tenant-relocator';

@@ -1,4 +1,4 @@
-import { Tenant } from '@app/catalog';
+import { ACTIVE_RELOCATION_STATUSES, Relocation, Tenant } from '@app/catalog';
 import { describeError, NotFoundException } from '@app/common';
 import { JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { CatalogEvents } from '@app/tenancy';
@@ -110,6 +110,14 @@ export class TenantFleet implements OnApplicationShutdown {
   private async migrate(tenant: Tenant): Promise<MigrationResult> {
     const started = Date.now();
     const from = tenant.schemaVersion ?? null;
+    // A relocation copies this schema to another server (and replication carries no DDL): not now.
+    const moving = await this.orm.em
+      .fork()
+      .count(Relocation, { tenant: tenant.id, status: { $in: [...ACTIVE_RELOCATION_STATUSES] } });
+    if (moving) {
+      const error = 'skipped: the tenant is being relocated; migrate it once the relocation has ended';
+      return { slug: tenant.slug, ok: false, from, to: from, applied: [], ms: Date.now() - started, error };
+    }
     try {
       const applied = await this.migrator.migrate(tenant.dbServer.name, tenant.dbName);
       await this.admin.grantRuntimePrivileges(tenant.dbServer.name, tenant.dbName, tenant.dbRole);
