@@ -28,6 +28,7 @@ const STACK_SUITES = [
   'idempotency',
   'lifecycle',
   'redis-limits',
+  'relocation-worker',
   'replica-limits',
   'server-log',
   'shutdown',

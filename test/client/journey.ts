@@ -610,6 +610,39 @@ async function platformDay(
     409,
     'retry an active tenant',
   );
+  // Relocation (test/relocation.e2e-spec.ts moves tenants between two servers; this deployment has one).
+  const home = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}', { params: { path: { slug: alpha.slug } } }),
+    200,
+    'tenant',
+  ).dbServer;
+  expectProblem(
+    await platform.POST('/api/v1/platform/tenants/{slug}/relocations', {
+      params: { path: { slug: alpha.slug } },
+      body: { targetServer: home },
+    }),
+    400,
+    'relocate to the same server',
+  );
+  const relocations = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}/relocations', { params: { path: { slug: alpha.slug } } }),
+    200,
+    'relocations',
+  );
+  same(relocations.data, [], 'no relocation');
+  const unknownRelocation = { slug: alpha.slug, id: '00000000-0000-4000-8000-000000000000' };
+  expectProblem(
+    await platform.GET('/api/v1/platform/tenants/{slug}/relocations/{id}', { params: { path: unknownRelocation } }),
+    404,
+    'an unknown relocation',
+  );
+  expectProblem(
+    await platform.POST('/api/v1/platform/tenants/{slug}/relocations/{id}/abort', {
+      params: { path: unknownRelocation },
+    }),
+    404,
+    'abort an unknown relocation',
+  );
   const offboarding = await platform.DELETE('/api/v1/platform/tenants/{slug}', {
     params: { path: { slug: beta.slug } },
   });

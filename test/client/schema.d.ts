@@ -373,6 +373,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/tenants/{slug}/relocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's relocations, newest first
+         * @description Roles: super_admin.
+         */
+        get: operations["listRelocations"];
+        put?: never;
+        /**
+         * Move a live tenant's database to another server (copy, verify, cut over in the background)
+         * @description Roles: super_admin.
+         */
+        post: operations["relocateTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/relocations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A relocation: phases, verification, write freeze
+         * @description Roles: super_admin.
+         */
+        get: operations["getRelocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/relocations/{id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abort a relocation before its cut-over: the target is dropped
+         * @description Roles: super_admin.
+         */
+        post: operations["abortRelocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -884,6 +948,77 @@ export interface components {
         TenantPage: {
             data: components["schemas"]["TenantView"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        StartRelocationDto: {
+            /**
+             * @description a database server of tenants.config.json
+             * @example dedicated-1
+             */
+            targetServer: string;
+        };
+        /** @enum {string} */
+        RelocationStatus: "copying" | "verifying" | "cutting-over" | "done" | "failed" | "aborted";
+        RelocationPhaseView: {
+            /** @example copy */
+            phase: string;
+            /** Format: date-time */
+            at: string;
+            /** @description how long the phase took, in ms */
+            ms: number;
+        };
+        RelocationTableView: {
+            /** @example leads */
+            table: string;
+            sourceRows: number;
+            targetRows: number;
+            /** @description same rows and the same checksum of them in primary-key order */
+            checksumMatch: boolean;
+        };
+        RelocationVerificationView: {
+            tables: components["schemas"]["RelocationTableView"][];
+            /** @description the audit chain's newest hash is the same on both servers */
+            auditHeadMatch: boolean;
+            /** @description the same schema migrations on both servers */
+            migrationsMatch: boolean;
+        };
+        RelocationView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description the tenant's slug
+             * @example acme
+             */
+            tenant: string;
+            /** @example main */
+            fromServer: string;
+            /** @example dedicated-1 */
+            toServer: string;
+            status: components["schemas"]["RelocationStatus"];
+            /**
+             * @description logical: replication, writes refused only during the cut-over; freeze: the source's wal_level is not logical, writes refused for the whole copy
+             * @enum {string|null}
+             */
+            method: "logical" | "freeze" | null;
+            phases: components["schemas"]["RelocationPhaseView"][];
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            cutoverAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description how long writes were refused, in ms */
+            writeFreezeMs: number | null;
+            verification?: components["schemas"]["RelocationVerificationView"];
+            /** @description why it failed */
+            error?: string;
+            /**
+             * Format: date-time
+             * @description when the source database is dropped
+             */
+            keepUntil: string | null;
+        };
+        RelocationList: {
+            data: components["schemas"]["RelocationView"][];
         };
         Liveness: {
             /** @enum {string} */
@@ -3892,6 +4027,386 @@ export interface operations {
                 };
             };
             /** @description The tenant did not fail; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRelocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationList"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relocateTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRelocationDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the relocation runs in the background */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationView"];
+                };
+            };
+            /** @description Unknown server, or the server the tenant is on */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A relocation of this tenant is under way, the server is full, or the tenant is not active or suspended; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRelocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    abortRelocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelocationView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The relocation is cutting over or has ended; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];

@@ -2,7 +2,7 @@
 // asks: jest runs the global setup of each selected project one after the other, all in its
 // main process, so a step another project's setup already did is skipped.
 // - PostgreSQL: DATABASE_URL's when set, else an embedded one (TESSERA_TEST_PG, an admin URL);
-// - a second, embedded PostgreSQL for placement on another server (TESSERA_TEST_PG2);
+// - a second, embedded PostgreSQL (wal_level logical) for placement on and relocation to another server (TESSERA_TEST_PG2);
 // - Redis: REDIS_URL, else the local server at 127.0.0.1:6379 (TESSERA_TEST_REDIS);
 // - a build of the apps (dist/), for the suites that run a real API, worker or CLI process;
 // - PgBouncer in front of the first PostgreSQL (TESSERA_TEST_PGBOUNCER), for the e2e-pooler tier.
@@ -30,10 +30,10 @@ function servers(): TestServers {
   return global.__TESSERA_TEST_SERVERS__;
 }
 
-async function embedded(): Promise<string> {
+async function embedded(settings?: Record<string, string>): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   servers().dirs.push(dir);
-  const pg = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), persistent: false });
+  const pg = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), persistent: false, settings });
   servers().stops.push(() => pg.stop());
   return pg.url;
 }
@@ -79,8 +79,9 @@ export function startPostgres(): Promise<string> {
 /** TESSERA_TEST_PG2: a second, embedded server. */
 export function startSecondPostgres(): Promise<string> {
   return once('pg2', async () => {
-    process.env.TESSERA_TEST_PG2 = await embedded();
-    return 'a second embedded PostgreSQL';
+    // wal_level logical: relocations from it replicate (test/relocation.e2e-spec.ts); from the first they freeze.
+    process.env.TESSERA_TEST_PG2 = await embedded({ wal_level: 'logical' });
+    return 'a second embedded PostgreSQL (wal_level logical)';
   });
 }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, createLogger, describeError, PinoNestLogger, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { SpareDatabases, TenantFleet, TenantOnboarding } from '@app/fleet';
+import { SpareDatabases, TenantFleet, TenantOnboarding, TenantRelocator } from '@app/fleet';
 import { drainBeforeClose } from '@app/platform';
 import { Logger } from '@nestjs/common';
 import { createApiApp, prepareCatalog } from './api.app';
@@ -19,7 +19,13 @@ runMain('tessera', async () => {
   await app.listen({ port: config.port, host: '0.0.0.0' });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
-  if (config.workers) app.get(SpareDatabases).keepFilled();
+  if (config.workers) {
+    app.get(SpareDatabases).keepFilled();
+    const relocations = app.get(TenantRelocator);
+    const open = await relocations.resumeUnfinished();
+    if (open) logger.log(`resumed ${open} relocation(s) under way`);
+    relocations.keepDroppingSources();
+  }
   if (config.migrateOnStart) {
     // Tenants behind this code's schema answer 503 tenant-migrating until their migration job ran.
     void app

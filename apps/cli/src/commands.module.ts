@@ -6,6 +6,7 @@ import { CreateCommand } from './commands/create.command';
 import { ListCommand } from './commands/list.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { OffboardCommand } from './commands/offboard.command';
+import { RelocateCommand } from './commands/relocate.command';
 import { ResumeCommand } from './commands/resume.command';
 import { SuspendCommand } from './commands/suspend.command';
 import { OpsContext } from './ops-context.service';
@@ -22,6 +23,7 @@ import { OpsContext } from './ops-context.service';
     SuspendCommand,
     ResumeCommand,
     OffboardCommand,
+    RelocateCommand,
     ...CatalogCommand.registerWithSubCommands(),
     ...AuditCommand.registerWithSubCommands(),
     OpsContext,

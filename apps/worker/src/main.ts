@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { openCatalogDatabase } from '@app/catalog';
 import { closeOnShutdownSignal, runMain } from '@app/common';
 import { loadAppConfig } from '@app/config';
-import { SpareDatabases, TenantOnboarding } from '@app/fleet';
+import { SpareDatabases, TenantOnboarding, TenantRelocator } from '@app/fleet';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from './worker.module';
@@ -25,6 +25,10 @@ runMain('tessera-worker', async () => {
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
   app.get(SpareDatabases).keepFilled();
+  const relocations = app.get(TenantRelocator);
+  const open = await relocations.resumeUnfinished();
+  if (open) logger.log(`resumed ${open} relocation(s) under way`);
+  relocations.keepDroppingSources();
   logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);
   closeOnShutdownSignal('the worker (running jobs, shutdown hooks)', () => app.close(), {
     timeoutMs: config.shutdownTimeoutMs,

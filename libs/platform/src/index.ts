@@ -6,3 +6,4 @@ export { PlatformTenantsService } from './tenants/platform-tenants.service';
 export { mountQueuesBoard } from './queues/queues-board';
 export { MetricsModule } from './metrics/metrics.module';
 export { MetricsService } from './metrics/metrics.service';
+export type { RelocationView } from './tenants/relocation.view';

@@ -1,12 +1,15 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { ApiAnswer, ApiPage, ApiProblems, Located, Page, Versioned } from '@app/common';
+import { ApiAnswer, ApiPage, ApiProblems, Located, Page, PathId, Versioned } from '@app/common';
+import { TenantRelocator } from '@app/fleet';
 import { isTenantSlug, TENANT_SLUG_PATTERN, TenancyErrors, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
+import { StartRelocationDto } from './dto/start-relocation.dto';
 import { PlatformTenantsService } from './platform-tenants.service';
+import { RelocationList, RelocationView, toRelocationView } from './relocation.view';
 import { TenantView } from './tenant.view';
 
 class SlugPipe implements PipeTransform<string, string> {
@@ -34,7 +37,10 @@ function PathSlug(): ParameterDecorator {
 @Access({ roles: SUPER_ADMINS })
 @Controller('platform/tenants')
 export class PlatformTenantsController {
-  constructor(private readonly tenants: PlatformTenantsService) {}
+  constructor(
+    private readonly tenants: PlatformTenantsService,
+    private readonly relocator: TenantRelocator,
+  ) {}
 
   @ApiOperation({ operationId: 'createTenant', summary: 'Onboard a tenant (provisioning runs in the background)' })
   @ApiAnswer(202, TenantView, { located: true, description: 'Accepted: provisioning runs in the background' })
@@ -99,5 +105,47 @@ export class PlatformTenantsController {
   @HttpCode(202)
   offboard(@PathSlug() slug: string, @Req() request: FastifyRequest): Promise<TenantView> {
     return this.tenants.offboard(slug, String(request.id));
+  }
+
+  @ApiOperation({
+    operationId: 'relocateTenant',
+    summary: "Move a live tenant's database to another server (copy, verify, cut over in the background)",
+  })
+  @ApiAnswer(202, RelocationView, { located: true, description: 'Accepted: the relocation runs in the background' })
+  @ApiProblems({
+    400: 'Unknown server, or the server the tenant is on',
+    409: 'A relocation of this tenant is under way, the server is full, or the tenant is not active or suspended',
+  })
+  @Post(':slug/relocations')
+  @HttpCode(202)
+  @Located((relocation: RelocationView) => `/platform/tenants/${relocation.tenant}/relocations/${relocation.id}`)
+  async relocate(@PathSlug() slug: string, @Body() dto: StartRelocationDto): Promise<RelocationView> {
+    return toRelocationView(await this.relocator.start(slug, dto.targetServer));
+  }
+
+  @ApiOperation({ operationId: 'listRelocations', summary: "A tenant's relocations, newest first" })
+  @ApiAnswer(200, RelocationList)
+  @Get(':slug/relocations')
+  async relocations(@PathSlug() slug: string): Promise<RelocationList> {
+    return { data: (await this.relocator.list(slug)).map(toRelocationView) };
+  }
+
+  @ApiOperation({ operationId: 'getRelocation', summary: 'A relocation: phases, verification, write freeze' })
+  @ApiAnswer(200, RelocationView)
+  @Get(':slug/relocations/:id')
+  async relocation(@PathSlug() slug: string, @PathId() id: string): Promise<RelocationView> {
+    return toRelocationView(await this.relocator.get(slug, id));
+  }
+
+  @ApiOperation({
+    operationId: 'abortRelocation',
+    summary: 'Abort a relocation before its cut-over: the target is dropped',
+  })
+  @ApiAnswer(200, RelocationView)
+  @ApiProblems({ 409: 'The relocation is cutting over or has ended' })
+  @Post(':slug/relocations/:id/abort')
+  @HttpCode(200)
+  async abortRelocation(@PathSlug() slug: string, @PathId() id: string): Promise<RelocationView> {
+    return toRelocationView(await this.relocator.abort(slug, id));
   }
 }
