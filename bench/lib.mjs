@@ -21,6 +21,13 @@ export function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+const MALLOC = 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=131072';
+
+function mallocSettings() {
+  const pairs = (process.env.BENCH_MALLOC ?? MALLOC).split(' ').filter(Boolean);
+  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
 /** Starts dist/apps/api on `serverUrl` (a PostgreSQL admin URL) with its own catalog and prefix. */
 export async function startApi(serverUrl, env = {}, tag = '') {
   const port = await freePort();
@@ -36,8 +43,9 @@ export async function startApi(serverUrl, env = {}, tag = '') {
       PLATFORM_ADMIN_EMAIL: ADMIN.email,
       PLATFORM_ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      // As `npm start` and the image run it (package.json, docker/Dockerfile).
-      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
+      // glibc's settings as `npm start` and the image run it (package.json, docker/Dockerfile);
+      // BENCH_MALLOC="NAME=value …" replaces them to compare, e.g. BENCH_MALLOC="X=1" for glibc's defaults.
+      ...mallocSettings(),
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
