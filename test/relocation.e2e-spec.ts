@@ -312,6 +312,30 @@ describe('relocating a live tenant to another database server', () => {
     expect(await t.app.get(TenantFleet).migrateOne(umbrella.slug)).toMatchObject({ ok: true });
   });
 
+  it('a tenant being relocated cannot be offboarded (409 relocation-in-progress)', async () => {
+    const stark = await tenantOn('stark', 'main');
+    const catalog = parsePostgresUrl(t.catalogUrl).database;
+    const [{ id: tenantId }] = await t.sql<{ id: string }>(
+      'select id from tenants where slug = $1',
+      [stark.slug],
+      catalog,
+    );
+    await t.sql(
+      `insert into relocations (id, tenant_id, from_server, to_server, status) values (gen_random_uuid(), $1, 'main', 'dedicated-1', 'verifying')`,
+      [tenantId],
+      catalog,
+    );
+    const refused = await t
+      .http()
+      .delete(`/api/v1/platform/tenants/${stark.slug}`)
+      .set('authorization', `Bearer ${pt}`);
+    expect({ status: refused.status, type: refused.body.type }).toEqual({
+      status: 409,
+      type: expect.stringMatching(/relocation-in-progress$/),
+    });
+    expect((await platform().get(`/tenants/${stark.slug}`).expect(200)).body.status).toBe('active');
+  });
+
   it('refuses the server the tenant is on (400), an unknown one (400) and a full one (409)', async () => {
     const hooli = await tenantOn('hooli', 'main');
     await tenantOn('filler', 'tiny-1');

@@ -1,4 +1,4 @@
-import { Tenant } from '@app/catalog';
+import { ACTIVE_RELOCATION_STATUSES, Relocation, Tenant } from '@app/catalog';
 import { describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
@@ -10,7 +10,7 @@ import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { FleetErrors } from './fleet.exception';
+import { FleetErrors, RelocationErrors } from './fleet.exception';
 import { DatabaseAdmin } from './database-admin';
 import { TenantOnboarding } from './tenant-onboarding.service';
 
@@ -65,6 +65,11 @@ export class TenantLifecycle {
 
   /** Refuses traffic at once, then a job backs the database up (verified) and drops it and its role. */
   async offboard(slug: string, correlationId: string = randomUUID()): Promise<Tenant> {
+    // Not while a relocation copies it: abort that first (its target would outlive the tenant).
+    const moving = await this.orm.em
+      .fork()
+      .count(Relocation, { tenant: { slug }, status: { $in: [...ACTIVE_RELOCATION_STATUSES] } });
+    if (moving) throw RelocationErrors.underWay(slug);
     const tenant = await this.change(
       slug,
       ['active', 'suspended', 'failed'],

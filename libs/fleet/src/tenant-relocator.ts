@@ -20,7 +20,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { DatabaseAdmin } from './database-admin';
 import { DatabaseServers } from './database-servers';
-import { RelocationErrors } from './fleet.exception';
+import { FleetErrors, RelocationErrors } from './fleet.exception';
 import {
   auditHead,
   compareTables,
@@ -105,6 +105,7 @@ export class TenantRelocator implements OnApplicationShutdown {
     const tenant = await em.findOne(Tenant, { slug }, { populate: ['dbServer'] });
     if (!tenant || tenant.status === 'offboarded') throw new NotFoundException('No such tenant.');
     if (!['active', 'suspended'].includes(tenant.status)) throw RelocationErrors.tenantState(tenant.status);
+    if (tenant.steps.some((s) => s.step === 'offboarding')) throw FleetErrors.offboarding();
     const target = await em.findOne(DbServer, { name: targetServer, active: true });
     if (!target || !this.servers.names().includes(targetServer)) throw RelocationErrors.unknownServer(targetServer);
     if (target.name === tenant.dbServer.name) throw RelocationErrors.sameServer(targetServer);
