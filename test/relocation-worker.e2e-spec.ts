@@ -192,4 +192,59 @@ describe('a relocation whose worker is killed (Bull on Redis, apps/worker)', () 
     const after = await t.as(token, slug).post('/leads', { name: 'After', email: 'after@vast.test' }).expect(201);
     expect(await on(second, 'select 1 from leads where id = $1', [after.body.id], dbName)).toHaveLength(1);
   }, 300_000);
+
+  it('every API instance routes to the new server from its next request (Redis pub/sub)', async () => {
+    const other = await TestApp.start({ ...workerEnv, LOG_LEVEL: 'silent' } as Record<string, string>, t);
+    try {
+      const slug = `nimble-${t.id}`;
+      const admin = { email: 'admin@nimble.test', password: 'admin-nimble-passphrase' };
+      await t
+        .http()
+        .post('/api/v1/platform/tenants')
+        .set('authorization', `Bearer ${pt}`)
+        .send({
+          slug,
+          name: 'Nimble',
+          adminEmail: admin.email,
+          adminName: 'Nimble admin',
+          adminPassword: admin.password,
+        })
+        .expect(202);
+      await t.waitForStatus(slug, 'active', pt, 60_000);
+      const token = (await t.http().post('/api/v1/auth/login').set('x-tenant-id', slug).send(admin).expect(200)).body
+        .accessToken as string;
+      // The second instance has the tenant cached and a pool open on the old server.
+      await other.as(token, slug).post('/leads', { name: 'Before', email: 'before@nimble.test' }).expect(201);
+      const started = await t
+        .http()
+        .post(`/api/v1/platform/tenants/${slug}/relocations`)
+        .set('authorization', `Bearer ${pt}`)
+        .send({ targetServer: 'dedicated-1' })
+        .expect(202);
+      await until(
+        'the relocation to be done',
+        async () =>
+          (
+            await t
+              .http()
+              .get(`/api/v1/platform/tenants/${slug}/relocations/${started.body.id}`)
+              .set('authorization', `Bearer ${pt}`)
+          ).body.status === 'done',
+        60_000,
+      );
+      const after = await other
+        .as(token, slug)
+        .post('/leads', { name: 'After', email: 'after@nimble.test' })
+        .expect(201);
+      const dbName = `${t.prefix}${slug.replace(/-/g, '_')}`;
+      expect(await on(second, 'select 1 from leads where id = $1', [after.body.id], dbName)).toHaveLength(1);
+      const listed = await other.as(token, slug).get('/leads').expect(200);
+      expect(listed.body.data.map((l: { email: string }) => l.email).sort()).toEqual([
+        'after@nimble.test',
+        'before@nimble.test',
+      ]);
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
 });

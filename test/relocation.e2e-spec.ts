@@ -2,7 +2,7 @@ import { parsePostgresUrl, PgTarget, withClient } from '@app/catalog';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TenantFleet } from '@app/fleet';
+import { TenantFleet, TenantRelocator } from '@app/fleet';
 import type { RelocationView } from '@app/platform';
 import { TestApp, TestTenant } from './support/test-app';
 
@@ -334,6 +334,41 @@ describe('relocating a live tenant to another database server', () => {
       type: expect.stringMatching(/relocation-in-progress$/),
     });
     expect((await platform().get(`/tenants/${stark.slug}`).expect(200)).body.status).toBe('active');
+  });
+
+  it('a failed preflight leaves everything as it was, a database of that name on the target included', async () => {
+    const wayne = await tenantOn('wayne', 'main');
+    // Someone else's database under the tenant's name on the target: never adopted, never dropped.
+    await on(second, `create database "${wayne.dbName}"`);
+    const started = await platform()
+      .post(`/tenants/${wayne.slug}/relocations`, { targetServer: 'dedicated-1' })
+      .expect(202);
+    const ended = await waitForEnd(wayne.slug, started.body.id as string);
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/exists on dedicated-1 already/) });
+    expect(await on(second, 'select 1 from pg_database where datname = $1', [wayne.dbName])).toHaveLength(1);
+    expect((await platform().get(`/tenants/${wayne.slug}`).expect(200)).body.dbServer).toBe('main');
+    await t.as(wayne.token, wayne.slug).post('/leads', { name: 'Still', email: 'still@wayne.test' }).expect(201);
+  });
+
+  it('drops a relocated source once RELOCATION_KEEP_HOURS have passed, and only then', async () => {
+    const tyrell = await tenantOn('tyrell', 'main');
+    const started = await platform()
+      .post(`/tenants/${tyrell.slug}/relocations`, { targetServer: 'dedicated-1' })
+      .expect(202);
+    expect((await waitForEnd(tyrell.slug, started.body.id as string)).status).toBe('done');
+    const relocator = t.app.get(TenantRelocator);
+    await relocator.dropExpiredSources();
+    expect(await on(main(), 'select 1 from pg_database where datname = $1', [tyrell.dbName])).toHaveLength(1);
+    const catalog = parsePostgresUrl(t.catalogUrl).database;
+    await t.sql(
+      "update relocations set keep_until = now() - interval '1 minute' where id = $1",
+      [started.body.id],
+      catalog,
+    );
+    await relocator.dropExpiredSources();
+    expect(await on(main(), 'select 1 from pg_database where datname = $1', [tyrell.dbName])).toEqual([]);
+    expect(await on(main(), 'select 1 from pg_roles where rolname = $1', [tyrell.dbName])).toEqual([]);
+    await t.as(tyrell.token, tyrell.slug).post('/leads', { name: 'Moved', email: 'moved@tyrell.test' }).expect(201);
   });
 
   it('refuses the server the tenant is on (400), an unknown one (400) and a full one (409)', async () => {
