@@ -261,6 +261,31 @@ describe('relocating a live tenant to another database server', () => {
     expect(await on(main(), subscriptions, [globex.dbName])).toEqual([]);
   }, 180_000);
 
+  it('a table logical replication cannot publish (no replica identity) makes it copy under a freeze instead', async () => {
+    const oscorp = await tenantOn('oscorp', 'dedicated-1');
+    await on(second, 'alter table leads replica identity nothing', [], oscorp.dbName);
+    const started = await platform().post(`/tenants/${oscorp.slug}/relocations`, { targetServer: 'main' }).expect(202);
+    const ended = await waitForEnd(oscorp.slug, started.body.id as string);
+    expect(ended).toMatchObject({ status: 'done', method: 'freeze' });
+    await t.as(oscorp.token, oscorp.slug).post('/leads', { name: 'After', email: 'after@oscorp.test' }).expect(201);
+  });
+
+  it('a table made by hand on the source fails the relocation with its name, and the tenant stays put', async () => {
+    const cyberdyne = await tenantOn('cyberdyne', 'main');
+    await on(main(), 'create table scratch_notes (note text)', [], cyberdyne.dbName);
+    const started = await platform()
+      .post(`/tenants/${cyberdyne.slug}/relocations`, { targetServer: 'dedicated-1' })
+      .expect(202);
+    const ended = await waitForEnd(cyberdyne.slug, started.body.id as string);
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/scratch_notes only on the source/) });
+    expect(await on(second, 'select 1 from pg_database where datname = $1', [cyberdyne.dbName])).toEqual([]);
+    expect((await platform().get(`/tenants/${cyberdyne.slug}`).expect(200)).body.dbServer).toBe('main');
+    await t
+      .as(cyberdyne.token, cyberdyne.slug)
+      .post('/leads', { name: 'Still', email: 's@cyberdyne.test' })
+      .expect(201);
+  });
+
   it('one relocation at a time: 10 concurrent requests give one 202 and nine 409; abort drops the target and leaves the tenant as it was', async () => {
     const initech = await tenantOn('initech', 'main');
     await seedLeads(main(), initech, 20_000);

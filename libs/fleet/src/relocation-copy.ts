@@ -27,6 +27,37 @@ export async function tablesOf(db: PoolClient): Promise<string[]> {
 }
 
 /**
+ * Refuses a source whose tables differ from the target's (a clone of the migrated template): a
+ * table made by hand on the source would otherwise be left behind, or fail the copy obscurely.
+ */
+export async function assertSameTables(source: PoolClient, target: PoolClient): Promise<string[]> {
+  const [a, b] = await Promise.all([tablesOf(source), tablesOf(target)]);
+  const extra = a.filter((name) => !b.includes(name));
+  const missing = b.filter((name) => !a.includes(name));
+  if (extra.length || missing.length)
+    throw new Error(
+      `the tenant's tables differ from the schema of this code: ${[
+        ...extra.map((n) => `${n} only on the source`),
+        ...missing.map((n) => `${n} missing on the source`),
+      ].join(', ')}`,
+    );
+  return a;
+}
+
+/** Tables whose updates logical replication cannot publish: no primary key, no replica identity index, not FULL. */
+export async function tablesWithoutIdentity(db: PoolClient): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p')
+        and (c.relreplident = 'n'
+             or (c.relreplident = 'd' and not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisprimary))
+             or (c.relreplident = 'i' and not exists (select 1 from pg_index i where i.indrelid = c.oid and i.indisreplident)))
+      order by 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+/**
  * Empties every table of the target and streams each one from the source with COPY (binary), in one
  * transaction of the target whose triggers and foreign keys are off (session_replication_role =
  * replica: the rows, the audit chain's hashes included, arrive as they were). Never a whole table

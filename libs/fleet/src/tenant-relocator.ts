@@ -22,6 +22,7 @@ import { DatabaseAdmin } from './database-admin';
 import { DatabaseServers } from './database-servers';
 import { FleetErrors, RelocationErrors } from './fleet.exception';
 import {
+  assertSameTables,
   auditHead,
   compareTables,
   copySequences,
@@ -29,6 +30,7 @@ import {
   ident,
   literal,
   tablesOf,
+  tablesWithoutIdentity,
   versionRefusal,
 } from './relocation-copy';
 import { scramSha256Verifier } from './scram-verifier';
@@ -355,7 +357,17 @@ export class TenantRelocator implements OnApplicationShutdown {
       source,
       async (c) => (await c.query<{ wal_level: string }>('show wal_level')).rows[0].wal_level,
     );
-    return wal === 'logical' ? 'logical' : 'freeze';
+    if (wal !== 'logical') return 'freeze';
+    // A published table without a replica identity refuses UPDATE and DELETE on the source: the
+    // tenant's writes would fail during the copy. Such a schema is copied under a freeze instead.
+    const unpublishable = await this.admin.withDatabase(source, tenant.dbName, (c) => tablesWithoutIdentity(c));
+    if (unpublishable.length) {
+      this.logger.warn(
+        `tenant ${tenant.slug}: ${unpublishable.join(', ')} without a replica identity: relocating under a freeze`,
+      );
+      return 'freeze';
+    }
+    return 'logical';
   }
 
   /** Whether an earlier run of this relocation passed its preflight (so what is on the target is its own). */
@@ -380,7 +392,7 @@ export class TenantRelocator implements OnApplicationShutdown {
     await this.both(tenant, source, target, async (s, t) => {
       await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
-        await copyTables(s, t, await tablesOf(s));
+        await copyTables(s, t, await assertSameTables(s, t));
         await copySequences(s, t);
       } finally {
         await s.query('COMMIT');
@@ -400,6 +412,7 @@ export class TenantRelocator implements OnApplicationShutdown {
     slot: string,
     relocation: Relocation,
   ): Promise<void> {
+    await this.both(tenant, source, target, (s, t) => assertSameTables(s, t));
     const password = randomBytes(24).toString('base64url');
     await this.admin.withServer(source, async (c) => {
       const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [slot])).rowCount ?? 0) > 0;
