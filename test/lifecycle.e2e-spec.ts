@@ -89,9 +89,10 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
       expect(page.text).toMatch(/<html/i);
     });
 
-    it('lists the four queues', async () => {
+    it('lists the five queues', async () => {
       const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
       expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'exports',
         'migrations',
         'offboarding',
         'provisioning',
