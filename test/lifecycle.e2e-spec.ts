@@ -89,12 +89,13 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
       expect(page.text).toMatch(/<html/i);
     });
 
-    it('lists the five queues', async () => {
+    it('lists the six queues', async () => {
       const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
       expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
         'exports',
         'migrations',
         'offboarding',
+        'privacy',
         'provisioning',
         'spares',
       ]);

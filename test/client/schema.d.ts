@@ -325,6 +325,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a person's records (access) or erase them
+         * @description Roles: company_admin.
+         */
+        post: operations["createPrivacyRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a privacy request: its status and result
+         * @description Roles: company_admin.
+         */
+        get: operations["getPrivacyRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/requests/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an access request's zip: the person's records as NDJSON (audited)
+         * @description Roles: company_admin.
+         */
+        get: operations["downloadPrivacyAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -927,6 +987,52 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             completedAt: string | null;
+            /** @description why it failed */
+            error: string | null;
+        };
+        /** @enum {string} */
+        PrivacyRequestType: "access" | "erase";
+        CreatePrivacyRequestDto: {
+            /** @enum {unknown} */
+            type: "access" | "erase";
+            /**
+             * Format: email
+             * @description the person's e-mail address
+             * @example wile@acme.test
+             */
+            email: string;
+        };
+        /** @enum {string} */
+        PrivacyRequestStatus: "pending" | "running" | "done" | "failed";
+        PrivacyRequestResultView: {
+            /** @description leads with that e-mail (found, or erased) */
+            leads: number;
+            /** @description deals of those leads */
+            deals: number;
+            /** @description audit entries about them (found, or redacted) */
+            auditEntries: number;
+        };
+        PrivacyRequestView: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["PrivacyRequestType"];
+            status: components["schemas"]["PrivacyRequestStatus"];
+            /**
+             * Format: email
+             * @description null once an erasure of this address is done
+             */
+            email: string | null;
+            /** @description once done */
+            result: components["schemas"]["PrivacyRequestResultView"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt: string | null;
+            /**
+             * Format: date-time
+             * @description an access request's zip is removed then (7 days)
+             */
+            expiresAt: string | null;
             /** @description why it failed */
             error: string | null;
         };
@@ -3740,6 +3846,416 @@ export interface operations {
                 };
             };
             /** @description The export is not ready (pending, running or failed) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePrivacyRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the request runs in the background */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPrivacyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadPrivacyAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip: `leads.ndjson`, `deals.ndjson`, `audit_logs.ndjson` and `manifest.json` */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an access request, or not done yet */
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];

@@ -1,4 +1,4 @@
-export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding', 'spares', 'exports'] as const;
+export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding', 'spares', 'exports', 'privacy'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
