@@ -974,8 +974,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             status: components["schemas"]["ExportStatus"];
-            /** @description once ready */
-            manifest: components["schemas"]["ExportManifestView"] | null;
+            /** @description present once ready */
+            manifest?: components["schemas"]["ExportManifestView"];
             /** @description size of the zip in bytes, once ready */
             sizeBytes: number | null;
             /**
@@ -1022,8 +1022,8 @@ export interface components {
              * @description null once an erasure of this address is done
              */
             email: string | null;
-            /** @description once done */
-            result: components["schemas"]["PrivacyRequestResultView"] | null;
+            /** @description present once done */
+            result?: components["schemas"]["PrivacyRequestResultView"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

@@ -48,8 +48,8 @@ export class ExportView {
   @ApiProperty({ enum: EXPORT_STATUSES.filter((s) => s !== 'expired'), enumName: 'ExportStatus' })
   status: ExportStatus;
 
-  @ApiProperty({ type: ExportManifestView, nullable: true, description: 'once ready' })
-  manifest: ExportManifest | null;
+  @ApiPropertyOptional({ type: ExportManifestView, description: 'present once ready' })
+  manifest?: ExportManifest;
 
   @ApiProperty({ type: 'integer', nullable: true, minimum: 0, description: 'size of the zip in bytes, once ready' })
   sizeBytes: number | null;
@@ -71,7 +71,7 @@ export function toExportView(record: TenantExport): ExportView {
   return {
     id: record.id,
     status: record.status,
-    manifest: record.manifest ?? null,
+    ...(record.manifest ? { manifest: record.manifest } : {}),
     sizeBytes: record.sizeBytes == null ? null : Number(record.sizeBytes),
     expiresAt: record.expiresAt?.toISOString() ?? null,
     createdAt: record.createdAt.toISOString(),

@@ -1,5 +1,5 @@
 import { IdProperty, NullableText, TimeProperty } from '@app/common';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   PRIVACY_REQUEST_STATUSES,
   PRIVACY_REQUEST_TYPES,
@@ -34,8 +34,8 @@ export class PrivacyRequestView {
   @NullableText({ format: 'email', description: 'null once an erasure of this address is done' })
   email: string | null;
 
-  @ApiProperty({ type: PrivacyRequestResultView, nullable: true, description: 'once done' })
-  result: PrivacyRequestResult | null;
+  @ApiPropertyOptional({ type: PrivacyRequestResultView, description: 'present once done' })
+  result?: PrivacyRequestResult;
 
   @TimeProperty()
   createdAt: string;
@@ -56,7 +56,7 @@ export function toPrivacyRequestView(record: PrivacyRequest): PrivacyRequestView
     type: record.type,
     status: record.status,
     email: record.email ?? null,
-    result: record.result ?? null,
+    ...(record.result ? { result: record.result } : {}),
     createdAt: record.createdAt.toISOString(),
     completedAt: record.completedAt?.toISOString() ?? null,
     expiresAt: record.expiresAt?.toISOString() ?? null,
