@@ -15,6 +15,7 @@ const LAYERS = {
   auth: ['config', 'common', 'catalog', 'tenancy'],
   audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
   crm: ['config', 'common', 'tenancy', 'auth', 'audit'],
+  exports: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'crm'],
   platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'fleet', 'auth'],
 };
 const ALL_LIBS = Object.keys(LAYERS);

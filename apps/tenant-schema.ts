@@ -8,6 +8,7 @@ import {
 } from '@app/audit';
 import { ApiKey, AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
+import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import type { TenantSchema } from '@app/tenancy';
 
 /**
@@ -16,10 +17,13 @@ import type { TenantSchema } from '@app/tenancy';
  * builds every tenant database of the fleet alike. Used by the API, the worker and the CLI.
  */
 export const TENANT_DATABASE_SCHEMA: TenantSchema = {
-  entities: [User, ApiKey, Lead, Deal, AuditLog],
-  migrations: [...AUTH_TENANT_MIGRATIONS, ...CRM_TENANT_MIGRATIONS, ...AUDIT_TENANT_MIGRATIONS].sort((a, b) =>
-    a.name.localeCompare(b.name),
-  ),
+  entities: [User, ApiKey, Lead, Deal, AuditLog, TenantExport, PrivacyRequest],
+  migrations: [
+    ...AUTH_TENANT_MIGRATIONS,
+    ...CRM_TENANT_MIGRATIONS,
+    ...AUDIT_TENANT_MIGRATIONS,
+    ...EXPORTS_TENANT_MIGRATIONS,
+  ].sort((a, b) => a.name.localeCompare(b.name)),
   subscribers: [new AuditSubscriber(auditContext)],
   appendOnlyTables: AUDIT_APPEND_ONLY_TABLES,
   databaseSetColumns: AUDIT_CHAIN_COLUMNS,

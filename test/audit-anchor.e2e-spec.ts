@@ -105,7 +105,8 @@ describe('audit chain anchors in the catalog (three tenants)', () => {
     );
     await t.sql(
       `begin; set local session_replication_role = replica;
-       update audit_logs set changes = '{"forged": true}' where id = '${victim.id}';
+       update audit_logs set changes = '{"forged": true}',
+              changes_digest = audit_logs_changes_digest(changes_salt, '{"forged": true}') where id = '${victim.id}';
        ${RECHAIN};
        commit;`,
       [],

@@ -187,7 +187,8 @@ describe('audit trail (two tenants)', () => {
       acme.dbName,
     );
     expect(privileges.map((p) => p.privilege_type)).toEqual(['SELECT']);
-    // INSERT on the non-chain columns only: seq, at, prev_hash and hash are the trigger's.
+    // INSERT on the non-chain columns only: seq, at, prev_hash and hash are the trigger's (which also
+    // overwrites whatever an insert gives changes_salt, changes_digest and redacted_by).
     const insertable = await t.sql<{ column_name: string }>(
       "select column_name from information_schema.column_privileges where table_name = 'audit_logs' and grantee = $1 and privilege_type = 'INSERT'",
       [acme.dbName],
@@ -199,11 +200,14 @@ describe('audit trail (two tenants)', () => {
         'actor_id',
         'actor_role',
         'changes',
+        'changes_digest',
+        'changes_salt',
         'entity',
         'entity_id',
         'id',
         'ip',
         'outcome',
+        'redacted_by',
         'request_id',
         'tenant',
         'user_agent',

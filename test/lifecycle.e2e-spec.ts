@@ -92,8 +92,10 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     it('lists every queue', async () => {
       const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
       expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'exports',
         'migrations',
         'offboarding',
+        'privacy',
         'provisioning',
         'relocations',
         'spares',

@@ -104,13 +104,14 @@ describe('migration files', () => {
   describe('registerMigration', () => {
     it("adds the import and the list entry after the lib's last ones, leaving the rest of index.ts alone", () => {
       const index = readFileSync(join(migrationsFolder(root, 'audit'), 'index.ts'), 'utf8');
+      const last = [...index.matchAll(/^import \{ (Migration\d{14}) \}/gm)].pop()![1];
       const registered = registerMigration(index, 'Migration20261201130405')!;
       const lines = registered.split('\n');
       expect(lines.indexOf("import { Migration20261201130405 } from './Migration20261201130405';")).toBe(
-        lines.indexOf("import { Migration20261201000200 } from './Migration20261201000200';") + 1,
+        lines.indexOf(`import { ${last} } from './${last}';`) + 1,
       );
       expect(lines.indexOf("  { name: 'Migration20261201130405', class: Migration20261201130405 },")).toBe(
-        lines.indexOf("  { name: 'Migration20261201000200', class: Migration20261201000200 },") + 1,
+        lines.indexOf(`  { name: '${last}', class: ${last} },`) + 1,
       );
       expect(registered.replace(/.*Migration20261201130405.*\n/g, '')).toBe(index);
     });

@@ -192,6 +192,7 @@ async function tenantDay(
   await apiKeys(admin, client);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
+  await dataRights(admin, manager, tenant.slug);
   leadIds.push(await retries(staff, tenant.slug));
   return { slug: tenant.slug, tokens, leadIds, dealIds };
 }
@@ -549,6 +550,81 @@ async function auditLogs(admin: Api, manager: Api): Promise<void> {
   );
   assert.equal(none.meta.total, 0);
   expectProblem(await manager.GET('/api/v1/audit-logs'), 403, 'a manager reads the audit');
+}
+
+/** Polls `read` until `done` says so (jobs run in the background), for at most 30 s. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    assert.ok(Date.now() < deadline, `${what}: not done in 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A zip starts with a local file header, `PK\x03\x04`. */
+function isZip(data: ArrayBuffer): boolean {
+  const head = new Uint8Array(data, 0, 4);
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/** An export of the whole tenant, and a person's access and erase requests. */
+async function dataRights(admin: Api, manager: Api, slug: string): Promise<void> {
+  const created = await admin.POST('/api/v1/exports');
+  const accepted = bodyOf(created, 202, 'create export');
+  assert.equal(created.response.headers.get('location'), `/api/v1/exports/${accepted.id}`);
+  const path = { path: { id: accepted.id } };
+  const ready = await until(
+    async () => bodyOf(await admin.GET('/api/v1/exports/{id}', { params: path }), 200, 'export'),
+    (view) => view.status === 'ready' || view.status === 'failed',
+    'export',
+  );
+  assert.equal(ready.status, 'ready', `export: ${ready.error}`);
+  assert.ok(
+    ready.manifest?.tables.some((table) => table.name === 'leads' && table.rows === 2),
+    'leads exported',
+  );
+  const zip = await admin.GET('/api/v1/exports/{id}/download', { params: path, parseAs: 'arrayBuffer' });
+  assert.ok(isZip(bodyOf(zip, 200, 'download export')), 'the export is a zip');
+  expectProblem(await manager.POST('/api/v1/exports'), 403, 'a manager exports');
+
+  const email = 'wile@acme.test'; // a lead of every tenant (leads())
+  const access = bodyOf(
+    await admin.POST('/api/v1/privacy/requests', { body: { type: 'access', email } }),
+    202,
+    'access request',
+  );
+  const accessPath = { path: { id: access.id } };
+  const answered = await until(
+    async () => bodyOf(await admin.GET('/api/v1/privacy/requests/{id}', { params: accessPath }), 200, 'access'),
+    (view) => view.status === 'done' || view.status === 'failed',
+    'access request',
+  );
+  assert.equal(answered.status, 'done', `access request: ${answered.error}`);
+  assert.equal(answered.result?.leads, 1, "the tenant's own lead with that e-mail");
+  const accessZip = await admin.GET('/api/v1/privacy/requests/{id}/download', {
+    params: accessPath,
+    parseAs: 'arrayBuffer',
+  });
+  assert.ok(isZip(bodyOf(accessZip, 200, 'download access zip')), 'the access answer is a zip');
+  const erase = bodyOf(
+    await admin.POST('/api/v1/privacy/requests', { body: { type: 'erase', email: `nobody@${slug}.test` } }),
+    202,
+    'erase request',
+  );
+  const erased = await until(
+    async () =>
+      bodyOf(await admin.GET('/api/v1/privacy/requests/{id}', { params: { path: { id: erase.id } } }), 200, 'erase'),
+    (view) => view.status === 'done' || view.status === 'failed',
+    'erase request',
+  );
+  same([erased.status, erased.email, erased.result?.leads], ['done', null, 0], 'erase of nobody');
+  expectProblem(
+    await manager.POST('/api/v1/privacy/requests', { body: { type: 'access', email } }),
+    403,
+    'a manager asks for access',
+  );
 }
 
 /** Neither tenant sees the other: foreign ids are 404, a token on the other tenant 403. */

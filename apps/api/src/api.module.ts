@@ -3,6 +3,7 @@ import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CrmModule } from '@app/crm';
+import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
 import { HealthModule, MetricsModule, PlatformTenantsModule } from '@app/platform';
@@ -24,6 +25,7 @@ export class ApiModule {
         AuthModule,
         AuditModule,
         CrmModule,
+        ExportsModule,
         PlatformTenantsModule,
         HealthModule,
         MetricsModule,

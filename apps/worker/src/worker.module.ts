@@ -1,6 +1,7 @@
 import { AuditAnchorsModule } from '@app/audit';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
+import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
 import { TenancyModule } from '@app/tenancy';
@@ -10,7 +11,8 @@ import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
 /**
  * The job process: the same tenancy machinery as the API, without HTTP. It runs the queues of
  * FleetModule (provisioning.processor.ts, migrations.processor.ts, offboarding.processor.ts;
- * started by JobProcessors, which logs them) and the audit anchoring timer.
+ * started by JobProcessors, which logs them), ExportsModule (exports.processor.ts, privacy.processor.ts)
+ * and the audit anchoring timer.
  */
 @Module({})
 export class WorkerModule {
@@ -24,6 +26,7 @@ export class WorkerModule {
         TenancyModule.forRoot(TENANT_DATABASE_SCHEMA),
         FleetModule,
         AuditAnchorsModule,
+        ExportsModule,
       ],
     };
   }

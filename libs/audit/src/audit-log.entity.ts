@@ -24,7 +24,7 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
   expression: 'create index "audit_logs_action_index" on "audit_logs" ("action", "at" desc)',
 })
 export class AuditLog {
-  [OptionalProps]?: 'at' | 'seq' | 'prevHash' | 'hash';
+  [OptionalProps]?: 'at' | 'seq' | 'prevHash' | 'hash' | 'changesSalt' | 'changesDigest' | 'redactedBy';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -75,4 +75,16 @@ export class AuditLog {
 
   @Property({ type: 'text', nullable: true, hidden: true })
   hash?: string;
+
+  /** Random per entry (insert trigger); dropped when the entry is redacted. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  changesSalt?: string | null;
+
+  /** sha256 of the salt and `changes`: what the chain's hash covers instead of the values (insert trigger). */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  changesDigest?: string | null;
+
+  /** The `privacy.erase` entry that redacted this entry's personal values, if one did. */
+  @Property({ type: 'uuid', nullable: true })
+  redactedBy?: string | null;
 }

@@ -56,8 +56,16 @@ export interface ChainReport {
   entries: number;
   ok: boolean;
   /** The first entry whose link or content does not match. */
-  firstBroken?: { seq: number; id: string; reason: 'content-changed' | 'link-broken' };
+  firstBroken?: { seq: number; id: string; reason: ChainBreak };
 }
+
+/**
+ * - `content-changed`: the entry's hash does not match its canonical text, or its `changes` no longer
+ *   match the digest the hash covers (and no erasure redacted it);
+ * - `link-broken`: its `prev_hash` is not the hash of the entry before it;
+ * - `redaction-unrecorded`: it is marked redacted, but no earlier-written `privacy.erase` entry lists it.
+ */
+export type ChainBreak = 'content-changed' | 'link-broken' | 'redaction-unrecorded';
 
 function toView(log: AuditLog): AuditLogView {
   return {
@@ -77,17 +85,35 @@ function toView(log: AuditLog): AuditLogView {
   };
 }
 
-/** Walks the hash chain in the database; the first entry that does not match is reported. */
+/**
+ * Walks the hash chain in the database; the first entry that does not match is reported. An entry's
+ * hash covers its digest of `changes` (Migration20261207181000), so a redacted entry (personal
+ * values erased) keeps its hash; its changed `changes` are accepted only when a `privacy.erase`
+ * entry, itself in the chain, lists it.
+ */
 export async function verifyAuditChain(em: EntityManager): Promise<ChainReport> {
   const connection = em.getConnection();
   const [{ count }]: { count: string }[] = await connection.execute('select count(*) as count from audit_logs');
-  const [broken]: { seq: string; id: string; reason: 'content-changed' | 'link-broken' }[] = await connection.execute(`
-      select seq, id, case when hash <> expected then 'content-changed' else 'link-broken' end as reason
+  // content_ok: the hash matches the canonical text (which names the digest), and the digest matches `changes`
+  // unless an erasure redacted them. An entry from before digests that was redacted keeps only its links checked.
+  const [broken]: { seq: string; id: string; reason: ChainBreak }[] = await connection.execute(`
+      select seq, id,
+             case when not content_ok then 'content-changed'
+                  when prev_hash <> previous then 'link-broken'
+                  else 'redaction-unrecorded' end as reason
         from (select seq, id, hash, prev_hash,
                      coalesce(lag(hash) over (order by seq), 'genesis') as previous,
-                     encode(sha256(convert_to(audit_logs_canonical(a), 'UTF8')), 'hex') as expected
+                     case when a.redacted_by is not null and a.changes_digest is null then true
+                          else a.hash = encode(sha256(convert_to(audit_logs_canonical(a), 'UTF8')), 'hex')
+                               and (a.redacted_by is not null or a.changes_digest is null
+                                    or a.changes_digest is not distinct from audit_logs_changes_digest(a.changes_salt, a.changes))
+                     end as content_ok,
+                     a.redacted_by is null or exists (
+                       select 1 from audit_logs e
+                        where e.id = a.redacted_by and e.action = 'privacy.erase' and e.seq > a.seq
+                          and e.changes -> 'redactedEntries' @> jsonb_build_array(a.id::text)) as redaction_ok
                 from audit_logs a) chain
-       where hash <> expected or prev_hash <> previous
+       where not content_ok or prev_hash <> previous or not redaction_ok
        order by seq
        limit 1`);
   return broken

@@ -1,4 +1,12 @@
-export const QUEUE_NAMES = ['provisioning', 'migrations', 'offboarding', 'spares', 'relocations'] as const;
+export const QUEUE_NAMES = [
+  'provisioning',
+  'migrations',
+  'offboarding',
+  'spares',
+  'relocations',
+  'exports',
+  'privacy',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**
