@@ -26,6 +26,10 @@ const steps = [
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],
   ['Idempotency-Key on POST /leads (16 connections)', ['bench/idempotency-overhead.mjs', '5', '16', '3']],
+  [
+    'relocation of a live tenant with 100k leads: logical replication vs write freeze',
+    ['bench/relocation.mjs', '100000'],
+  ],
 ];
 let failed = 0;
 for (const [title, args] of steps) {

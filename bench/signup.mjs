@@ -11,7 +11,7 @@ const counts = (process.argv[3] ?? '0,3,10').split(',').map(Number);
 const server = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const bursts = Number(process.argv[4] ?? 1);
 const BURST = 10;
-const fmt = (ms) => `${ms.toFixed(0)} ms`;
+const fmt = (ms) => (ms === undefined ? 'n/a' : `${ms.toFixed(0)} ms`);
 
 /** Waits until the deployment holds `count` unclaimed spares (none wanted: returns at once). */
 async function sparesReady(tag, count) {
