@@ -676,6 +676,23 @@ async function platformDay(
   assert.equal(bodyOf(suspended, 200, 'suspend').status, 'suspended');
   const refused = await client(bearer(beta.tokens.manager)).GET('/api/v1/leads');
   expectProblem(refused, 403, 'a suspended tenant');
+  // A suspended tenant's data still leaves with the platform team.
+  const tenantPath = { path: { slug: beta.slug } };
+  const exporting = await platform.POST('/api/v1/platform/tenants/{slug}/exports', { params: tenantPath });
+  const tenantExport = bodyOf(exporting, 202, 'export a suspended tenant');
+  const exportPath = { path: { slug: beta.slug, id: tenantExport.id } };
+  const exportReady = await until(
+    async () =>
+      bodyOf(await platform.GET('/api/v1/platform/tenants/{slug}/exports/{id}', { params: exportPath }), 200, 'export'),
+    (view) => view.status === 'ready' || view.status === 'failed',
+    'platform export',
+  );
+  assert.equal(exportReady.status, 'ready', `platform export: ${exportReady.error}`);
+  const platformZip = await platform.GET('/api/v1/platform/tenants/{slug}/exports/{id}/download', {
+    params: exportPath,
+    parseAs: 'arrayBuffer',
+  });
+  assert.ok(isZip(bodyOf(platformZip, 200, 'download a platform export')), 'the platform export is a zip');
   const resumed = await platform.POST('/api/v1/platform/tenants/{slug}/resume', {
     params: { path: { slug: beta.slug } },
   });

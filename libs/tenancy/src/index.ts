@@ -1,6 +1,7 @@
 export { CatalogEvents } from './catalog-events';
 export type { ResolvedTenant } from './resolved-tenant';
 export { ServerCapacity } from './server-addresses';
+export { PathSlug } from './path-slug';
 export { TenancyErrors } from './tenancy.exception';
 export { TenancyModule } from './tenancy.module';
 export { TenantCache } from './tenant-cache';

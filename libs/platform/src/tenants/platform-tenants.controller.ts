@@ -1,9 +1,9 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
 import { ApiAnswer, ApiPage, ApiProblems, Located, Page, PathId, Versioned } from '@app/common';
 import { TenantRelocator } from '@app/fleet';
-import { isTenantSlug, TENANT_SLUG_PATTERN, TenancyErrors, WithoutTenant } from '@app/tenancy';
-import { Body, Controller, Delete, Get, HttpCode, Param, PipeTransform, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { PathSlug, WithoutTenant } from '@app/tenancy';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
@@ -11,26 +11,6 @@ import { StartRelocationDto } from './dto/start-relocation.dto';
 import { PlatformTenantsService } from './platform-tenants.service';
 import { RelocationList, RelocationView, toRelocationView } from './relocation.view';
 import { TenantView } from './tenant.view';
-
-class SlugPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!isTenantSlug(value)) throw TenancyErrors.badSlug();
-    return value;
-  }
-}
-
-/** The `:slug` path parameter, checked by SlugPipe and documented with its pattern. */
-function PathSlug(): ParameterDecorator {
-  return (target, key, index) => {
-    Param('slug', SlugPipe)(target, key, index);
-    if (key === undefined) return;
-    ApiParam({ name: 'slug', schema: { type: 'string', pattern: TENANT_SLUG_PATTERN.source, example: 'acme' } })(
-      target,
-      key,
-      Object.getOwnPropertyDescriptor(target, key)!,
-    );
-  };
-}
 
 @ApiTags('platform')
 @WithoutTenant()
