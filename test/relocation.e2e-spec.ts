@@ -286,6 +286,75 @@ describe('relocating a live tenant to another database server', () => {
       .expect(201);
   });
 
+  /** The relocation's status and phases as the catalog has them (polled fast, past the API). */
+  async function recorded(id: string): Promise<{ status: string; phases: string[] }> {
+    const catalog = parsePostgresUrl(t.catalogUrl).database;
+    const [row] = await t.sql<{ status: string; phases: { phase: string }[] }>(
+      'select status, phases from relocations where id = $1',
+      [id],
+      catalog,
+    );
+    return { status: row.status, phases: row.phases.map((p) => p.phase) };
+  }
+
+  /** Cuts every session matching `where` on `server`, every 20 ms, until `done` says stop (at most `ms`). */
+  async function cutSessions(
+    server: PgTarget,
+    where: string,
+    params: unknown[],
+    done: () => Promise<boolean>,
+    ms: number,
+  ) {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && !(await done())) {
+      await on(
+        server,
+        `select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and ${where}`,
+        params,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('the target lost mid-copy: the relocation fails with the reason, the tenant keeps serving from the source', async () => {
+    const soylent = await tenantOn('soylent', 'main');
+    await seedLeads(main(), soylent, 150_000);
+    const started = await platform()
+      .post(`/tenants/${soylent.slug}/relocations`, { targetServer: 'dedicated-1' })
+      .expect(202);
+    const id = started.body.id as string;
+    for (const deadline = Date.now() + 60_000; !(await recorded(id)).phases.includes('freeze');) {
+      if (Date.now() > deadline) throw new Error('the copy did not start');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Every session on the tenant's new database is cut while the copy runs.
+    const ended = async () => ['done', 'failed', 'aborted'].includes((await recorded(id)).status);
+    await cutSessions(second, 'datname = $1', [soylent.dbName], ended, 10_000);
+    const result = await waitForEnd(soylent.slug, id);
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/terminat|connection/i) });
+    expect((await platform().get(`/tenants/${soylent.slug}`).expect(200)).body.dbServer).toBe('main');
+    await t.as(soylent.token, soylent.slug).post('/leads', { name: 'Still', email: 's@soylent.test' }).expect(201);
+    await t.as(soylent.token, soylent.slug).get('/leads?limit=1').expect(200);
+  }, 120_000);
+
+  it('the source lost during the cut-over: the switch does not happen, the freeze ends', async () => {
+    const massive = await tenantOn('massive', 'dedicated-1');
+    await seedLeads(second, massive, 20_000);
+    const started = await platform().post(`/tenants/${massive.slug}/relocations`, { targetServer: 'main' }).expect(202);
+    const id = started.body.id as string;
+    for (const deadline = Date.now() + 60_000; (await recorded(id)).status !== 'cutting-over';) {
+      if (Date.now() > deadline) throw new Error('the cut-over did not start');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // The verification's sessions on the source database (the admin's) are cut until it gives up.
+    const ended = async () => ['done', 'failed', 'aborted'].includes((await recorded(id)).status);
+    await cutSessions(second, 'datname = $1 and usename = $2', [massive.dbName, second.user], ended, 20_000);
+    const result = await waitForEnd(massive.slug, id);
+    expect(result).toMatchObject({ status: 'failed', cutoverAt: null });
+    expect((await platform().get(`/tenants/${massive.slug}`).expect(200)).body.dbServer).toBe('dedicated-1');
+    await t.as(massive.token, massive.slug).post('/leads', { name: 'Still', email: 's@massive.test' }).expect(201);
+  }, 120_000);
+
   it('one relocation at a time: 10 concurrent requests give one 202 and nine 409; abort drops the target and leaves the tenant as it was', async () => {
     const initech = await tenantOn('initech', 'main');
     await seedLeads(main(), initech, 20_000);
