@@ -158,8 +158,14 @@ try {
       writes,
       reads,
       lostWrites: acknowledged.length - found,
+      verification: relocation.verification,
     };
     results.push(row);
+    const v = relocation.verification;
+    if (v)
+      console.log(
+        `  verification: audit head ${v.auditHeadMatch ? 'same' : 'DIFFERENT'}, migrations ${v.migrationsMatch ? 'same' : 'DIFFERENT'}; ${v.tables.map((x) => `${x.table} ${x.sourceRows}/${x.targetRows}${x.checksumMatch ? '' : ' MISMATCH'}`).join(', ')}`,
+      );
     console.log(
       `${label}: ${row.status} in ${total} ms; writes frozen ${row.writeFreezeMs} ms (phases ${JSON.stringify(row.phases)}); writes ${JSON.stringify(writes)}; reads ${JSON.stringify(reads)}; acknowledged writes lost ${row.lostWrites}`,
     );

@@ -436,6 +436,9 @@ export class TenantRelocator implements OnApplicationShutdown {
     ].join(' ');
     await this.admin.withDatabase(target, tenant.dbName, async (t) => {
       await t.query(`select pg_catalog.set_config('session_replication_role', 'replica', false)`);
+      // The statements below carry the subscription's password: never in the server's log.
+      await t.query("select pg_catalog.set_config('log_statement', 'none', false)");
+      await t.query("select pg_catalog.set_config('log_min_error_statement', 'panic', false)");
       const existing = await t.query('select 1 from pg_subscription where subname = $1', [slot]);
       if (existing.rowCount) {
         // Resumed: the subscription is there; its password is the one just set on the source.
