@@ -1293,8 +1293,9 @@ export interface components {
              */
             keepUntil: string | null;
         };
-        RelocationList: {
+        RelocationPage: {
             data: components["schemas"]["RelocationView"][];
+            meta: components["schemas"]["PageMeta"];
         };
         Liveness: {
             /** @enum {string} */
@@ -5449,7 +5450,12 @@ export interface operations {
     };
     listRelocations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @example acme */
@@ -5459,14 +5465,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description One page of the list */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RelocationList"];
+                    "application/json": components["schemas"]["RelocationPage"];
                 };
             };
             /** @description Invalid input: field errors in `errors` */

@@ -42,7 +42,11 @@ describe('the OpenAPI document', () => {
     const downloads = operations.filter(({ operation }) =>
       Object.values(operation.responses as Record<string, ResponseObject>).some(isZip),
     );
-    expect(downloads.map(({ id }) => id).sort()).toEqual(['downloadExport', 'downloadPrivacyAccess']);
+    expect(downloads.map(({ id }) => id).sort()).toEqual([
+      'downloadExport',
+      'downloadPrivacyAccess',
+      'downloadTenantExport',
+    ]);
   });
 
   it('answers lists with a page schema of the items and meta', () => {

@@ -124,11 +124,16 @@ export class TenantRelocator implements OnApplicationShutdown {
     return relocation;
   }
 
-  async list(slug: string): Promise<Relocation[]> {
+  /** A tenant's relocations, newest first: one window of them and how many there are. */
+  async list(slug: string, window: { limit: number; offset: number }): Promise<[Relocation[], number]> {
     const tenant = await this.tenant(slug);
     return this.orm.em
       .fork()
-      .find(Relocation, { tenant }, { populate: ['tenant', 'fromServer', 'toServer'], orderBy: { startedAt: 'desc' } });
+      .findAndCount(
+        Relocation,
+        { tenant },
+        { populate: ['tenant', 'fromServer', 'toServer'], orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], ...window },
+      );
   }
 
   async get(slug: string, id: string): Promise<Relocation> {

@@ -1,5 +1,16 @@
 import { Access, SUPER_ADMINS } from '@app/auth';
-import { ApiAnswer, ApiPage, ApiProblems, Located, Page, PathId, Versioned } from '@app/common';
+import {
+  ApiAnswer,
+  ApiPage,
+  ApiProblems,
+  Located,
+  Page,
+  PageQueryDto,
+  pageOf,
+  pageWindow,
+  PathId,
+  Versioned,
+} from '@app/common';
 import { TenantRelocator } from '@app/fleet';
 import { PathSlug, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
@@ -9,7 +20,7 @@ import { CreateTenantDto } from './dto/create-tenant.dto';
 import { ListTenantsQuery } from './dto/list-tenants.query';
 import { StartRelocationDto } from './dto/start-relocation.dto';
 import { PlatformTenantsService } from './platform-tenants.service';
-import { RelocationList, RelocationView, toRelocationView } from './relocation.view';
+import { RelocationView, toRelocationView } from './relocation.view';
 import { TenantView } from './tenant.view';
 
 @ApiTags('platform')
@@ -104,10 +115,10 @@ export class PlatformTenantsController {
   }
 
   @ApiOperation({ operationId: 'listRelocations', summary: "A tenant's relocations, newest first" })
-  @ApiAnswer(200, RelocationList)
+  @ApiPage(RelocationView)
   @Get(':slug/relocations')
-  async relocations(@PathSlug() slug: string): Promise<RelocationList> {
-    return { data: (await this.relocator.list(slug)).map(toRelocationView) };
+  async relocations(@PathSlug() slug: string, @Query() query: PageQueryDto): Promise<Page<RelocationView>> {
+    return pageOf(query, await this.relocator.list(slug, pageWindow(query)), toRelocationView);
   }
 
   @ApiOperation({ operationId: 'getRelocation', summary: 'A relocation: phases, verification, write freeze' })

@@ -95,11 +95,6 @@ export class RelocationView {
   keepUntil: string | null;
 }
 
-export class RelocationList {
-  @ApiProperty({ type: [RelocationView] })
-  data: RelocationView[];
-}
-
 export function toRelocationView(r: Relocation): RelocationView {
   const view: RelocationView = {
     id: r.id,
