@@ -94,10 +94,15 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
   async withDatabase<T>(server: string, database: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const pool = sturdyPool({ ...this.servers.admin(server, database), max: 1, connectionTimeoutMillis: 5000 });
     const client = await pool.connect();
+    let failed = false;
     try {
       return await fn(client);
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      client.release();
+      // After a failure the session may be mid-statement (a COPY whose reader is gone): close it, never wait on it.
+      client.release(failed);
       await pool.end();
     }
   }

@@ -65,21 +65,18 @@ export async function tablesWithoutIdentity(db: PoolClient): Promise<string[]> {
  */
 export async function copyTables(source: PoolClient, target: PoolClient, tables: string[]): Promise<number> {
   let rows = 0;
+  // No ROLLBACK on failure: a session may be mid-COPY, so the caller closes both (DatabaseAdmin.withDatabase),
+  // which rolls the target's transaction back.
   await target.query('BEGIN');
-  try {
-    await target.query('SET LOCAL session_replication_role = replica');
-    if (tables.length) await target.query(`TRUNCATE ${tables.map(ident).join(', ')}`);
-    for (const table of tables) {
-      const out = source.query(copyTo(`COPY ${ident(table)} TO STDOUT (FORMAT binary)`));
-      const into = target.query(copyFrom(`COPY ${ident(table)} FROM STDIN (FORMAT binary)`));
-      await pipeline(out, into);
-      rows += Number(into.rowCount ?? 0);
-    }
-    await target.query('COMMIT');
-  } catch (error) {
-    await target.query('ROLLBACK').catch(() => undefined);
-    throw error;
+  await target.query('SET LOCAL session_replication_role = replica');
+  if (tables.length) await target.query(`TRUNCATE ${tables.map(ident).join(', ')}`);
+  for (const table of tables) {
+    const out = source.query(copyTo(`COPY ${ident(table)} TO STDOUT (FORMAT binary)`));
+    const into = target.query(copyFrom(`COPY ${ident(table)} FROM STDIN (FORMAT binary)`));
+    await pipeline(out, into);
+    rows += Number(into.rowCount ?? 0);
   }
+  await target.query('COMMIT');
   return rows;
 }
 

@@ -396,12 +396,9 @@ export class TenantRelocator implements OnApplicationShutdown {
   private async copyFrozen(tenant: Tenant, source: string, target: string): Promise<void> {
     await this.both(tenant, source, target, async (s, t) => {
       await s.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        await copyTables(s, t, await assertSameTables(s, t));
-        await copySequences(s, t);
-      } finally {
-        await s.query('COMMIT');
-      }
+      await copyTables(s, t, await assertSameTables(s, t));
+      await copySequences(s, t);
+      await s.query('COMMIT'); // on failure the session is closed instead (withDatabase)
     });
   }
 
