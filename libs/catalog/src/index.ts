@@ -10,6 +10,7 @@ export {
   ensureDatabase,
   parsePostgresUrl,
   quoteIdent,
+  quoteLiteral,
   sturdyPool,
   toPostgresUrl,
   withClient,

@@ -69,6 +69,11 @@ export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
+/** A SQL string literal, for the statements that take no parameters (ALTER ROLE … PASSWORD, CONNECTION). */
+export function quoteLiteral(value: string): string {
+  return "'" + value.replace(/'/g, "''") + "'";
+}
+
 /** Creates the database if it does not exist yet (safe against a concurrent creator). */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = parsePostgresUrl(url);

@@ -1,6 +1,6 @@
 import { describeError } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, StreamableFile } from '@nestjs/common';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,4 +96,20 @@ export class ExportFiles implements OnModuleInit, OnApplicationShutdown {
     }
     return removed;
   }
+}
+
+/** A zip to download (an export, a privacy access answer): its stream, size and file name. */
+export interface ZipDownload {
+  stream: ReadStream;
+  size: number;
+  filename: string;
+}
+
+/** The HTTP answer of a zip download: `application/zip`, its length, an attachment. */
+export function zipAnswer(file: ZipDownload): StreamableFile {
+  return new StreamableFile(file.stream, {
+    type: 'application/zip',
+    length: file.size,
+    disposition: `attachment; filename="${file.filename}"`,
+  });
 }

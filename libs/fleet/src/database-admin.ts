@@ -1,4 +1,4 @@
-import { PgTarget, quoteIdent, sturdyPool } from '@app/catalog';
+import { PgTarget, quoteIdent, quoteLiteral, sturdyPool } from '@app/catalog';
 import { boundedShutdownStep } from '@app/common';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ServerCapacity, TENANT_SCHEMA, TenantSchema } from '@app/tenancy';
@@ -38,10 +38,6 @@ function ident(name: string): string {
 
 /** Runs one SQL statement (no parameters) and returns its rows. */
 export type SqlRunner = (sql: string) => Promise<Record<string, unknown>[]>;
-
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 /** CREATE DATABASE … TEMPLATE unless it exists, holding the shared lock template maintenance takes exclusively. */
 async function cloneTemplate(c: PoolClient, name: string, template: string, sharedLock: number): Promise<void> {
@@ -152,10 +148,10 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
         const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount ?? 0) > 0;
         if (!exists) await c.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
         await c.query(
-          `ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${literal(verifier)}`,
+          `ALTER ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS PASSWORD ${quoteLiteral(verifier)}`,
         );
         for (const [name, value] of roleSettings(await isSuperuser(c)))
-          await c.query(`ALTER ROLE ${ident(role)} SET ${ident(name)} = ${literal(value)}`);
+          await c.query(`ALTER ROLE ${ident(role)} SET ${ident(name)} = ${quoteLiteral(value)}`);
         await c.query('COMMIT');
       } catch (error) {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -200,7 +196,7 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
           `ALTER ROLE ${ident(name)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS`,
         );
         for (const [setting, value] of roleSettings(await isSuperuser(c)))
-          await c.query(`ALTER ROLE ${ident(name)} SET ${ident(setting)} = ${literal(value)}`);
+          await c.query(`ALTER ROLE ${ident(name)} SET ${ident(setting)} = ${quoteLiteral(value)}`);
         await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
         await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(name)} TO ${ident(name)}`);
         await c.query('COMMIT');
@@ -248,7 +244,7 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
         }
         await c.query(`ALTER DATABASE ${ident(spare)} RENAME TO ${ident(name)}`);
         await c.query(`ALTER ROLE ${ident(spare)} RENAME TO ${ident(role)}`);
-        await c.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(verifier)}`);
+        await c.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${quoteLiteral(verifier)}`);
         await c.query('COMMIT');
         return 'adopted';
       } catch (error) {
@@ -344,7 +340,7 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
       for (const { rolname, config } of rows)
         for (const [name, value] of roleSettings(superuser))
           if (!config.includes(`${name}=${value}`))
-            await c.query(`ALTER ROLE ${ident(rolname)} SET ${ident(name)} = ${literal(value)}`);
+            await c.query(`ALTER ROLE ${ident(rolname)} SET ${ident(name)} = ${quoteLiteral(value)}`);
       return superuser;
     });
   }
@@ -375,8 +371,8 @@ export class DatabaseAdmin implements ServerCapacity, OnApplicationShutdown {
       // INSERT on the other columns only: an insert naming a database-set column is refused.
       const rows = (await run(
         `select column_name as name from information_schema.columns
-          where table_schema = 'public' and table_name = ${literal(table)}
-            and column_name not in (${databaseSet.map((column) => literal(column)).join(', ')})
+          where table_schema = 'public' and table_name = ${quoteLiteral(table)}
+            and column_name not in (${databaseSet.map((column) => quoteLiteral(column)).join(', ')})
           order by ordinal_position`,
       )) as { name: string }[];
       await run(`REVOKE INSERT ON TABLE ${ident(table)} FROM ${ident(role)}`);

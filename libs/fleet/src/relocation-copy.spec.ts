@@ -1,4 +1,5 @@
-import { ident, literal, versionRefusal } from './relocation-copy';
+import { quoteIdent, quoteLiteral } from '@app/catalog';
+import { versionRefusal } from './relocation-copy';
 
 describe('relocation copy helpers', () => {
   it('refuses a target of an older PostgreSQL major version', () => {
@@ -10,6 +11,6 @@ describe('relocation copy helpers', () => {
   });
 
   it('quotes identifiers and literals, doubling the quote character', () => {
-    expect([ident('a"b'), literal("it's")]).toEqual(['"a""b"', "'it''s'"]);
+    expect([quoteIdent('a"b'), quoteLiteral("it's")]).toEqual(['"a""b"', "'it''s'"]);
   });
 });

@@ -1,12 +1,8 @@
+import { quoteIdent } from '@app/catalog';
 import type { TableVerification } from '@app/catalog';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-
-/** The SQL identifier `name`, quoted. */
-export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-/** The SQL string literal `value`. */
-export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
 /**
  * Why a target server cannot take a database from the source (server_version_num of each), or
@@ -69,10 +65,10 @@ export async function copyTables(source: PoolClient, target: PoolClient, tables:
   // which rolls the target's transaction back.
   await target.query('BEGIN');
   await target.query('SET LOCAL session_replication_role = replica');
-  if (tables.length) await target.query(`TRUNCATE ${tables.map(ident).join(', ')}`);
+  if (tables.length) await target.query(`TRUNCATE ${tables.map(quoteIdent).join(', ')}`);
   for (const table of tables) {
-    const out = source.query(copyTo(`COPY ${ident(table)} TO STDOUT (FORMAT binary)`));
-    const into = target.query(copyFrom(`COPY ${ident(table)} FROM STDIN (FORMAT binary)`));
+    const out = source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT (FORMAT binary)`));
+    const into = target.query(copyFrom(`COPY ${quoteIdent(table)} FROM STDIN (FORMAT binary)`));
     await pipeline(out, into);
     rows += Number(into.rowCount ?? 0);
   }
@@ -90,7 +86,7 @@ export async function copySequences(source: PoolClient, target: PoolClient): Pro
   );
   for (const row of rows) {
     if (row.last_value === null) continue; // never used: the target's fresh sequence is right
-    await target.query(`select setval($1::regclass, $2::bigint, true)`, [ident(row.name), row.last_value]);
+    await target.query(`select setval($1::regclass, $2::bigint, true)`, [quoteIdent(row.name), row.last_value]);
   }
 }
 
@@ -101,11 +97,11 @@ export async function fingerprint(db: PoolClient, table: string): Promise<{ rows
        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
       where i.indrelid = $1::regclass and i.indisprimary
       order by array_position(i.indkey, a.attnum)`,
-    [ident(table)],
+    [quoteIdent(table)],
   );
-  const order = keys.length ? keys.map((k) => `t.${ident(k.column)}`).join(', ') : 't::text';
+  const order = keys.length ? keys.map((k) => `t.${quoteIdent(k.column)}`).join(', ') : 't::text';
   const { rows } = await db.query<{ n: string; checksum: string | null }>(
-    `select count(*)::text as n, md5(string_agg(md5(t::text), '' order by ${order})) as checksum from ${ident(table)} t`,
+    `select count(*)::text as n, md5(string_agg(md5(t::text), '' order by ${order})) as checksum from ${quoteIdent(table)} t`,
   );
   return { rows: Number(rows[0].n), checksum: rows[0].checksum ?? '' };
 }

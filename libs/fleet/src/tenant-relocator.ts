@@ -4,6 +4,8 @@ import {
   clientConfig,
   DbServer,
   parsePostgresUrl,
+  quoteIdent,
+  quoteLiteral,
   Relocation,
   RelocationMethod,
   SecretBox,
@@ -27,8 +29,6 @@ import {
   compareTables,
   copySequences,
   copyTables,
-  ident,
-  literal,
   tablesOf,
   tablesWithoutIdentity,
   versionRefusal,
@@ -418,15 +418,15 @@ export class TenantRelocator implements OnApplicationShutdown {
     const password = randomBytes(24).toString('base64url');
     await this.admin.withServer(source, async (c) => {
       const exists = ((await c.query('select 1 from pg_roles where rolname = $1', [slot])).rowCount ?? 0) > 0;
-      const verifier = literal(scramSha256Verifier(password));
-      await c.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${ident(slot)} LOGIN REPLICATION PASSWORD ${verifier}`);
-      await c.query(`GRANT CONNECT ON DATABASE ${ident(tenant.dbName)} TO ${ident(slot)}`);
+      const verifier = quoteLiteral(scramSha256Verifier(password));
+      await c.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${quoteIdent(slot)} LOGIN REPLICATION PASSWORD ${verifier}`);
+      await c.query(`GRANT CONNECT ON DATABASE ${quoteIdent(tenant.dbName)} TO ${quoteIdent(slot)}`);
     });
     await this.admin.withDatabase(source, tenant.dbName, async (c) => {
-      await c.query(`GRANT USAGE ON SCHEMA public TO ${ident(slot)}`);
-      await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${ident(slot)}`);
+      await c.query(`GRANT USAGE ON SCHEMA public TO ${quoteIdent(slot)}`);
+      await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(slot)}`);
       const has = ((await c.query('select 1 from pg_publication where pubname = $1', [slot])).rowCount ?? 0) > 0;
-      if (!has) await c.query(`CREATE PUBLICATION ${ident(slot)} FOR ALL TABLES`);
+      if (!has) await c.query(`CREATE PUBLICATION ${quoteIdent(slot)} FOR ALL TABLES`);
     });
     const from = this.servers.admin(source, tenant.dbName);
     const conninfo = [
@@ -444,12 +444,12 @@ export class TenantRelocator implements OnApplicationShutdown {
       const existing = await t.query('select 1 from pg_subscription where subname = $1', [slot]);
       if (existing.rowCount) {
         // Resumed: the subscription is there; its password is the one just set on the source.
-        await t.query(`ALTER SUBSCRIPTION ${ident(slot)} CONNECTION ${literal(conninfo)}`);
+        await t.query(`ALTER SUBSCRIPTION ${quoteIdent(slot)} CONNECTION ${quoteLiteral(conninfo)}`);
       } else {
         const tables = await tablesOf(t);
-        if (tables.length) await t.query(`TRUNCATE ${tables.map(ident).join(', ')}`);
+        if (tables.length) await t.query(`TRUNCATE ${tables.map(quoteIdent).join(', ')}`);
         await t.query(
-          `CREATE SUBSCRIPTION ${ident(slot)} CONNECTION ${literal(conninfo)} PUBLICATION ${ident(slot)} WITH (copy_data = true)`,
+          `CREATE SUBSCRIPTION ${quoteIdent(slot)} CONNECTION ${quoteLiteral(conninfo)} PUBLICATION ${quoteIdent(slot)} WITH (copy_data = true)`,
         );
       }
       const deadline = Date.now() + SYNC_TIMEOUT_MS;
@@ -525,7 +525,7 @@ export class TenantRelocator implements OnApplicationShutdown {
     tenant.writesFrozen = true;
     await em.flush();
     await this.admin.withServer(source, (c) =>
-      c.query(`ALTER ROLE ${ident(tenant.dbRole)} SET default_transaction_read_only = on`),
+      c.query(`ALTER ROLE ${quoteIdent(tenant.dbRole)} SET default_transaction_read_only = on`),
     );
     await this.recycleSessions(tenant, source);
     return began;
@@ -594,9 +594,9 @@ export class TenantRelocator implements OnApplicationShutdown {
     if (await this.admin.databaseExists(target, tenant.dbName))
       await this.admin.withDatabase(target, tenant.dbName, async (t) => {
         if (!(await t.query('select 1 from pg_subscription where subname = $1', [slot])).rowCount) return;
-        await t.query(`ALTER SUBSCRIPTION ${ident(slot)} DISABLE`);
-        await t.query(`ALTER SUBSCRIPTION ${ident(slot)} SET (slot_name = NONE)`);
-        await t.query(`DROP SUBSCRIPTION ${ident(slot)}`);
+        await t.query(`ALTER SUBSCRIPTION ${quoteIdent(slot)} DISABLE`);
+        await t.query(`ALTER SUBSCRIPTION ${quoteIdent(slot)} SET (slot_name = NONE)`);
+        await t.query(`DROP SUBSCRIPTION ${quoteIdent(slot)}`);
       });
     await this.admin.withServer(source, async (c) => {
       await c.query(
@@ -606,14 +606,16 @@ export class TenantRelocator implements OnApplicationShutdown {
     });
     if (await this.admin.databaseExists(source, tenant.dbName))
       await this.admin.withDatabase(source, tenant.dbName, async (s) => {
-        await s.query(`DROP PUBLICATION IF EXISTS ${ident(slot)}`);
+        await s.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(slot)}`);
         if ((await s.query('select 1 from pg_roles where rolname = $1', [slot])).rowCount)
-          await s.query(`DROP OWNED BY ${ident(slot)}`);
+          await s.query(`DROP OWNED BY ${quoteIdent(slot)}`);
       });
     await this.admin.withServer(source, async (c) => {
       if ((await c.query('select 1 from pg_roles where rolname = $1', [slot])).rowCount) {
-        await c.query(`REVOKE ALL ON DATABASE ${ident(tenant.dbName)} FROM ${ident(slot)}`).catch(() => undefined);
-        await c.query(`DROP ROLE IF EXISTS ${ident(slot)}`);
+        await c
+          .query(`REVOKE ALL ON DATABASE ${quoteIdent(tenant.dbName)} FROM ${quoteIdent(slot)}`)
+          .catch(() => undefined);
+        await c.query(`DROP ROLE IF EXISTS ${quoteIdent(slot)}`);
       }
     });
   }
@@ -636,7 +638,7 @@ export class TenantRelocator implements OnApplicationShutdown {
       }
     }
     await this.admin.withServer(source, (c) =>
-      c.query(`ALTER ROLE ${ident(tenant.dbRole)} RESET default_transaction_read_only`),
+      c.query(`ALTER ROLE ${quoteIdent(tenant.dbRole)} RESET default_transaction_read_only`),
     );
     if (tenant.writesFrozen) {
       tenant.writesFrozen = false;

@@ -1,6 +1,7 @@
 import { Access, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
 import { ApiAnswer, ApiProblems, Located, PathId } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
+import { zipAnswer } from '../export-files';
 import { ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { ClientDetails } from '../tenant-job';
@@ -50,10 +51,6 @@ export class ExportsController {
     @PathId() id: string,
   ): Promise<StreamableFile> {
     const file = await this.exports.download(user, client, id);
-    return new StreamableFile(file.stream, {
-      type: 'application/zip',
-      length: file.size,
-      disposition: `attachment; filename="${file.filename}"`,
-    });
+    return zipAnswer(file);
   }
 }

@@ -3,21 +3,14 @@ import { JobQueue } from '@app/jobs';
 import { TenantContext } from '@app/tenancy';
 import { IsolationLevel } from '@mikro-orm/core';
 import { Injectable, Logger } from '@nestjs/common';
-import type { ReadStream } from 'node:fs';
 import { auditDownload } from '../download-audit';
-import { EXPORT_TTL_MS, ExportFiles } from '../export-files';
+import { EXPORT_TTL_MS, ExportFiles, ZipDownload } from '../export-files';
 import { planExport } from '../export-plan';
 import { ExportsErrors } from '../exports.exception';
 import { writeNdjsonZip } from '../ndjson-zip';
 import { ClientDetails, Requester, requesterId } from '../tenant-job';
 import { ExportView, toExportView } from './export.view';
 import { TenantExport } from './tenant-export.entity';
-
-export interface Download {
-  stream: ReadStream;
-  size: number;
-  filename: string;
-}
 
 /**
  * Exports of the tenant's whole database. The request records the export and queues it; the
@@ -51,7 +44,7 @@ export class ExportsService {
     return toExportView(await this.live(id));
   }
 
-  async download(user: Requester, client: ClientDetails, id: string): Promise<Download> {
+  async download(user: Requester, client: ClientDetails, id: string): Promise<ZipDownload> {
     const record = await this.live(id);
     if (record.status !== 'ready') throw ExportsErrors.notReady(record.status);
     const tenant = this.tenancy.tenant;

@@ -2,6 +2,7 @@ import { Access, Client, CurrentUser, type Principal, SUPER_ADMINS } from '@app/
 import { ApiAnswer, ApiProblems, Located, NotFoundException, PathId } from '@app/common';
 import { PathSlug, TenantDirectory, TenantOrmRegistry, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
+import { zipAnswer } from '../export-files';
 import { ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NO_OPTIONS_SCHEMA, NoOptionsPipe } from '../no-options.pipe';
@@ -64,11 +65,7 @@ export class PlatformExportsController {
     @PathId() id: string,
   ): Promise<StreamableFile> {
     const file = await this.inTenant(slug, () => this.exports.download(user, client, id));
-    return new StreamableFile(file.stream, {
-      type: 'application/zip',
-      length: file.size,
-      disposition: `attachment; filename="${file.filename}"`,
-    });
+    return zipAnswer(file);
   }
 
   /** Runs `work` in the tenant's context: active or suspended (404 otherwise, as for every platform route). */

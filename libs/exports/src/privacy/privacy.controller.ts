@@ -1,6 +1,7 @@
 import { Access, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
 import { ApiAnswer, ApiProblems, Located, PathId } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
+import { zipAnswer } from '../export-files';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { ClientDetails } from '../tenant-job';
@@ -52,10 +53,6 @@ export class PrivacyController {
     @PathId() id: string,
   ): Promise<StreamableFile> {
     const file = await this.privacy.download(user, client, id);
-    return new StreamableFile(file.stream, {
-      type: 'application/zip',
-      length: file.size,
-      disposition: `attachment; filename="${file.filename}"`,
-    });
+    return zipAnswer(file);
   }
 }

@@ -9,7 +9,7 @@ import { auditDownload } from '../download-audit';
 import { EXPORT_TTL_MS, ExportFiles } from '../export-files';
 import { ExportsErrors } from '../exports.exception';
 import { writeNdjsonZip } from '../ndjson-zip';
-import type { Download } from '../exports/exports.service';
+import type { ZipDownload } from '../export-files';
 import { ClientDetails, Requester, requesterId } from '../tenant-job';
 import { CreatePrivacyRequestDto } from './dto/create-privacy-request.dto';
 import { accessQueries, ERASED, PERSONAL_FIELDS } from './person-records';
@@ -49,7 +49,7 @@ export class PrivacyService {
   }
 
   /** An access request's zip; gone (404) after its expiry. */
-  async download(user: Requester, client: ClientDetails, id: string): Promise<Download> {
+  async download(user: Requester, client: ClientDetails, id: string): Promise<ZipDownload> {
     const record = await this.find(id);
     if (record.type !== 'access' || record.status !== 'done') throw ExportsErrors.noDownload();
     const tenant = this.tenancy.tenant;
