@@ -1,58 +1,23 @@
-import { parsePostgresUrl, withClient } from '@app/catalog';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropFromSecondServer, secondServer, sqlOn, twoServerEnv } from './support/second-server';
 import { TestApp } from './support/test-app';
 
 describe('placement on a second PostgreSQL server (dedicated)', () => {
   let t: TestApp;
   let pt: string;
   const dir = mkdtempSync(join(tmpdir(), 'tessera-placement-'));
-  const second = parsePostgresUrl(process.env.TESSERA_TEST_PG2!);
   const onSecond = <T>(sql: string, params: unknown[] = [], database = 'postgres') =>
-    withClient({ ...second, database }, async (c) => (await c.query(sql, params)).rows as T[]);
+    sqlOn<T>(secondServer(), sql, params, database);
 
   beforeAll(async () => {
-    const file = join(dir, 'tenants.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        placement: { policy: 'least-loaded', generalTags: ['general'] },
-        servers: [
-          { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
-          {
-            name: 'dedicated-1',
-            host: second.host,
-            port: second.port,
-            adminUserEnv: 'TEST_PG2_USER',
-            adminPasswordEnv: 'TEST_PG2_PASSWORD',
-            capacity: 10,
-            tags: ['dedicated'],
-          },
-        ],
-      }),
-    );
-    t = await TestApp.start({
-      TENANTS_CONFIG: file,
-      TEST_PG2_USER: second.user,
-      TEST_PG2_PASSWORD: second.password ?? '',
-    });
+    t = await TestApp.start(twoServerEnv(dir));
     pt = await t.platformToken();
   });
   afterAll(async () => {
     await t?.stop();
-    for (const { datname } of await onSecond<{ datname: string }>(
-      'select datname from pg_database where starts_with(datname, $1)',
-      [t.prefix],
-    )) {
-      await onSecond(`drop database if exists "${datname}" with (force)`);
-    }
-    for (const { rolname } of await onSecond<{ rolname: string }>(
-      'select rolname from pg_roles where starts_with(rolname, $1)',
-      [t.prefix],
-    )) {
-      await onSecond(`drop role if exists "${rolname}"`);
-    }
+    await dropFromSecondServer(t.prefix);
     rmSync(dir, { recursive: true, force: true });
   });
 

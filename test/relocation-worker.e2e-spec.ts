@@ -1,9 +1,10 @@
-import { parsePostgresUrl, PgTarget, withClient } from '@app/catalog';
+import { parsePostgresUrl } from '@app/catalog';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
+import { dropFromSecondServer, secondServer, sqlOn, twoServerEnv } from './support/second-server';
 import { TestApp } from './support/test-app';
 import { until } from './support/wait';
 
@@ -35,36 +36,14 @@ describe('a relocation whose worker is killed (Bull on Redis, apps/worker)', () 
   let t: TestApp;
   let pt: string;
   const dir = mkdtempSync(join(tmpdir(), 'tessera-relocation-worker-'));
-  const second = parsePostgresUrl(process.env.TESSERA_TEST_PG2!);
+  const second = secondServer();
   const workers: ReturnType<typeof startWorker>[] = [];
   let workerEnv: Record<string, string>;
-  const on = <T>(server: PgTarget, sql: string, params: unknown[] = [], database = 'postgres') =>
-    withClient({ ...server, database }, async (c) => (await c.query(sql, params)).rows as T[]);
+  const on = sqlOn;
 
   beforeAll(async () => {
-    const file = join(dir, 'tenants.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        placement: { policy: 'least-loaded', generalTags: ['general'] },
-        servers: [
-          { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
-          {
-            name: 'dedicated-1',
-            host: second.host,
-            port: second.port,
-            adminUserEnv: 'TEST_PG2_USER',
-            adminPasswordEnv: 'TEST_PG2_PASSWORD',
-            capacity: 10,
-            tags: ['dedicated'],
-          },
-        ],
-      }),
-    );
     const env = {
-      TENANTS_CONFIG: file,
-      TEST_PG2_USER: second.user,
-      TEST_PG2_PASSWORD: second.password ?? '',
+      ...twoServerEnv(dir),
       REDIS_URL: process.env.TESSERA_TEST_REDIS!,
       API_WORKERS: 'false',
       JOBS_LOCK_MS: '1000',
@@ -87,18 +66,7 @@ describe('a relocation whose worker is killed (Bull on Redis, apps/worker)', () 
       await w.exited;
     }
     await t?.stop();
-    for (const { datname } of await on<{ datname: string }>(
-      second,
-      'select datname from pg_database where starts_with(datname, $1)',
-      [t.prefix],
-    ))
-      await on(second, `drop database if exists "${datname}" with (force)`);
-    for (const { rolname } of await on<{ rolname: string }>(
-      second,
-      'select rolname from pg_roles where starts_with(rolname, $1)',
-      [t.prefix],
-    ))
-      await on(second, `drop role if exists "${rolname}"`);
+    await dropFromSecondServer(t.prefix);
     const redis = new Redis(process.env.TESSERA_TEST_REDIS!, { maxRetriesPerRequest: 1 });
     const keys = await redis.keys(`tessera:${t.prefix}*`);
     if (keys.length) await redis.del(...keys);

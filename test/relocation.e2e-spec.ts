@@ -1,9 +1,10 @@
-import { parsePostgresUrl, PgTarget, withClient } from '@app/catalog';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { parsePostgresUrl, PgTarget } from '@app/catalog';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TenantFleet, TenantRelocator } from '@app/fleet';
 import type { RelocationView } from '@app/platform';
+import { dropFromSecondServer, secondServer, sqlOn, twoServerEnv } from './support/second-server';
 import { TestApp, TestTenant } from './support/test-app';
 
 /**
@@ -15,44 +16,13 @@ describe('relocating a live tenant to another database server', () => {
   let t: TestApp;
   let pt: string;
   const dir = mkdtempSync(join(tmpdir(), 'tessera-relocation-'));
-  const second = parsePostgresUrl(process.env.TESSERA_TEST_PG2!);
-  const on = <T>(server: PgTarget, sql: string, params: unknown[] = [], database = 'postgres') =>
-    withClient({ ...server, database }, async (c) => (await c.query(sql, params)).rows as T[]);
+  const second = secondServer();
+  const on = sqlOn;
   const main = () => parsePostgresUrl(t.adminUrl);
 
   beforeAll(async () => {
-    const file = join(dir, 'tenants.config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        placement: { policy: 'least-loaded', generalTags: ['general'] },
-        servers: [
-          { name: 'main', useCatalogServer: true, capacity: 100, tags: ['general'] },
-          {
-            name: 'dedicated-1',
-            host: second.host,
-            port: second.port,
-            adminUserEnv: 'TEST_PG2_USER',
-            adminPasswordEnv: 'TEST_PG2_PASSWORD',
-            capacity: 10,
-            tags: ['dedicated'],
-          },
-          {
-            name: 'tiny-1',
-            host: second.host,
-            port: second.port,
-            adminUserEnv: 'TEST_PG2_USER',
-            adminPasswordEnv: 'TEST_PG2_PASSWORD',
-            capacity: 1,
-            tags: ['dedicated'],
-          },
-        ],
-      }),
-    );
     t = await TestApp.start({
-      TENANTS_CONFIG: file,
-      TEST_PG2_USER: second.user,
-      TEST_PG2_PASSWORD: second.password ?? '',
+      ...twoServerEnv(dir, [{ name: 'tiny-1', capacity: 1 }]),
       TENANT_SPARE_DATABASES: '0',
       RELOCATION_FREEZE_DRAIN_MS: '1000',
     });
@@ -61,20 +31,7 @@ describe('relocating a live tenant to another database server', () => {
 
   afterAll(async () => {
     await t?.stop();
-    for (const server of [second]) {
-      for (const { datname } of await on<{ datname: string }>(
-        server,
-        'select datname from pg_database where starts_with(datname, $1)',
-        [t.prefix],
-      ))
-        await on(server, `drop database if exists "${datname}" with (force)`);
-      for (const { rolname } of await on<{ rolname: string }>(
-        server,
-        "select rolname from pg_roles where starts_with(rolname, $1) or starts_with(rolname, 'tessera_reloc_')",
-        [t.prefix],
-      ))
-        await on(server, `drop role if exists "${rolname}"`);
-    }
+    await dropFromSecondServer(t.prefix, { relocationLogins: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
