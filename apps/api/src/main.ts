@@ -16,6 +16,18 @@ runMain('tessera', async () => {
   const catalog = await openCatalogDatabase(config, (line) => logger.log(line), { callerStopsOnSignal: true });
   const app = await createApiApp(config, catalog.url);
   await prepareCatalog(app, config, catalog.url, (line) => logger.log(line));
+  // Taken before the listener opens: a signal right after /health/ready first answers 200 still
+  // drains and exits. Out of the load balancer first (SHUTDOWN_DRAIN_MS), then the listener closes and in-flight requests finish.
+  const stop = async () => {
+    await drainBeforeClose(app, config.shutdownDrainMs, (line) => logger.log(line));
+    await app.close();
+  };
+  closeOnShutdownSignal('the API (drain, in-flight requests, shutdown hooks)', stop, {
+    timeoutMs: config.shutdownTimeoutMs,
+    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
+    announce: (line) => logger.log(line),
+    log: (line) => logger.warn(line),
+  });
   await app.listen({ port: config.port, host: '0.0.0.0' });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
@@ -38,15 +50,4 @@ runMain('tessera', async () => {
       .catch((error: Error) => logger.error(`migrating tenants behind failed: ${describeError(error)}`));
   }
   logger.log(`Tessera API listening on http://127.0.0.1:${config.port} (ready in ${Date.now() - started} ms)`);
-  // Out of the load balancer first (SHUTDOWN_DRAIN_MS), then the listener closes and in-flight requests finish.
-  const stop = async () => {
-    await drainBeforeClose(app, config.shutdownDrainMs, (line) => logger.log(line));
-    await app.close();
-  };
-  closeOnShutdownSignal('the API (drain, in-flight requests, shutdown hooks)', stop, {
-    timeoutMs: config.shutdownTimeoutMs,
-    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
-    announce: (line) => logger.log(line),
-    log: (line) => logger.warn(line),
-  });
 });

@@ -22,6 +22,13 @@ runMain('tessera-worker', async () => {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, catalog.url), {
     logger: ['fatal', 'error', 'warn', 'log'],
   });
+  // Taken before anything is resumed: a signal during start-up still closes the jobs cleanly.
+  closeOnShutdownSignal('the worker (running jobs, shutdown hooks)', () => app.close(), {
+    timeoutMs: config.shutdownTimeoutMs,
+    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
+    announce: (line) => logger.log(line),
+    log: (line) => logger.warn(line),
+  });
   const resumed = await app.get(TenantOnboarding).resumeUnfinished();
   if (resumed) logger.log(`queued ${resumed} unfinished onboarding(s)`);
   app.get(SpareDatabases).keepFilled();
@@ -30,10 +37,4 @@ runMain('tessera-worker', async () => {
   if (open) logger.log(`resumed ${open} relocation(s) under way`);
   relocations.keepDroppingSources();
   logger.log(`Tessera worker running (${config.redisUrl ? 'Bull on Redis' : 'in-process queues'})`);
-  closeOnShutdownSignal('the worker (running jobs, shutdown hooks)', () => app.close(), {
-    timeoutMs: config.shutdownTimeoutMs,
-    after: catalog.embedded && { name: 'embedded PostgreSQL', stop: () => catalog.embedded!.stop() },
-    announce: (line) => logger.log(line),
-    log: (line) => logger.warn(line),
-  });
 });
