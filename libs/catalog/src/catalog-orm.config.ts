@@ -3,12 +3,13 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { DbServer } from './db-server.entity';
 import { CATALOG_MIGRATIONS } from './migrations';
+import { Plan, PlanVersion } from './plan.entity';
 import { PlatformUser } from './platform-user.entity';
 import { Relocation } from './relocation.entity';
 import { SpareDatabase } from './spare-database.entity';
 import { Tenant } from './tenant.entity';
 
-export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase, Relocation];
+export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase, Relocation, Plan, PlanVersion];
 
 /** MikroORM options of the catalog database, shared by the API, the worker and the CLI. */
 export function catalogOrmOptions(clientUrl: string): Options<PostgreSqlDriver> {

@@ -29,3 +29,5 @@ export { SpareDatabase } from './spare-database.entity';
 export { Tenant, TENANT_STATUSES } from './tenant.entity';
 export type { ProvisioningStep, TenantStatus } from './tenant.entity';
 export { openCatalogDatabase } from './catalog-database';
+export { COUNTED_RESOURCES, Plan, PLAN_CODE_PATTERN, PLAN_FEATURES, PLAN_LIMIT_KEYS, PlanVersion } from './plan.entity';
+export type { CountedResource, PlanFeature, PlanLimitKey, PlanLimits } from './plan.entity';

@@ -11,6 +11,7 @@ import {
 } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { DbServer } from './db-server.entity';
+import { Plan } from './plan.entity';
 import { TenantRepository } from './tenant.repository';
 
 export const TENANT_STATUSES = ['provisioning', 'active', 'suspended', 'failed', 'offboarded'] as const;
@@ -49,7 +50,13 @@ export class Tenant {
   @Property({ type: 'text' })
   name: string;
 
-  @Property({ type: 'text' })
+  /** The plan's code: its limits and features apply to this tenant (PUT /platform/tenants/:slug/plan). */
+  @ManyToOne(() => Plan, {
+    fieldName: 'plan',
+    deleteRule: 'restrict',
+    mapToPk: true,
+    foreignKeyName: 'tenants_plan_fkey',
+  })
   plan: string = 'standard';
 
   @Index()

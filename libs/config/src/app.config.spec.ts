@@ -70,6 +70,7 @@ describe('loadAppConfig: environment', () => {
       tenantPoolIdleMs: 300_000,
       baseDomain: 'localhost',
       tenantRateLimitRps: 200,
+      defaultPlan: 'standard',
       migrateOnStart: true,
       logLevel: 'info',
       embeddedPgPort: 54329,

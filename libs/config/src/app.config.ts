@@ -61,6 +61,8 @@ const ENVIRONMENT = {
   baseDomain: variable('APP_BASE_DOMAIN', matching(DOMAIN, 'must be a lower-case domain name'), 'localhost'),
   /** Requests per second per tenant; 0 turns the limit off. */
   tenantRateLimitRps: variable('TENANT_RATE_LIMIT_RPS', integer(0, 1_000_000), '200'),
+  /** The plan of a tenant created without one (a plan code of /platform/plans). */
+  defaultPlan: variable('DEFAULT_PLAN', matching(/^[a-z][a-z0-9-]{0,30}$/, 'must be a plan code'), 'standard'),
   /** Apply catalog migrations before listening. */
   migrateOnStart: variable('MIGRATE_ON_START', boolean, 'true'),
   logLevel: variable('LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),

@@ -2,7 +2,7 @@ import { AppException } from '@app/common';
 
 /** The problems of the tenant lifecycle: onboarding, placement, suspension and offboarding. */
 export type FleetErrorCode =
-  'tenant-exists' | 'tenant-db-exists' | 'tenant-offboarding' | 'invalid-tenant-state' | 'no-capacity';
+  'tenant-exists' | 'tenant-db-exists' | 'tenant-offboarding' | 'invalid-tenant-state' | 'no-capacity' | 'validation';
 
 export class FleetException extends AppException<FleetErrorCode> {}
 
@@ -58,6 +58,13 @@ export const RelocationErrors = {
 };
 
 export const FleetErrors = {
+  unknownPlan: (plan: string) =>
+    new FleetException({
+      status: 400,
+      code: 'validation',
+      detail: `There is no plan "${plan}".`,
+      errors: [{ field: 'plan', message: 'plan must be the code of a plan (GET /platform/plans)' }],
+    }),
   tenantExists: (slug: string) =>
     new FleetException({
       status: 409,

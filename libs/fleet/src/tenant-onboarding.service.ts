@@ -1,7 +1,11 @@
-import { SecretBox, Tenant } from '@app/catalog';
+import { Plan, SecretBox, Tenant } from '@app/catalog';
 import { boundedShutdownStep, describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import {
+  ForeignKeyConstraintViolationException,
+  MikroORM,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/postgresql';
 import { JobQueue } from '@app/jobs';
 import { CatalogEvents, CompanyAdminSeed, tenantDbName } from '@app/tenancy';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
@@ -48,6 +52,8 @@ export class TenantOnboarding implements OnApplicationShutdown {
   async register(input: NewTenant, correlationId: string = randomUUID()): Promise<Tenant> {
     const em = this.orm.em.fork();
     if (await em.count(Tenant, { slug: input.slug })) throw FleetErrors.tenantExists(input.slug);
+    const plan = input.plan ?? this.config.defaultPlan;
+    if (!(await em.count(Plan, { code: plan }))) throw FleetErrors.unknownPlan(plan);
     const server = await this.placement.choose(em, input.dbServer);
     const dbName = tenantDbName(this.config.tenantDbPrefix, input.slug);
     // Never adopt a database or role the catalog does not know: it could belong to anyone.
@@ -57,7 +63,7 @@ export class TenantOnboarding implements OnApplicationShutdown {
     const tenant = em.create(Tenant, {
       slug: input.slug,
       name: input.name,
-      plan: input.plan ?? 'standard',
+      plan,
       status: 'provisioning',
       dbServer: server,
       dbName,
@@ -69,6 +75,8 @@ export class TenantOnboarding implements OnApplicationShutdown {
       await em.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw FleetErrors.tenantExists(input.slug);
+      // The plan went away between the check and the insert.
+      if (error instanceof ForeignKeyConstraintViolationException) throw FleetErrors.unknownPlan(plan);
       throw error;
     }
     await this.events.publish({ slug: tenant.slug, tenantId: tenant.id, kind: 'changed' });

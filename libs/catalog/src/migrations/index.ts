@@ -6,6 +6,7 @@ import { Migration20261126000800 } from './Migration20261126000800';
 import { Migration20261201000300 } from './Migration20261201000300';
 import { Migration20261207031937 } from './Migration20261207031937';
 import { Migration20261207180850 } from './Migration20261207180850';
+import { Migration20261207212606 } from './Migration20261207212606';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
 export const CATALOG_MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const CATALOG_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201000300', class: Migration20261201000300 },
   { name: 'Migration20261207031937', class: Migration20261207031937 },
   { name: 'Migration20261207180850', class: Migration20261207180850 },
+  { name: 'Migration20261207212606', class: Migration20261207212606 },
 ];
