@@ -9,6 +9,7 @@ import {
 import { ApiKey, AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
+import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
 
 /**
@@ -17,12 +18,13 @@ import type { TenantSchema } from '@app/tenancy';
  * builds every tenant database of the fleet alike. Used by the API, the worker and the CLI.
  */
 export const TENANT_DATABASE_SCHEMA: TenantSchema = {
-  entities: [User, ApiKey, Lead, Deal, AuditLog, TenantExport, PrivacyRequest],
+  entities: [User, ApiKey, Lead, Deal, AuditLog, TenantExport, PrivacyRequest, UsageCounter],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,
     ...CRM_TENANT_MIGRATIONS,
     ...AUDIT_TENANT_MIGRATIONS,
     ...EXPORTS_TENANT_MIGRATIONS,
+    ...PLATFORM_TENANT_MIGRATIONS,
   ].sort((a, b) => a.name.localeCompare(b.name)),
   subscribers: [new AuditSubscriber(auditContext)],
   appendOnlyTables: AUDIT_APPEND_ONLY_TABLES,

@@ -9,6 +9,7 @@ export const MIGRATION_LIBS: Readonly<Record<string, SchemaName>> = {
   crm: 'tenant',
   audit: 'tenant',
   exports: 'tenant',
+  platform: 'tenant',
 };
 
 const NAME = /^Migration(\d{14})$/;

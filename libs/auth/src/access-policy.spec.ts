@@ -19,6 +19,7 @@ const tenant = (slug: string): ResolvedTenant => ({
   dbPasswordEnc: 'sealed',
   schemaVersion: '',
   writesFrozen: false,
+  plan: 'standard',
 });
 const TENANTS: Record<string, ResolvedTenant> = { acme: tenant('acme'), globex: tenant('globex') };
 

@@ -41,6 +41,8 @@ export interface AppExceptionOptions<Code extends string> {
   errors?: FieldError[];
   /** Response headers that go with the problem, such as Retry-After. */
   headers?: Record<string, string>;
+  /** Extension members of the problem (RFC 9457 §3.2), e.g. a quota's `limit` and `used`. */
+  extensions?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -55,6 +57,7 @@ export class AppException<Code extends string = string> extends Error {
   readonly detail: string;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  readonly extensions?: Record<string, string | number | boolean>;
 
   constructor(options: AppExceptionOptions<Code>) {
     super(options.detail);
@@ -65,6 +68,7 @@ export class AppException<Code extends string = string> extends Error {
     this.detail = options.detail;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 }
 

@@ -10,6 +10,7 @@ export interface ProblemDetails {
   detail: string;
   instance?: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
 
 const GENERIC: Record<number, readonly [string, string] | undefined> = STATUS_TITLES;
@@ -65,6 +66,7 @@ export function isWriteFrozen(exception: unknown): boolean {
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers?: Record<string, string> } {
   if (exception instanceof AppException) {
     const problem: ProblemDetails = {
+      ...exception.extensions,
       type: PROBLEM_TYPE_BASE + exception.code,
       title: exception.title,
       status: exception.status,

@@ -38,6 +38,7 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CatalogEvents.name);
   private readonly listeners: Listener[] = [];
   private readonly cacheListeners: CacheListener[] = [];
+  private readonly planListeners: (() => void | Promise<void>)[] = [];
   private readonly channel: string;
   /** Tells this instance's own messages apart (several instances may share a process in tests). */
   private readonly instance = randomUUID();
@@ -74,6 +75,34 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
     this.cacheListeners.push(listener);
   }
 
+  /** Called when a plan's terms changed (here or in another process). */
+  onPlans(listener: () => void | Promise<void>): void {
+    this.planListeners.push(listener);
+  }
+
+  /** Applies a plan change here at once, then tells the other processes. */
+  async publishPlans(): Promise<void> {
+    await this.notifyPlans();
+    if (!this.publisher) return;
+    await this.publisher
+      .publish(this.channel, JSON.stringify({ plans: true, origin: this.instance }))
+      .catch((e: Error) => {
+        this.logger.warn(
+          `cannot publish a plan change: ${e.message} (other processes read the plans again within seconds)`,
+        );
+      });
+  }
+
+  private async notifyPlans(): Promise<void> {
+    for (const listener of this.planListeners) {
+      try {
+        await listener();
+      } catch (error) {
+        this.logger.warn(`plan change listener failed: ${describeError(error)}`);
+      }
+    }
+  }
+
   /** Tells the other processes to set or drop a tenant cache entry (this one already did). */
   async publishCache(change: CacheChange): Promise<void> {
     if (!this.publisher) return;
@@ -99,8 +128,9 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
 
   private async deliver(message: string): Promise<void> {
     try {
-      const change = JSON.parse(message) as TenantChange & { origin?: string; cache?: CacheChange };
+      const change = JSON.parse(message) as TenantChange & { origin?: string; cache?: CacheChange; plans?: true };
       if (change.origin === this.instance) return; // applied here before it was published
+      if (change.plans) return await this.notifyPlans();
       if (change.cache) {
         for (const listener of this.cacheListeners) await listener(change.cache);
         return;

@@ -21,3 +21,7 @@ export { TENANT_SCHEMA } from './tenant-schema';
 export type { CompanyAdminSeed, TenantSchema } from './tenant-schema';
 export { isTenantSlug, TENANT_SLUG_PATTERN, templateDbName, tenantDbName } from './tenant-slug';
 export { WITHOUT_TENANT, WithoutTenant } from './without-tenant.decorator';
+export { PLAN_REFRESH_MS, PlanBook, toPlanRules } from './plan-book';
+export type { PlanRules } from './plan-book';
+export { PLAN_FEATURE, PlanFeatureRoute } from './plan-feature.decorator';
+export { QUOTA_EXCEEDED_SQLSTATE, quotaProblemOf } from './plan-quota';

@@ -12,6 +12,8 @@ export interface ResolvedTenant {
   dbPasswordEnc: string;
   /** Newest tenant migration applied to its database (null: unknown, i.e. behind). */
   schemaVersion: string | null;
+  /** The code of the tenant's plan (its rules: PlanBook). */
+  plan: string;
   /** A relocation refuses writes (503 tenant-relocating); reads are served. */
   writesFrozen: boolean;
 }

@@ -13,7 +13,9 @@ export type TenancyErrorCode =
   | 'tenant-pools-busy'
   | 'tenant-migrating'
   | 'tenant-relocating'
-  | 'catalog-unavailable';
+  | 'catalog-unavailable'
+  | 'quota-exceeded'
+  | 'feature-not-in-plan';
 
 export class TenancyException extends AppException<TenancyErrorCode> {}
 
@@ -82,6 +84,20 @@ export const TenancyErrors = {
       code: 'catalog-unavailable',
       detail: 'The tenant directory cannot be reached right now.',
       headers: { 'Retry-After': '2' },
+    }),
+  quotaExceeded: (resource: string, limit: number, used: number) =>
+    new TenancyException({
+      status: 403,
+      code: 'quota-exceeded',
+      detail: `This tenant's plan allows ${limit} ${resource}; ${used} are in use. Remove some, or move to a larger plan.`,
+      extensions: { resource, limit, used },
+    }),
+  featureNotInPlan: (feature: string) =>
+    new TenancyException({
+      status: 403,
+      code: 'feature-not-in-plan',
+      detail: `This tenant's plan does not include ${feature}.`,
+      extensions: { feature },
     }),
   rateLimited: (retryAfterSeconds: number) =>
     new TooManyRequestsException("This tenant's request rate is over its limit; slow down.", retryAfterSeconds),

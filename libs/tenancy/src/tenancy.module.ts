@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
+import { PlanBook } from './plan-book';
+import { PlanQuotaSubscriber } from './plan-quota';
 import { ServerAddresses } from './server-addresses';
 import { TenantBudget } from './tenant-budget';
 import { TenantCache } from './tenant-cache';
@@ -15,6 +17,7 @@ import { TENANT_SCHEMA, TenantSchema } from './tenant-schema';
 /** What other libs use (fleet builds tenant databases with the ORM factory and the schema). */
 const exported = [
   TENANT_SCHEMA,
+  PlanBook,
   TenantOrmFactory,
   CatalogEvents,
   TenantBudget,
@@ -41,10 +44,12 @@ export class TenancyModule {
         { provide: TENANT_SCHEMA, useValue: schema },
         {
           provide: TenantOrmFactory,
-          inject: [TENANT_SCHEMA],
-          useFactory: (s: TenantSchema) => new TenantOrmFactory(s),
+          inject: [TENANT_SCHEMA, TenantContext, PlanBook],
+          useFactory: (s: TenantSchema, context: TenantContext, plans: PlanBook) =>
+            new TenantOrmFactory(s, [new PlanQuotaSubscriber(context, plans)]),
         },
         ServerAddresses,
+        PlanBook,
         TenantRateLimiter,
         TenantBudget,
         CatalogEvents,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { PlanBook, PlanRules } from './plan-book';
 import type { TenantRequest } from './tenant-request';
 import { RateLimitState, TenantRateLimiter } from './tenant-rate-limiter';
 
@@ -16,7 +17,10 @@ type BudgetRequest = TenantRequest & { user?: { tid?: string } };
  */
 @Injectable()
 export class TenantBudget {
-  constructor(private readonly limiter: TenantRateLimiter) {}
+  constructor(
+    private readonly limiter: TenantRateLimiter,
+    private readonly plans: PlanBook,
+  ) {}
 
   /**
    * The request's spend, headers set on `reply`; `retryAfter` > 0 means it must be a 429.
@@ -29,10 +33,22 @@ export class TenantBudget {
       const signIn = request.routeOptions.url?.endsWith('/auth/login') ?? false;
       return this.anonymous(tenant.id, request.ip ?? 'unknown', signIn).then((state) => announce(state, reply));
     }
-    const key = `tenant:${tenant.id}`;
-    const here = this.limiter.consumeHere(key);
+    const rules = this.plans.rules(tenant.plan);
+    if (rules instanceof Promise) return rules.then((loaded) => this.spendSigned(tenant.id, loaded, reply));
+    return this.spendSigned(tenant.id, rules, reply);
+  }
+
+  /** The tenant's bucket, at its plan's rate (`requestsPerSecond`; else TENANT_RATE_LIMIT_RPS). */
+  private spendSigned(
+    tenantId: string,
+    rules: PlanRules,
+    reply: FastifyReply,
+  ): RateLimitState | Promise<RateLimitState> {
+    const key = `tenant:${tenantId}`;
+    const rate = rules.limits.requestsPerSecond;
+    const here = this.limiter.consumeHere(key, rate);
     if (here) return announce(here, reply);
-    return this.limiter.consume(key).then((state) => announce(state, reply));
+    return this.limiter.consume(key, rate).then((state) => announce(state, reply));
   }
 
   /**

@@ -8,20 +8,37 @@ import { TenantContext } from './tenant-context';
 import { TenantContextInterceptor } from './tenant-context.interceptor';
 import type { TenantOrmRegistry } from './tenant-orm.registry';
 import type { RateLimitState } from './tenant-rate-limiter';
+import type { PlanFeature } from '@app/catalog';
+import { Reflector } from '@nestjs/core';
+import { type PlanBook, toPlanRules } from './plan-book';
+import { PlanFeatureRoute } from './plan-feature.decorator';
+import { QUOTA_EXCEEDED_SQLSTATE } from './plan-quota';
 
 const acme = { id: 'id-acme', slug: 'acme', dbServer: 'main', dbName: 'tenant_acme' } as ResolvedTenant;
 const orm = { name: 'acme-orm' } as unknown as MikroORM;
 const ALLOWED: RateLimitState = { retryAfter: 0, limit: 10, remaining: 9, reset: 1 };
 
-function httpContext(tenant?: ResolvedTenant): ExecutionContext {
+class LeadsRoutes {
+  list(): void {}
+  @PlanFeatureRoute('exports')
+  export(): void {}
+}
+
+function httpContext(tenant?: ResolvedTenant, handler: keyof LeadsRoutes = 'list'): ExecutionContext {
   const request = { tenant, user: { tid: tenant?.slug } };
   return {
     getType: () => 'http',
+    getHandler: () => LeadsRoutes.prototype[handler],
+    getClass: () => LeadsRoutes,
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
 }
 
-function setup(options: { connected: boolean; spent?: RateLimitState | Promise<RateLimitState> }) {
+function setup(options: {
+  connected: boolean;
+  spent?: RateLimitState | Promise<RateLimitState>;
+  features?: PlanFeature[];
+}) {
   const released = { count: 0 };
   const lease = (): Lease<MikroORM> => ({ value: orm, release: () => released.count++ });
   const context = new TenantContext();
@@ -41,6 +58,10 @@ function setup(options: { connected: boolean; spent?: RateLimitState | Promise<R
     registry as unknown as TenantOrmRegistry,
     budget as unknown as TenantBudget,
     context,
+    {
+      rules: () => toPlanRules({ code: 'p', name: 'P', version: 1, limits: {}, features: options.features ?? [] }),
+    } as unknown as PlanBook,
+    new Reflector(),
   );
   return { interceptor, registry, budget, context, released };
 }
@@ -103,5 +124,31 @@ describe('TenantContextInterceptor', () => {
     const handle = () => of(context.active);
     await expect(lastValueFrom(interceptor.intercept(httpContext(undefined), { handle }))).resolves.toBe(false);
     expect(budget.spend).not.toHaveBeenCalled();
+  });
+  it('refuses a route of a feature the plan lacks with 403 feature-not-in-plan, before the handler runs', async () => {
+    const { interceptor, context, registry } = setup({ connected: true, features: [] });
+    const answer = interceptor.intercept(httpContext(acme, 'export'), reportsTenant(context));
+    await expect(lastValueFrom(answer)).rejects.toMatchObject({ status: 403, code: 'feature-not-in-plan' });
+    expect(registry.tryAcquire).not.toHaveBeenCalled();
+  });
+
+  it('serves a route of a feature the plan has', async () => {
+    const { interceptor, context } = setup({ connected: true, features: ['exports'] });
+    const answer = interceptor.intercept(httpContext(acme, 'export'), reportsTenant(context));
+    await expect(lastValueFrom(answer)).resolves.toBe('acme');
+  });
+
+  it("turns the usage trigger's refusal into 403 quota-exceeded with limit and used", async () => {
+    const { interceptor } = setup({ connected: true });
+    const refusal = Object.assign(new Error('quota exceeded: leads'), {
+      code: QUOTA_EXCEEDED_SQLSTATE,
+      detail: JSON.stringify({ resource: 'leads', limit: 5, used: 5 }),
+    });
+    const answer = interceptor.intercept(httpContext(acme), { handle: () => throwError(() => refusal) });
+    await expect(lastValueFrom(answer)).rejects.toMatchObject({
+      status: 403,
+      code: 'quota-exceeded',
+      extensions: { resource: 'leads', limit: 5, used: 5 },
+    });
   });
 });

@@ -1,6 +1,11 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { from, mergeMap, Observable, throwError } from 'rxjs';
+import type { PlanFeature } from '@app/catalog';
+import { Reflector } from '@nestjs/core';
+import { PlanBook, PlanRules } from './plan-book';
+import { PLAN_FEATURE } from './plan-feature.decorator';
+import { quotaProblemOf } from './plan-quota';
 import type { ResolvedTenant } from './resolved-tenant';
 import type { TenantRequest } from './tenant-request';
 import { TenancyErrors } from './tenancy.exception';
@@ -27,6 +32,8 @@ export class TenantContextInterceptor implements NestInterceptor {
     private readonly registry: TenantOrmRegistry,
     private readonly budget: TenantBudget,
     private readonly context: TenantContext,
+    private readonly plans: PlanBook,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -36,16 +43,46 @@ export class TenantContextInterceptor implements NestInterceptor {
     if (!tenant) return next.handle();
     // The fast path of a relocation's write freeze; the database refuses them anyway (a read-only role).
     if (tenant.writesFrozen && !SAFE_METHODS.has(request.method)) return throwError(() => TenancyErrors.relocating());
+    const feature = this.reflector.getAllAndOverride<PlanFeature | undefined>(PLAN_FEATURE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const spent = this.budget.spend(request, context.switchToHttp().getResponse<FastifyReply>());
-    if (spent instanceof Promise) return from(spent).pipe(mergeMap((state) => this.serve(tenant, state, next)));
-    return this.serve(tenant, spent, next);
+    if (spent instanceof Promise)
+      return from(spent).pipe(mergeMap((state) => this.serve(tenant, state, feature, next)));
+    return this.serve(tenant, spent, feature, next);
   }
 
-  private serve(tenant: ResolvedTenant, state: RateLimitState | undefined, next: CallHandler): Observable<unknown> {
+  private serve(
+    tenant: ResolvedTenant,
+    state: RateLimitState | undefined,
+    feature: PlanFeature | undefined,
+    next: CallHandler,
+  ): Observable<unknown> {
     if (state?.retryAfter) return throwError(() => TenancyErrors.rateLimited(state.retryAfter));
+    if (feature) {
+      const rules = this.plans.rules(tenant.plan);
+      if (rules instanceof Promise)
+        return from(rules).pipe(mergeMap((loaded) => this.serveFeature(tenant, loaded, feature, next)));
+      return this.serveFeature(tenant, rules, feature, next);
+    }
+    return this.handle(tenant, next);
+  }
+
+  private serveFeature(tenant: ResolvedTenant, rules: PlanRules, feature: PlanFeature, next: CallHandler) {
+    if (!rules.features.has(feature)) return throwError(() => TenancyErrors.featureNotInPlan(feature));
+    return this.handle(tenant, next);
+  }
+
+  private handle(tenant: ResolvedTenant, next: CallHandler): Observable<unknown> {
     return new Observable((subscriber) => {
       const lease = this.registry.tryAcquire(tenant);
-      if (!lease) return from(this.registry.run(tenant, () => lastValue(next.handle()))).subscribe(subscriber);
+      if (!lease)
+        return from(this.registry.run(tenant, () => lastValue(next.handle()))).subscribe({
+          next: (v) => subscriber.next(v),
+          error: (error: unknown) => subscriber.error(quotaProblemOf(error) ?? error),
+          complete: () => subscriber.complete(),
+        });
       let value: unknown;
       // Not unsubscribed when the client goes away: the lease is released when the handler settles.
       this.context.run(tenant, lease.value, () =>
@@ -53,7 +90,7 @@ export class TenantContextInterceptor implements NestInterceptor {
           next: (v) => (value = v),
           error: (error: unknown) => {
             lease.release();
-            subscriber.error(error);
+            subscriber.error(quotaProblemOf(error) ?? error);
           },
           complete: () => {
             lease.release();

@@ -13,6 +13,7 @@ const tenant = (slug: string): ResolvedTenant => ({
   dbPasswordEnc: 'v1:x:y:z',
   schemaVersion: null,
   writesFrozen: false,
+  plan: 'standard',
 });
 
 function fakeOrm(label: string): { orm: MikroORM; forks: number } {

@@ -29,6 +29,7 @@ export function toResolvedTenant(tenant: Tenant): ResolvedTenant {
     dbPasswordEnc: tenant.dbPasswordEnc,
     schemaVersion: tenant.schemaVersion ?? null,
     writesFrozen: tenant.writesFrozen,
+    plan: tenant.plan,
   };
 }
 

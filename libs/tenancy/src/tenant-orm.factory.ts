@@ -1,4 +1,4 @@
-import { MetadataStorage, Options, ReflectMetadataProvider } from '@mikro-orm/core';
+import { EventSubscriber, MetadataStorage, Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { TenantSchema } from './tenant-schema';
@@ -19,7 +19,11 @@ export interface TenantOrmTarget {
   statementTimeoutMs?: number;
 }
 
-export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget): Options<PostgreSqlDriver> {
+export function tenantOrmOptions(
+  schema: TenantSchema,
+  target: TenantOrmTarget,
+  runtimeSubscribers: EventSubscriber[] = [],
+): Options<PostgreSqlDriver> {
   return {
     driver: PostgreSqlDriver,
     host: target.host,
@@ -28,7 +32,7 @@ export function tenantOrmOptions(schema: TenantSchema, target: TenantOrmTarget):
     password: target.password,
     dbName: target.dbName,
     entities: schema.entities,
-    subscribers: schema.subscribers,
+    subscribers: [...runtimeSubscribers, ...schema.subscribers],
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
@@ -70,10 +74,14 @@ interface MikroOrmInternals {
 export class TenantOrmFactory {
   private metadata?: MetadataStorage;
 
-  constructor(private readonly schema: TenantSchema) {}
+  /** `runtimeSubscribers`: the runtime's own (the plan's limits), before the schema's (the audit trail). */
+  constructor(
+    private readonly schema: TenantSchema,
+    private readonly runtimeSubscribers: EventSubscriber[] = [],
+  ) {}
 
   async create(target: TenantOrmTarget, connect = true): Promise<MikroORM> {
-    const options = { ...tenantOrmOptions(this.schema, target), connect };
+    const options = { ...tenantOrmOptions(this.schema, target, this.runtimeSubscribers), connect };
     if (!this.metadata) {
       const orm = await MikroORM.init(options);
       this.metadata = orm.getMetadata();

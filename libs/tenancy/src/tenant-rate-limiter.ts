@@ -70,9 +70,8 @@ export class TokenBuckets {
 
   constructor(readonly rate: number) {}
 
-  /** Takes one token from the named bucket (when it has one) and tells what is left. */
-  take(key: string, now = Date.now()): RateLimitState {
-    const rate = this.rate;
+  /** Takes one token from the named bucket (when it has one) and tells what is left; `rate`: this bucket's own. */
+  take(key: string, now = Date.now(), rate = this.rate): RateLimitState {
     if (rate <= 0) return OFF;
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -118,7 +117,8 @@ export class TenantRateLimiter implements OnApplicationShutdown {
     this.rate = config.tenantRateLimitRps;
     this.local = new TokenBuckets(this.rate);
     this.prefix = `tessera:${config.tenantDbPrefix}:rate:`;
-    if (config.redisUrl && this.rate > 0)
+    // Plans may set a rate even while the default is off: the shared buckets are there for them.
+    if (config.redisUrl)
       this.shared = new SharedLimitStore(config.redisUrl, 'TenantRateLimiter', { takeToken: TAKE_TOKEN });
   }
 
@@ -131,24 +131,24 @@ export class TenantRateLimiter implements OnApplicationShutdown {
     return (await this.consume(`tenant:${tenantId}`)).retryAfter;
   }
 
-  /** Takes one token from the named bucket (when it has one) and tells what is left. */
-  async consume(key: string): Promise<RateLimitState> {
-    const here = this.consumeHere(key);
+  /** Takes one token from the named bucket (when it has one) and tells what is left; `rate`: the bucket's (a plan's). */
+  async consume(key: string, rate = this.rate): Promise<RateLimitState> {
+    const here = this.consumeHere(key, rate);
     if (here) return here;
     if (this.shared) {
-      const reply = await this.shared.run('takeToken', [this.prefix + key], [this.rate]);
-      if (Array.isArray(reply)) return bucketState(this.rate, Number(reply[1]), Number(reply[0]) === 1);
+      const reply = await this.shared.run('takeToken', [this.prefix + key], [rate]);
+      if (Array.isArray(reply)) return bucketState(rate, Number(reply[1]), Number(reply[0]) === 1);
     }
-    return this.local.take(key);
+    return this.local.take(key, Date.now(), rate);
   }
 
   /**
    * What `consume` answers, synchronously, when no Redis takes part (the limit is off, or the
    * buckets are this process's); undefined when the shared buckets must be asked.
    */
-  consumeHere(key: string): RateLimitState | undefined {
-    if (this.rate <= 0) return OFF;
-    return this.shared ? undefined : this.local.take(key);
+  consumeHere(key: string, rate = this.rate): RateLimitState | undefined {
+    if (rate <= 0) return OFF;
+    return this.shared ? undefined : this.local.take(key, Date.now(), rate);
   }
 
   /** True while a configured Redis does not answer and the buckets are this process's own. */

@@ -22,6 +22,7 @@ function tenant(slug: string, status: TenantStatus = 'active'): ResolvedTenant {
     dbPasswordEnc: 'v1:iv:tag:body',
     schemaVersion: 'Migration2',
     writesFrozen: false,
+    plan: 'standard',
   };
 }
 

@@ -1,0 +1,110 @@
+import { describeError } from '@app/common';
+import { COUNTED_RESOURCES, Plan, type PlanFeature, type PlanLimits } from '@app/catalog';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { CatalogEvents } from './catalog-events';
+
+/** A plan as requests apply it: read from the catalog, kept in memory. */
+export interface PlanRules {
+  code: string;
+  name: string;
+  version: number;
+  limits: PlanLimits;
+  features: ReadonlySet<PlanFeature>;
+  /**
+   * `select set_config('tessera.limit_<resource>', '<n>', true), …` for the plan's counted limits
+   * (the tenant database's usage triggers read them); undefined when it has none.
+   */
+  limitSettings?: { sql: string; params: string[] };
+}
+
+/** How long a plan read from the catalog is trusted without a change message (the pub/sub backstop). */
+export const PLAN_REFRESH_MS = 5_000;
+
+/** The rules of a plan the catalog does not hold (never, with the tenants' foreign key): nothing is refused. */
+const UNKNOWN: Omit<PlanRules, 'code'> = { name: '', version: 0, limits: {}, features: new Set() };
+
+export function toPlanRules(plan: Pick<Plan, 'code' | 'name' | 'version' | 'limits' | 'features'>): PlanRules {
+  const counted = COUNTED_RESOURCES.filter((resource) => Number.isSafeInteger(plan.limits[resource]));
+  return {
+    code: plan.code,
+    name: plan.name,
+    version: plan.version,
+    limits: plan.limits,
+    features: new Set(plan.features),
+    limitSettings: counted.length
+      ? {
+          sql: `select ${counted.map(() => 'set_config(?, ?, true)').join(', ')}`,
+          params: counted.flatMap((resource) => [
+            `tessera.limit_${resource.toLowerCase()}`,
+            String(plan.limits[resource]),
+          ]),
+        }
+      : undefined,
+  };
+}
+
+/**
+ * Every plan of the catalog, in memory: a request reads its tenant's rules synchronously. A plan
+ * change reaches every instance at once through CatalogEvents (Redis pub/sub), and the plans are
+ * read again every PLAN_REFRESH_MS anyway, so no instance applies old terms for longer than that.
+ */
+@Injectable()
+export class PlanBook implements OnApplicationShutdown {
+  private readonly logger = new Logger(PlanBook.name);
+  private plans = new Map<string, PlanRules>();
+  private loadedAt = 0;
+  private loading?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  /** Bumped by every change message: a read begun before one does not overwrite what follows it. */
+  private generation = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    events: CatalogEvents,
+  ) {
+    events.onPlans(() => this.changed());
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The plan's rules, synchronously once the plans were read; a promise only for the first read (or an unknown code). */
+  rules(code: string): PlanRules | Promise<PlanRules> {
+    const known = this.plans.get(code);
+    if (known && this.loadedAt) return known;
+    return this.load().then(() => this.plans.get(code) ?? { ...UNKNOWN, code });
+  }
+
+  /** Reads the plans now (a change was made here, or a message said one was made elsewhere). */
+  changed(): Promise<void> {
+    this.generation++;
+    this.loading = undefined;
+    return this.load();
+  }
+
+  private load(): Promise<void> {
+    this.timer ??= setInterval(() => void this.load().catch(() => undefined), PLAN_REFRESH_MS).unref();
+    if (this.loading) return this.loading;
+    const loading = this.read().finally(() => {
+      if (this.loading === loading) this.loading = undefined;
+    });
+    this.loading = loading;
+    return loading;
+  }
+
+  private async read(): Promise<void> {
+    const generation = this.generation;
+    try {
+      const plans = await this.orm.em.fork().find(Plan, {}, { orderBy: { code: 'asc' } });
+      if (generation !== this.generation) return;
+      this.plans = new Map(plans.map((plan) => [plan.code, toPlanRules(plan)]));
+      this.loadedAt = Date.now();
+    } catch (error) {
+      // The terms read last stay in force; the next refresh tries again.
+      this.logger.warn(`cannot read the plans: ${describeError(error)}`);
+      if (!this.loadedAt) throw error;
+    }
+  }
+}
