@@ -703,6 +703,52 @@ async function platformDay(
     409,
     'retry an active tenant',
   );
+  // Plans: a plan of this run, alpha moved onto it, its usage read back by alpha's company admin.
+  const planCode = `plan-${alpha.slug}`.slice(0, 31);
+  const plan = bodyOf(
+    await platform.POST('/api/v1/platform/plans', {
+      body: { code: planCode, name: 'Journey', limits: { leads: 1000, users: 20 }, features: ['exports'] },
+    }),
+    201,
+    'create a plan',
+  );
+  assert.equal(plan.version, 1);
+  const plans = bodyOf(await platform.GET('/api/v1/platform/plans'), 200, 'plans');
+  assert.ok(
+    plans.data.some((listed) => listed.code === planCode),
+    'the new plan is listed',
+  );
+  const patched = bodyOf(
+    await platform.PATCH('/api/v1/platform/plans/{code}', {
+      params: { path: { code: planCode } },
+      body: { limits: { users: null, deals: 500 } },
+    }),
+    200,
+    'change a plan',
+  );
+  same([patched.version, patched.limits], [2, { leads: 1000, deals: 500 }], 'the changed plan');
+  assert.equal(
+    bodyOf(await platform.GET('/api/v1/platform/plans/{code}', { params: { path: { code: planCode } } }), 200, 'plan')
+      .version,
+    2,
+  );
+  const versions = bodyOf(
+    await platform.GET('/api/v1/platform/plans/{code}/versions', { params: { path: { code: planCode } } }),
+    200,
+    'plan versions',
+  );
+  same(
+    versions.data.map((version) => version.version),
+    [2, 1],
+    'plan versions',
+  );
+  const moved = await platform.PUT('/api/v1/platform/tenants/{slug}/plan', {
+    params: { path: { slug: alpha.slug } },
+    body: { plan: planCode },
+  });
+  assert.equal(bodyOf(moved, 200, 'move a tenant to a plan').plan, planCode);
+  const usage = bodyOf(await client(bearer(alpha.tokens.company_admin)).GET('/api/v1/usage'), 200, 'usage');
+  same([usage.plan, usage.limits.deals, usage.used.leads], [planCode, 500, alpha.leadIds.length], 'usage');
   // Relocation (test/relocation.e2e-spec.ts moves tenants between two servers; this deployment has one).
   const home = bodyOf(
     await platform.GET('/api/v1/platform/tenants/{slug}', { params: { path: { slug: alpha.slug } } }),

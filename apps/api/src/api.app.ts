@@ -15,7 +15,7 @@ import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
 import { ServerLockdown } from '@app/fleet';
-import { TenantContextInterceptor } from '@app/tenancy';
+import { type ResolvedTenant, TenantContextInterceptor } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -113,8 +113,9 @@ export async function createApiApp(
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const tenant = (request as { tenant?: { slug: string } }).tenant?.slug ?? '-';
-    metrics.observe(request.method, route, reply.statusCode, tenant, reply.elapsedTime / 1000);
+    const served = (request as { tenant?: ResolvedTenant }).tenant;
+    if (served?.status === 'active' && reply.statusCode < 500) metrics.noteTenant(served);
+    metrics.observe(request.method, route, reply.statusCode, served?.slug ?? '-', reply.elapsedTime / 1000);
     const user = (request as { user?: { sub: string; role: string } }).user;
     // request.log carries reqId: `grep <X-Request-ID>` finds every line of one request.
     request.log.info(
@@ -124,7 +125,7 @@ export async function createApiApp(
         url: request.url.split('?')[0],
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
-        tenant,
+        tenant: served?.slug ?? '-',
         user: user?.sub,
         role: user?.role,
       },

@@ -6,7 +6,7 @@ import { CrmModule } from '@app/crm';
 import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
-import { HealthModule, MetricsModule, PlatformTenantsModule } from '@app/platform';
+import { HealthModule, MetricsModule, PlansModule, PlatformTenantsModule } from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
@@ -27,6 +27,7 @@ export class ApiModule {
         CrmModule,
         ExportsModule,
         PlatformTenantsModule,
+        PlansModule,
         HealthModule,
         MetricsModule,
       ],

@@ -7,3 +7,6 @@ export { mountQueuesBoard } from './queues/queues-board';
 export { MetricsModule } from './metrics/metrics.module';
 export { MetricsService } from './metrics/metrics.service';
 export type { RelocationView } from './tenants/relocation.view';
+export { PLATFORM_TENANT_MIGRATIONS } from './migrations';
+export { UsageCounter } from './plans/usage-counter.entity';
+export { PlansModule } from './plans/plans.module';

@@ -1,5 +1,6 @@
 import { Access, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
 import { ApiAnswer, ApiProblems, Located, PathId } from '@app/common';
+import { PlanFeatureRoute } from '@app/tenancy';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
 import { zipAnswer } from '../export-files';
 import { ApiBody, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -11,6 +12,7 @@ import { ExportsService } from './exports.service';
 
 @ApiTags('exports')
 @Access({ roles: COMPANY_ADMINS })
+@PlanFeatureRoute('exports')
 @Controller('exports')
 export class ExportsController {
   constructor(private readonly exports: ExportsService) {}

@@ -1,8 +1,15 @@
 import { JobQueue, QUEUE_NAMES } from '@app/jobs';
 import { TenantProvisioner } from '@app/fleet';
-import { TenantOrmRegistry } from '@app/tenancy';
+import { type ResolvedTenant, TenantOrmRegistry } from '@app/tenancy';
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { PlansService } from '../plans/plans.service';
+
+/** Tenants served within this long show their usage in /metrics. */
+const RECENT_MS = 10 * 60_000;
+/** A tenant's usage is read from its database at most this often (scrapes in between reuse it). */
+const USAGE_TTL_MS = 30_000;
+const MAX_RECENT_TENANTS = 500;
 
 /** Prometheus metrics: HTTP by route, method, status and tenant; tenant pools per server; queues. */
 @Injectable()
@@ -12,8 +19,44 @@ export class MetricsService {
   /** The request histogram's children by label set (as many as the histogram itself keeps). */
   private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status' | 'tenant'>>();
 
-  constructor(pools: TenantOrmRegistry, jobs: JobQueue, provisioner: TenantProvisioner) {
+  /** Tenants this instance served lately, by slug: their usage is read for a scrape (at most every USAGE_TTL_MS). */
+  private readonly recentTenants = new Map<string, { tenant: ResolvedTenant; seenAt: number }>();
+  private readonly usageRead = new Map<
+    string,
+    { at: number; used: Record<string, number>; limits: Record<string, number> }
+  >();
+
+  constructor(
+    pools: TenantOrmRegistry,
+    jobs: JobQueue,
+    provisioner: TenantProvisioner,
+    private readonly plans: PlansService,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tessera_' });
+    const usage = async () => this.recentUsage();
+    new Gauge({
+      name: 'tessera_tenant_usage',
+      help: 'Records a tenant holds, per counted plan limit (tenants served in the last 10 minutes; read at most every 30 s)',
+      labelNames: ['tenant', 'resource'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [tenant, read] of await usage())
+          for (const [resource, n] of Object.entries(read.used)) this.set({ tenant, resource }, n);
+      },
+    });
+    new Gauge({
+      name: 'tessera_tenant_usage_limit',
+      help: "A tenant's plan limit per counted resource (unlimited ones left out)",
+      labelNames: ['tenant', 'resource'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [tenant, read] of await usage())
+          for (const [resource, n] of Object.entries(read.limits))
+            if (resource !== 'requestsPerSecond') this.set({ tenant, resource }, n);
+      },
+    });
     this.http = new Histogram({
       name: 'tessera_http_request_duration_seconds',
       help: 'HTTP request duration by route, method, status and tenant',
@@ -80,6 +123,50 @@ export class MetricsService {
           for (const [state, n] of Object.entries(counts[queue])) this.set({ queue, state }, n);
       },
     });
+  }
+
+  /** Notes a tenant this instance served (its usage shows in the next scrapes). */
+  noteTenant(tenant: ResolvedTenant): void {
+    if (this.recentTenants.size >= MAX_RECENT_TENANTS && !this.recentTenants.has(tenant.slug))
+      this.recentTenants.delete(this.recentTenants.keys().next().value!);
+    this.recentTenants.delete(tenant.slug);
+    this.recentTenants.set(tenant.slug, { tenant, seenAt: Date.now() });
+  }
+
+  /**
+   * The usage of the tenants served lately, read in their databases (four at a time, each at most
+   * every USAGE_TTL_MS): one scrape, both gauges. A tenant that cannot be read keeps its last figures.
+   */
+  private recentUsage(): Promise<Map<string, { used: Record<string, number>; limits: Record<string, number> }>> {
+    this.reading ??= this.readUsage().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private reading?: Promise<Map<string, { used: Record<string, number>; limits: Record<string, number> }>>;
+
+  private async readUsage() {
+    const now = Date.now();
+    for (const [slug, seen] of this.recentTenants)
+      if (now - seen.seenAt > RECENT_MS) {
+        this.recentTenants.delete(slug);
+        this.usageRead.delete(slug);
+      }
+    const stale = [...this.recentTenants.values()].filter(
+      ({ tenant }) => (this.usageRead.get(tenant.slug)?.at ?? 0) < now - USAGE_TTL_MS,
+    );
+    const next = async (): Promise<void> => {
+      const item = stale.shift();
+      if (!item) return;
+      try {
+        const read = await this.plans.usageOf(item.tenant);
+        this.usageRead.set(item.tenant.slug, { at: Date.now(), used: { ...read.used }, limits: { ...read.limits } });
+      } catch {
+        // its database is away: the last figures stay
+      }
+      return next();
+    };
+    await Promise.all([next(), next(), next(), next()]);
+    return this.usageRead;
   }
 
   observe(method: string, route: string, status: number, tenant: string, seconds: number): void {
