@@ -27,6 +27,7 @@ const STACK_SUITES = [
   'faults',
   'idempotency',
   'lifecycle',
+  'plan-replicas',
   'redis-limits',
   'relocation-worker',
   'replica-limits',
