@@ -53,6 +53,7 @@ describe('ops CLI command line (no database needed)', () => {
       'suspend <slug>',
       'resume <slug>',
       'offboard <slug>',
+      'plan <slug> <plan>',
       'catalog',
       'audit',
     ]) {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { TestApp, TestTenant } from './support/test-app';
 import { until } from './support/wait';
 
@@ -75,6 +78,33 @@ describe('plans on two API instances sharing Redis', () => {
     );
     expect(Date.now() - changed).toBeLessThan(5_000);
     expect(refused.body).toMatchObject({ type: expect.stringMatching(/\/feature-not-in-plan$/), feature: 'exports' });
+  });
+
+  it('`tenants plan <slug> <plan>` moves a tenant, both instances enforce it, and an unknown plan exits 1', async () => {
+    const code = await newPlan({ leads: await leadsIn(acme) }, []);
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['dist/apps/cli/src/main.js', ...args], {
+        cwd: resolve(__dirname, '..'),
+        env: { ...process.env, ...first.env },
+        encoding: 'utf8',
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({
+          code: error.code,
+          out: error.stdout,
+          err: error.stderr,
+        }),
+      );
+    expect(await cli('plan', acme.slug, code)).toMatchObject({ code: 0, out: `${acme.slug}\t${code}\n` });
+    for (const instance of [first, second])
+      await until(
+        'the instance to apply the plan',
+        async () => (await instance.as(acme.token, acme.slug).post('/leads', { name: 'Over' })).status === 403,
+        5_000,
+      );
+    const unknown = await cli('plan', acme.slug, 'no-such-plan');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^tenants: .*no plan "no-such-plan"/);
   });
 
   it('holds a limit over both instances: of 30 concurrent creates at limit − 1, alternating instances, one succeeds', async () => {

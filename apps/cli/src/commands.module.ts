@@ -6,6 +6,7 @@ import { CreateCommand } from './commands/create.command';
 import { ListCommand } from './commands/list.command';
 import { MigrateCommand } from './commands/migrate.command';
 import { OffboardCommand } from './commands/offboard.command';
+import { PlanCommand } from './commands/plan.command';
 import { RelocateCommand } from './commands/relocate.command';
 import { ResumeCommand } from './commands/resume.command';
 import { SuspendCommand } from './commands/suspend.command';
@@ -24,6 +25,7 @@ import { OpsContext } from './ops-context.service';
     ResumeCommand,
     OffboardCommand,
     RelocateCommand,
+    PlanCommand,
     ...CatalogCommand.registerWithSubCommands(),
     ...AuditCommand.registerWithSubCommands(),
     OpsContext,

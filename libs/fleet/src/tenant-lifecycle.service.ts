@@ -1,9 +1,9 @@
-import { ACTIVE_RELOCATION_STATUSES, Relocation, Tenant } from '@app/catalog';
+import { ACTIVE_RELOCATION_STATUSES, Plan, Relocation, Tenant } from '@app/catalog';
 import { describeError, NotFoundException } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { JobContext, JobEnvelope, JobQueue, PermanentJobError } from '@app/jobs';
 import { CatalogEvents } from '@app/tenancy';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { ForeignKeyConstraintViolationException, MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
@@ -49,6 +49,23 @@ export class TenantLifecycle {
         if (t.steps.some((s) => s.step === 'offboarding')) throw FleetErrors.offboarding();
       },
     );
+  }
+
+  /** Moves the tenant to another plan of the catalog; every instance enforces it from its next request. */
+  async setPlan(slug: string, plan: string): Promise<Tenant> {
+    if (!(await this.orm.em.fork().count(Plan, { code: plan }))) throw FleetErrors.unknownPlan(plan);
+    try {
+      return await this.change(
+        slug,
+        ['provisioning', 'active', 'suspended', 'failed'],
+        (t) => (t.plan = plan),
+        'changed',
+      );
+    } catch (error) {
+      // The plan went away between the check and the update.
+      if (error instanceof ForeignKeyConstraintViolationException) throw FleetErrors.unknownPlan(plan);
+      throw error;
+    }
   }
 
   /** Sends a failed onboarding back to the queue; every step is idempotent, so it picks up where it broke. */

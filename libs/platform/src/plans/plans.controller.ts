@@ -89,7 +89,6 @@ export class PlatformTenantPlanController {
     summary: 'Move a tenant to another plan; every instance enforces it at once',
   })
   @ApiAnswer(200, TenantView)
-  @ApiProblems({ 409: 'The tenant was offboarded' })
   @Put(':slug/plan')
   async setPlan(@PathSlug() slug: string, @Body() dto: SetTenantPlanDto): Promise<TenantView> {
     return toTenantView(await this.plans.setTenantPlan(slug, dto.plan));

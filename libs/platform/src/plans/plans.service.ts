@@ -1,5 +1,6 @@
 import { COUNTED_RESOURCES, Plan, PLAN_LIMIT_KEYS, type PlanLimits, PlanVersion, Tenant } from '@app/catalog';
 import { type Page, pageOf, pageWindow, PageQueryDto, type Precondition } from '@app/common';
+import { TenantLifecycle } from '@app/fleet';
 import { CatalogEvents, PlanBook, type ResolvedTenant, TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
@@ -35,6 +36,7 @@ export class PlansService {
     private readonly book: PlanBook,
     private readonly tenancy: TenantContext,
     private readonly registry: TenantOrmRegistry,
+    private readonly lifecycle: TenantLifecycle,
   ) {}
 
   async list(query: PageQueryDto): Promise<Page<PlanView>> {
@@ -111,18 +113,8 @@ export class PlansService {
   }
 
   /** Moves a tenant to another plan; every instance enforces it from its next request (pub/sub). */
-  async setTenantPlan(slug: string, code: string): Promise<Tenant> {
-    const em = this.orm.em.fork();
-    const tenant = await em.findOne(Tenant, { slug }, { populate: ['dbServer'] });
-    if (!tenant) throw PlansErrors.tenantNotFound();
-    if (tenant.status === 'offboarded') throw PlansErrors.offboarded();
-    if (!(await em.count(Plan, { code }))) throw PlansErrors.unknownPlan();
-    if (tenant.plan !== code) {
-      tenant.plan = code;
-      await em.flush();
-      await this.events.publish({ slug: tenant.slug, tenantId: tenant.id, kind: 'changed' });
-    }
-    return tenant;
+  setTenantPlan(slug: string, code: string): Promise<Tenant> {
+    return this.lifecycle.setPlan(slug, code);
   }
 
   /** The request's tenant: its plan, limits, what is in use (the usage counters) and its features. */
