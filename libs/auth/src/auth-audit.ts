@@ -58,7 +58,8 @@ export class AuthAudit {
    */
   async append(em: EntityManager, entry: AuditRow, client: ClientInfo): Promise<void> {
     if (!this.config.auditTrail) return;
-    await em.getConnection().execute(
+    // EntityManager.execute runs in the manager's transaction (the connection's would take another connection).
+    await em.execute(
       `insert into audit_logs (id, tenant, actor_id, actor_role, impersonator_id, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'success', ?, ?, ?)`,
       [
