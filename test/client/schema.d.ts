@@ -245,6 +245,110 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/v1/settings/support-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the platform team may act as your users
+         * @description Roles: company_admin.
+         */
+        get: operations["getSupportAccess"];
+        /**
+         * Set support access: off, approval or always, and the longest session (off ends live sessions)
+         * @description Roles: company_admin.
+         */
+        put: operations["replaceSupportAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support requests and sessions: who, for whom, why, when
+         * @description Roles: company_admin.
+         */
+        get: operations["listSupportSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a support request (start within 15 min)
+         * @description Roles: company_admin.
+         */
+        post: operations["approveSupportSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deny a support request
+         * @description Roles: company_admin.
+         */
+        post: operations["denySupportSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a support request or session at once (its token fails on the next request)
+         * @description Roles: company_admin.
+         */
+        delete: operations["endSupportSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-logs": {
         parameters: {
             query?: never;
@@ -611,6 +715,66 @@ export interface paths {
          * @description Roles: super_admin.
          */
         post: operations["abortRelocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to act as a tenant's user: 201 with the token (always), 202 pending approval (approval)
+         * @description Roles: super_admin.
+         */
+        post: operations["requestImpersonation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A support request or session: its status and times
+         * @description Roles: super_admin.
+         */
+        get: operations["getImpersonation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an approved session: its token, once, within 15 minutes of the approval
+         * @description Roles: super_admin.
+         */
+        post: operations["startImpersonation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1034,6 +1198,82 @@ export interface components {
             /** @description false deactivates the user (their tokens stop working at once) */
             active?: boolean;
         };
+        /**
+         * @description `off`: never (the default); `approval`: each request waits for a company admin; `always`: a request starts at once
+         * @enum {string}
+         */
+        SupportAccessMode: "off" | "approval" | "always";
+        SupportAccessSettingsDto: {
+            /**
+             * @description `off`: never (the default); `approval`: each request waits for a company admin; `always`: a request starts at once
+             * @enum {unknown}
+             */
+            mode: "off" | "approval" | "always";
+            /**
+             * @description the longest a support session may last, in minutes
+             * @example 60
+             */
+            maxMinutes: number;
+        };
+        /**
+         * @description `pending` → `approved` (start within 15 min) → `active` → `ended`; or `denied`; `expired`: active past `expiresAt`, or approved and not started in time
+         * @enum {string}
+         */
+        SupportSessionStatus: "pending" | "approved" | "denied" | "active" | "ended" | "expired";
+        SupportSessionView: {
+            /** Format: uuid */
+            id: string;
+            /** @description `pending` → `approved` (start within 15 min) → `active` → `ended`; or `denied`; `expired`: active past `expiresAt`, or approved and not started in time */
+            status: components["schemas"]["SupportSessionStatus"];
+            /**
+             * Format: uuid
+             * @description the platform user who asked (and acts)
+             */
+            platformUserId: string;
+            /** @example support@tessera.dev */
+            platformUserEmail: string;
+            /**
+             * Format: uuid
+             * @description the tenant user acted for
+             */
+            userId: string;
+            /** @description the tenant user's e-mail */
+            userEmail: string | null;
+            reason: string;
+            minutes: number;
+            /** Format: date-time */
+            requestedAt: string;
+            /**
+             * Format: date-time
+             * @description approved or denied (by the `always` mode: at the request)
+             */
+            decidedAt: string | null;
+            /**
+             * Format: uuid
+             * @description the company admin who approved or denied
+             */
+            decidedBy: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /**
+             * Format: uuid
+             * @description the company admin who ended it
+             */
+            endedBy: string | null;
+            /** @description `revoked`, `user-deactivated` or `support-access-off` */
+            endReason: string | null;
+        };
+        SupportSessionPage: {
+            data: components["schemas"]["SupportSessionView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** @enum {string} */
         AuditOutcome: "success" | "denied" | "failed";
         AuditLogView: {
@@ -1046,6 +1286,11 @@ export interface components {
             /** @description the user id, `api-key:<key id>` for an API key, or null when anonymous */
             actorId: string | null;
             actorRole: string | null;
+            /**
+             * Format: uuid
+             * @description in a support session: the platform user acting for `actorId` (else null)
+             */
+            impersonatorId: string | null;
             /** @example lead.update */
             action: string;
             /** @example lead */
@@ -1296,6 +1541,48 @@ export interface components {
         RelocationPage: {
             data: components["schemas"]["RelocationView"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        RequestImpersonationDto: {
+            /**
+             * Format: uuid
+             * @description the tenant user to act as (active)
+             */
+            userId: string;
+            /** @example Ticket 4521: the pipeline report shows no deals */
+            reason: string;
+            /**
+             * @description how long the session may last once started; more than the tenant's `maxMinutes` is a 400
+             * @example 30
+             */
+            minutes: number;
+        };
+        ActiveImpersonation: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active";
+            /** @description a JWT (ES256) for `Authorization: Bearer`: no refresh token; `act.sub` names the platform user */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string;
+        };
+        PendingImpersonation: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        ImpersonationToken: {
+            /** @description a JWT (ES256) for `Authorization: Bearer`: no refresh token; `act.sub` names the platform user */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string;
         };
         Liveness: {
             /** @enum {string} */
@@ -1554,6 +1841,8 @@ export interface components {
         rateLimitReset: number;
         /** @description Seconds to wait before trying again */
         retryAfter: number;
+        /** @description In a support session (impersonation): the platform user acting for the token's user (`act.sub`) */
+        impersonatedBy: string;
     };
     pathItems: never;
 }
@@ -1582,6 +1871,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1595,6 +1885,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1608,6 +1899,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1621,6 +1913,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1634,6 +1927,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1647,6 +1941,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1660,6 +1955,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1673,6 +1969,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1686,6 +1983,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -1701,6 +1999,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -1730,6 +2029,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1743,6 +2043,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,6 +2057,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1769,6 +2071,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1782,6 +2085,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1795,6 +2099,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1808,6 +2113,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1821,6 +2127,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1834,6 +2141,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -1849,6 +2157,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -1879,6 +2188,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1890,6 +2200,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1903,6 +2214,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,6 +2228,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1929,6 +2242,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1942,6 +2256,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2270,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1968,6 +2284,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -1983,6 +2300,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2013,6 +2331,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2028,6 +2347,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2039,6 +2359,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2052,6 +2373,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2065,6 +2387,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2078,6 +2401,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2091,6 +2415,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2104,6 +2429,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2119,6 +2445,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2411,6 +2738,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2424,6 +2752,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,6 +2766,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2450,6 +2780,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2463,6 +2794,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2476,6 +2808,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2489,6 +2822,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2504,6 +2838,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2538,6 +2873,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,6 +2887,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2564,6 +2901,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2577,6 +2915,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2590,6 +2929,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2603,6 +2943,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2616,6 +2957,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2629,6 +2971,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2642,6 +2985,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,6 +2999,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2670,6 +3015,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2698,6 +3044,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2709,6 +3056,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2722,6 +3070,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,6 +3084,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2748,6 +3098,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2761,6 +3112,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2774,6 +3126,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2789,6 +3142,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2825,6 +3179,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2838,6 +3193,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2851,6 +3207,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2864,6 +3221,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2877,6 +3235,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2890,6 +3249,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2903,6 +3263,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2918,6 +3279,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2956,6 +3318,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2969,6 +3332,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2982,6 +3346,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2995,6 +3360,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3008,6 +3374,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3021,6 +3388,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3034,6 +3402,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3047,6 +3416,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3060,6 +3430,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3073,6 +3444,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3088,6 +3460,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3121,6 +3494,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3136,6 +3510,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3147,6 +3522,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,6 +3536,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3173,6 +3550,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3186,6 +3564,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3199,6 +3578,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3212,6 +3592,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3227,6 +3608,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3258,6 +3640,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3269,6 +3652,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3282,6 +3666,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,6 +3680,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3308,6 +3694,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3321,6 +3708,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3334,6 +3722,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3347,6 +3736,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3362,6 +3752,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3399,6 +3790,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3412,6 +3804,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3425,6 +3818,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3438,6 +3832,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3451,6 +3846,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3464,6 +3860,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3477,6 +3874,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3490,6 +3888,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3503,6 +3902,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3516,6 +3916,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3531,6 +3932,872 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportAccessSettingsDto"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportAccessSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportAccessSettingsDto"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSupportSessions: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description sort order: a field, ascending, or -field, descending (requestedAt) */
+                sort?: "requestedAt" | "-requestedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveSupportSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not pending (approved, denied or ended already); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    denySupportSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not pending (approved, denied or ended already); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endSupportSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session is over already (denied or ended) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3548,6 +4815,8 @@ export interface operations {
                 /** @description items per page */
                 limit?: number;
                 actorId?: string;
+                /** @description entries written in support sessions of this platform user */
+                impersonatorId?: string;
                 /** @description `<entity>.<verb>` */
                 action?: string;
                 /** @description singular: lead, deal, user, api_key */
@@ -3572,6 +4841,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3585,6 +4855,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3598,6 +4869,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3611,6 +4883,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3624,6 +4897,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3637,6 +4911,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3650,6 +4925,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3665,6 +4941,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3702,6 +4979,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3715,6 +4993,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3728,6 +5007,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3741,6 +5021,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,6 +5035,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,6 +5049,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3780,6 +5063,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3793,6 +5077,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3806,6 +5091,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +5105,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3834,6 +5121,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3862,6 +5150,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3875,6 +5164,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3888,6 +5178,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3901,6 +5192,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3914,6 +5206,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3927,6 +5220,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3940,6 +5234,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3955,6 +5250,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3983,6 +5279,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3996,6 +5293,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4009,6 +5307,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4022,6 +5321,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4035,6 +5335,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4048,6 +5349,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +5363,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4076,6 +5379,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4403,6 +5707,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4416,6 +5721,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4429,6 +5735,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4442,6 +5749,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4455,6 +5763,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4468,6 +5777,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4481,6 +5791,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4494,6 +5805,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4507,6 +5819,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4520,6 +5833,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4535,6 +5849,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4563,6 +5878,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4576,6 +5892,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4589,6 +5906,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4602,6 +5920,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4615,6 +5934,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4628,6 +5948,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4641,6 +5962,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4656,6 +5978,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4684,6 +6007,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4697,6 +6021,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4710,6 +6035,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4723,6 +6049,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4736,6 +6063,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4749,6 +6077,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4762,6 +6091,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4777,6 +6107,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -5833,6 +7164,336 @@ export interface operations {
             };
         };
     };
+    requestImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestImpersonationDto"];
+            };
+        };
+        responses: {
+            /** @description Started: the session token */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveImpersonation"];
+                };
+            };
+            /** @description Pending: a company admin must approve */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingImpersonation"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant's support access is off */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown tenant or user */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is deactivated, or the tenant is not active; or the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpersonationToken"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Support access is off, or another platform user asked */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not approved (pending, denied, started or ended), the approval is older than 15 minutes, or the user is deactivated; or the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getLiveness: {
         parameters: {
             query?: never;
@@ -5915,6 +7576,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5928,6 +7590,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5941,6 +7604,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5954,6 +7618,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5967,6 +7632,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5980,6 +7646,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5993,6 +7660,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6008,6 +7676,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6046,6 +7715,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6059,6 +7729,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6072,6 +7743,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6085,6 +7757,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6098,6 +7771,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6111,6 +7785,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6124,6 +7799,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6137,6 +7813,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6150,6 +7827,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6163,6 +7841,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6178,6 +7857,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6211,6 +7891,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6226,6 +7907,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6237,6 +7919,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6250,6 +7933,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6263,6 +7947,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6276,6 +7961,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6289,6 +7975,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6302,6 +7989,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6317,6 +8005,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6348,6 +8037,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6359,6 +8049,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6372,6 +8063,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6385,6 +8077,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6398,6 +8091,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6411,6 +8105,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6424,6 +8119,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6437,6 +8133,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6452,6 +8149,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6489,6 +8187,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6502,6 +8201,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6515,6 +8215,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6528,6 +8229,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6541,6 +8243,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6554,6 +8257,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6567,6 +8271,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6580,6 +8285,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6593,6 +8299,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6606,6 +8313,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6621,6 +8329,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6660,6 +8369,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6673,6 +8383,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6686,6 +8397,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6699,6 +8411,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6712,6 +8425,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6725,6 +8439,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6738,6 +8453,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6751,6 +8467,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6764,6 +8481,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6777,6 +8495,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6792,6 +8511,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6833,6 +8553,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6846,6 +8567,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6859,6 +8581,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6872,6 +8595,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6885,6 +8609,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6898,6 +8623,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6911,6 +8637,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6924,6 +8651,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6937,6 +8665,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6950,6 +8679,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6965,6 +8695,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7005,6 +8736,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7018,6 +8750,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7031,6 +8764,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7044,6 +8778,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7057,6 +8792,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7070,6 +8806,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7083,6 +8820,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7098,6 +8836,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7136,6 +8875,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7149,6 +8889,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7162,6 +8903,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7175,6 +8917,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7188,6 +8931,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7201,6 +8945,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7214,6 +8959,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7227,6 +8973,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7240,6 +8987,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7253,6 +9001,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7268,6 +9017,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7301,6 +9051,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7316,6 +9067,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7327,6 +9079,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7340,6 +9093,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7353,6 +9107,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7366,6 +9121,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7379,6 +9135,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7392,6 +9149,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7407,6 +9165,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7438,6 +9197,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7449,6 +9209,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7462,6 +9223,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7475,6 +9237,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7488,6 +9251,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7501,6 +9265,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7514,6 +9279,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7527,6 +9293,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7542,6 +9309,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7579,6 +9347,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7592,6 +9361,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7605,6 +9375,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7618,6 +9389,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7631,6 +9403,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7644,6 +9417,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7657,6 +9431,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7670,6 +9445,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7683,6 +9459,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7696,6 +9473,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7711,6 +9489,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7750,6 +9529,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7763,6 +9543,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7776,6 +9557,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,6 +9571,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7802,6 +9585,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7815,6 +9599,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7828,6 +9613,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7841,6 +9627,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7854,6 +9641,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7867,6 +9655,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7882,6 +9671,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7912,6 +9702,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7925,6 +9716,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7938,6 +9730,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7951,6 +9744,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7964,6 +9758,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7977,6 +9772,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7990,6 +9786,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8005,6 +9802,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
