@@ -34,6 +34,7 @@ const STACK_SUITES = [
   'server-log',
   'shutdown',
   'start-anywhere',
+  'support-access',
 ];
 
 module.exports = {

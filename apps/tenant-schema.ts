@@ -6,7 +6,14 @@ import {
   AuditSubscriber,
   auditContext,
 } from '@app/audit';
-import { ApiKey, AUTH_TENANT_MIGRATIONS, seedCompanyAdmin, User } from '@app/auth';
+import {
+  ApiKey,
+  AUTH_TENANT_MIGRATIONS,
+  seedCompanyAdmin,
+  SupportAccessSettings,
+  SupportSession,
+  User,
+} from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
@@ -18,7 +25,18 @@ import type { TenantSchema } from '@app/tenancy';
  * builds every tenant database of the fleet alike. Used by the API, the worker and the CLI.
  */
 export const TENANT_DATABASE_SCHEMA: TenantSchema = {
-  entities: [User, ApiKey, Lead, Deal, AuditLog, TenantExport, PrivacyRequest, UsageCounter],
+  entities: [
+    User,
+    ApiKey,
+    SupportAccessSettings,
+    SupportSession,
+    Lead,
+    Deal,
+    AuditLog,
+    TenantExport,
+    PrivacyRequest,
+    UsageCounter,
+  ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,
     ...CRM_TENANT_MIGRATIONS,

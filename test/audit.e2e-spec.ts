@@ -205,6 +205,7 @@ describe('audit trail (two tenants)', () => {
         'entity',
         'entity_id',
         'id',
+        'impersonator_id',
         'ip',
         'outcome',
         'redacted_by',

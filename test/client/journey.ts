@@ -102,6 +102,7 @@ export async function runJourney(options: JourneyOptions): Promise<JourneyResult
   }
   const [alpha, beta] = sides;
   await isolation(client, alpha, beta);
+  await supportAccess(client, platform, alpha);
   await platformDay(client, anonymous, platform, options.platformAdmin, alpha, beta);
   return { operations, tenants: [alpha, beta], platformToken };
 }
@@ -650,6 +651,59 @@ async function isolation(
     const crossed = client({ ...bearer(own.tokens.manager), 'x-tenant-id': other.slug });
     expectProblem(await crossed.GET('/api/v1/leads'), 403, 'a token on the other tenant');
   }
+}
+
+/**
+ * Support access: off refuses, approval waits for a company admin (approve, start once, deny), always
+ * starts at once; the session token acts as the user, says so in X-Impersonated-By, and fails once
+ * the tenant ends the session.
+ */
+async function supportAccess(client: (headers?: Record<string, string>) => Api, platform: Api, alpha: TenantSide) {
+  const admin = client(bearer(alpha.tokens.company_admin));
+  const settings = bodyOf(await admin.GET('/api/v1/settings/support-access'), 200, 'support settings');
+  same([settings.mode, settings.maxMinutes], ['off', 60]);
+  const staff = bodyOf(await admin.GET('/api/v1/users', { params: { query: { role: 'staff' } } }), 200, 'staff');
+  const tenantPath = { path: { slug: alpha.slug } };
+  const body = { userId: staff.data[0].id, reason: 'Ticket 1: the report looks wrong', minutes: 10 };
+  const ask = () => platform.POST('/api/v1/platform/tenants/{slug}/impersonations', { params: tenantPath, body });
+  expectProblem(await ask(), 403, 'support access off');
+  const approval = await admin.PUT('/api/v1/settings/support-access', { body: { mode: 'approval', maxMinutes: 30 } });
+  assert.equal(bodyOf(approval, 200, 'approval mode').mode, 'approval');
+
+  const asked = bodyOf(await ask(), 202, 'ask for support access');
+  assert.equal(asked.status, 'pending');
+  const sessionPath = { path: { id: asked.id } };
+  const approved = await admin.POST('/api/v1/support-access/sessions/{id}/approve', { params: sessionPath });
+  assert.equal(bodyOf(approved, 200, 'approve').status, 'approved');
+  const platformPath = { path: { slug: alpha.slug, id: asked.id } };
+  const seen = await platform.GET('/api/v1/platform/tenants/{slug}/impersonations/{id}', { params: platformPath });
+  assert.equal(bodyOf(seen, 200, 'impersonation').status, 'approved');
+  const started = await platform.POST('/api/v1/platform/tenants/{slug}/impersonations/{id}/start', {
+    params: platformPath,
+  });
+  const token = bodyOf(started, 201, 'start').accessToken;
+  const me = await client(bearer(token)).GET('/api/v1/auth/me');
+  assert.equal(bodyOf(me, 200, 'me in a session').id, body.userId);
+  assert.ok(me.response.headers.get('x-impersonated-by'), 'a session answer names the platform user');
+  const listed = bodyOf(await admin.GET('/api/v1/support-access/sessions'), 200, 'support sessions');
+  assert.ok(
+    listed.data.some((row) => row.id === asked.id && row.status === 'active'),
+    'the session is listed',
+  );
+  expectEmpty(await admin.DELETE('/api/v1/support-access/sessions/{id}', { params: sessionPath }), 'end session');
+  expectProblem(await client(bearer(token)).GET('/api/v1/auth/me'), 401, 'an ended session');
+
+  const denied = bodyOf(await ask(), 202, 'ask again');
+  const refusal = await admin.POST('/api/v1/support-access/sessions/{id}/deny', {
+    params: { path: { id: denied.id } },
+  });
+  assert.equal(bodyOf(refusal, 200, 'deny').status, 'denied');
+
+  await admin.PUT('/api/v1/settings/support-access', { body: { mode: 'always', maxMinutes: 30 } });
+  const always = bodyOf(await ask(), 201, 'support access at once');
+  assert.ok(always.status === 'active' && 'accessToken' in always, 'always answers the token');
+  const off = await admin.PUT('/api/v1/settings/support-access', { body: { mode: 'off', maxMinutes: 30 } });
+  assert.equal(bodyOf(off, 200, 'support access off again').mode, 'off');
 }
 
 /** The platform side: tenants listed, read, suspended and resumed, retry refused, offboarding. */

@@ -245,6 +245,110 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/v1/settings/support-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the platform team may act as your users
+         * @description Roles: company_admin.
+         */
+        get: operations["getSupportAccess"];
+        /**
+         * Set support access: off, approval or always, and the longest session (off ends live sessions)
+         * @description Roles: company_admin.
+         */
+        put: operations["replaceSupportAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support requests and sessions: who, for whom, why, when
+         * @description Roles: company_admin.
+         */
+        get: operations["listSupportSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a support request (start within 15 min)
+         * @description Roles: company_admin.
+         */
+        post: operations["approveSupportSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deny a support request
+         * @description Roles: company_admin.
+         */
+        post: operations["denySupportSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support-access/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a support request or session at once (its token fails on the next request)
+         * @description Roles: company_admin.
+         */
+        delete: operations["endSupportSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-logs": {
         parameters: {
             query?: never;
@@ -611,6 +715,66 @@ export interface paths {
          * @description Roles: super_admin.
          */
         post: operations["abortRelocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to act as a tenant's user: 201 with the token (always), 202 pending approval (approval)
+         * @description Roles: super_admin.
+         */
+        post: operations["requestImpersonation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A support request or session: its status and times
+         * @description Roles: super_admin.
+         */
+        get: operations["getImpersonation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/tenants/{slug}/impersonations/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an approved session: its token, once, within 15 minutes of the approval
+         * @description Roles: super_admin.
+         */
+        post: operations["startImpersonation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1142,6 +1306,82 @@ export interface components {
             /** @description false deactivates the user (their tokens stop working at once) */
             active?: boolean;
         };
+        /**
+         * @description `off`: never (the default); `approval`: each request waits for a company admin; `always`: a request starts at once
+         * @enum {string}
+         */
+        SupportAccessMode: "off" | "approval" | "always";
+        SupportAccessSettingsDto: {
+            /**
+             * @description `off`: never (the default); `approval`: each request waits for a company admin; `always`: a request starts at once
+             * @enum {unknown}
+             */
+            mode: "off" | "approval" | "always";
+            /**
+             * @description the longest a support session may last, in minutes
+             * @example 60
+             */
+            maxMinutes: number;
+        };
+        /**
+         * @description `pending` → `approved` (start within 15 min) → `active` → `ended`; or `denied`; `expired`: active past `expiresAt`, or approved and not started in time
+         * @enum {string}
+         */
+        SupportSessionStatus: "pending" | "approved" | "denied" | "active" | "ended" | "expired";
+        SupportSessionView: {
+            /** Format: uuid */
+            id: string;
+            /** @description `pending` → `approved` (start within 15 min) → `active` → `ended`; or `denied`; `expired`: active past `expiresAt`, or approved and not started in time */
+            status: components["schemas"]["SupportSessionStatus"];
+            /**
+             * Format: uuid
+             * @description the platform user who asked (and acts)
+             */
+            platformUserId: string;
+            /** @example support@tessera.dev */
+            platformUserEmail: string;
+            /**
+             * Format: uuid
+             * @description the tenant user acted for
+             */
+            userId: string;
+            /** @description the tenant user's e-mail */
+            userEmail: string | null;
+            reason: string;
+            minutes: number;
+            /** Format: date-time */
+            requestedAt: string;
+            /**
+             * Format: date-time
+             * @description approved or denied (by the `always` mode: at the request)
+             */
+            decidedAt: string | null;
+            /**
+             * Format: uuid
+             * @description the company admin who approved or denied
+             */
+            decidedBy: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /**
+             * Format: uuid
+             * @description the company admin who ended it
+             */
+            endedBy: string | null;
+            /** @description `revoked`, `user-deactivated` or `support-access-off` */
+            endReason: string | null;
+        };
+        SupportSessionPage: {
+            data: components["schemas"]["SupportSessionView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** @enum {string} */
         AuditOutcome: "success" | "denied" | "failed";
         AuditLogView: {
@@ -1154,6 +1394,11 @@ export interface components {
             /** @description the user id, `api-key:<key id>` for an API key, or null when anonymous */
             actorId: string | null;
             actorRole: string | null;
+            /**
+             * Format: uuid
+             * @description in a support session: the platform user acting for `actorId` (else null)
+             */
+            impersonatorId: string | null;
             /** @example lead.update */
             action: string;
             /** @example lead */
@@ -1404,6 +1649,48 @@ export interface components {
         RelocationPage: {
             data: components["schemas"]["RelocationView"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        RequestImpersonationDto: {
+            /**
+             * Format: uuid
+             * @description the tenant user to act as (active)
+             */
+            userId: string;
+            /** @example Ticket 4521: the pipeline report shows no deals */
+            reason: string;
+            /**
+             * @description how long the session may last once started; more than the tenant's `maxMinutes` is a 400
+             * @example 30
+             */
+            minutes: number;
+        };
+        ActiveImpersonation: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active";
+            /** @description a JWT (ES256) for `Authorization: Bearer`: no refresh token; `act.sub` names the platform user */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string;
+        };
+        PendingImpersonation: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        ImpersonationToken: {
+            /** @description a JWT (ES256) for `Authorization: Bearer`: no refresh token; `act.sub` names the platform user */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description the token fails from this second on
+             */
+            expiresAt: string;
         };
         PlanLimitsDto: {
             /**
@@ -1785,6 +2072,8 @@ export interface components {
         rateLimitReset: number;
         /** @description Seconds to wait before trying again */
         retryAfter: number;
+        /** @description In a support session (impersonation): the platform user acting for the token's user (`act.sub`) */
+        impersonatedBy: string;
     };
     pathItems: never;
 }
@@ -1813,6 +2102,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1826,6 +2116,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1839,6 +2130,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1852,6 +2144,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1865,6 +2158,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1878,6 +2172,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1891,6 +2186,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1904,6 +2200,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1917,6 +2214,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -1932,6 +2230,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -1961,6 +2260,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1974,6 +2274,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1987,6 +2288,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2000,6 +2302,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2013,6 +2316,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2026,6 +2330,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,6 +2344,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2052,6 +2358,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2065,6 +2372,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2080,6 +2388,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2110,6 +2419,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2121,6 +2431,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2134,6 +2445,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2147,6 +2459,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2160,6 +2473,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2173,6 +2487,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2186,6 +2501,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +2515,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2214,6 +2531,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2244,6 +2562,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2259,6 +2578,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2270,6 +2590,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2283,6 +2604,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2296,6 +2618,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2309,6 +2632,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2322,6 +2646,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2335,6 +2660,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2350,6 +2676,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2642,6 +2969,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,6 +2983,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2668,6 +2997,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2681,6 +3011,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2694,6 +3025,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2707,6 +3039,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2720,6 +3053,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2735,6 +3069,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2769,6 +3104,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2782,6 +3118,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,6 +3132,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2808,6 +3146,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2821,6 +3160,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2834,6 +3174,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2847,6 +3188,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2860,6 +3202,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2873,6 +3216,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2886,6 +3230,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -2901,6 +3246,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -2929,6 +3275,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2940,6 +3287,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2953,6 +3301,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2966,6 +3315,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2979,6 +3329,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2992,6 +3343,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3005,6 +3357,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3020,6 +3373,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3056,6 +3410,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3069,6 +3424,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3082,6 +3438,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3095,6 +3452,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3108,6 +3466,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +3480,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3134,6 +3494,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3149,6 +3510,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3187,6 +3549,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3200,6 +3563,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3577,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3226,6 +3591,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3239,6 +3605,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3252,6 +3619,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,6 +3633,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3278,6 +3647,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3291,6 +3661,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3304,6 +3675,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3319,6 +3691,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3352,6 +3725,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3367,6 +3741,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3378,6 +3753,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3391,6 +3767,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3404,6 +3781,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3417,6 +3795,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3430,6 +3809,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3443,6 +3823,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3458,6 +3839,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3489,6 +3871,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3500,6 +3883,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3513,6 +3897,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3526,6 +3911,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3539,6 +3925,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3552,6 +3939,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3565,6 +3953,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3578,6 +3967,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3593,6 +3983,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3630,6 +4021,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3643,6 +4035,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3656,6 +4049,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3669,6 +4063,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3682,6 +4077,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3695,6 +4091,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3708,6 +4105,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3721,6 +4119,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3734,6 +4133,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3747,6 +4147,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3762,6 +4163,872 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportAccessSettingsDto"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceSupportAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupportAccessSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportAccessSettingsDto"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSupportSessions: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description sort order: a field, ascending, or -field, descending (requestedAt) */
+                sort?: "requestedAt" | "-requestedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveSupportSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not pending (approved, denied or ended already); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    denySupportSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not pending (approved, denied or ended already); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endSupportSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session is over already (denied or ended) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3779,6 +5046,8 @@ export interface operations {
                 /** @description items per page */
                 limit?: number;
                 actorId?: string;
+                /** @description entries written in support sessions of this platform user */
+                impersonatorId?: string;
                 /** @description `<entity>.<verb>` */
                 action?: string;
                 /** @description singular: lead, deal, user, api_key */
@@ -3803,6 +5072,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3816,6 +5086,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3829,6 +5100,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3842,6 +5114,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3855,6 +5128,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3868,6 +5142,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +5156,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -3896,6 +5172,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -3933,6 +5210,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3946,6 +5224,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3959,6 +5238,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3972,6 +5252,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3985,6 +5266,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3998,6 +5280,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4011,6 +5294,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4024,6 +5308,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4037,6 +5322,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4050,6 +5336,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4065,6 +5352,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4093,6 +5381,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4106,6 +5395,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4119,6 +5409,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4132,6 +5423,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4145,6 +5437,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4158,6 +5451,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4171,6 +5465,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4186,6 +5481,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4214,6 +5510,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4227,6 +5524,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4240,6 +5538,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4253,6 +5552,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4266,6 +5566,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4279,6 +5580,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4292,6 +5594,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4307,6 +5610,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4634,6 +5938,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4647,6 +5952,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4660,6 +5966,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4673,6 +5980,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4686,6 +5994,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4699,6 +6008,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4712,6 +6022,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4725,6 +6036,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4738,6 +6050,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4751,6 +6064,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4766,6 +6080,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4794,6 +6109,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4807,6 +6123,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4820,6 +6137,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4833,6 +6151,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4846,6 +6165,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4859,6 +6179,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4872,6 +6193,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -4887,6 +6209,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -4915,6 +6238,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4928,6 +6252,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4941,6 +6266,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4954,6 +6280,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4967,6 +6294,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4980,6 +6308,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4993,6 +6322,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -5008,6 +6338,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6064,6 +7395,336 @@ export interface operations {
             };
         };
     };
+    requestImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestImpersonationDto"];
+            };
+        };
+        responses: {
+            /** @description Started: the session token */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveImpersonation"];
+                };
+            };
+            /** @description Pending: a company admin must approve */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingImpersonation"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant's support access is off, or its plan lacks supportAccess (feature-not-in-plan) */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown tenant or user */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is deactivated, or the tenant is not active; or the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionView"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startImpersonation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example acme */
+                slug: string;
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpersonationToken"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Support access is off, another platform user asked, or the plan lacks supportAccess (feature-not-in-plan) */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not approved (pending, denied, started or ended), the approval is older than 15 minutes, or the user is deactivated; or the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPlans: {
         parameters: {
             query?: {
@@ -6594,16 +8255,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant was offboarded */
-            409: {
-                headers: {
-                    "X-Request-ID": components["headers"]["requestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description The body is larger than 1 MiB */
             413: {
                 headers: {
@@ -6653,6 +8304,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6666,6 +8318,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6679,6 +8332,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6692,6 +8346,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6705,6 +8360,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6718,6 +8374,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6731,6 +8388,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6746,6 +8404,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6837,6 +8496,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6850,6 +8510,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6863,6 +8524,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6876,6 +8538,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6889,6 +8552,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6902,6 +8566,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6915,6 +8580,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -6930,6 +8596,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -6968,6 +8635,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6981,6 +8649,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6994,6 +8663,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7007,6 +8677,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7020,6 +8691,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7033,6 +8705,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7046,6 +8719,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7059,6 +8733,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7072,6 +8747,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7085,6 +8761,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7100,6 +8777,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7133,6 +8811,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7148,6 +8827,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7159,6 +8839,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7172,6 +8853,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7185,6 +8867,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7198,6 +8881,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7211,6 +8895,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7224,6 +8909,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7239,6 +8925,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7270,6 +8957,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7281,6 +8969,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7294,6 +8983,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7307,6 +8997,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7320,6 +9011,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7333,6 +9025,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7346,6 +9039,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7359,6 +9053,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7374,6 +9069,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7411,6 +9107,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7424,6 +9121,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7437,6 +9135,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7450,6 +9149,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7463,6 +9163,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7476,6 +9177,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7489,6 +9191,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7502,6 +9205,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7515,6 +9219,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7528,6 +9233,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7543,6 +9249,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7582,6 +9289,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7595,6 +9303,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7608,6 +9317,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7621,6 +9331,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7634,6 +9345,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7647,6 +9359,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7660,6 +9373,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7673,6 +9387,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7686,6 +9401,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7699,6 +9415,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7714,6 +9431,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7755,6 +9473,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7768,6 +9487,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7781,6 +9501,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7794,6 +9515,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7807,6 +9529,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7820,6 +9543,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7833,6 +9557,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7846,6 +9571,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7859,6 +9585,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7872,6 +9599,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -7887,6 +9615,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -7927,6 +9656,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7940,6 +9670,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7953,6 +9684,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7966,6 +9698,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7979,6 +9712,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7992,6 +9726,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8005,6 +9740,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8020,6 +9756,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8058,6 +9795,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8071,6 +9809,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8084,6 +9823,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8097,6 +9837,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8110,6 +9851,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8123,6 +9865,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8136,6 +9879,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8149,6 +9893,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8162,6 +9907,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8175,6 +9921,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8190,6 +9937,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8223,6 +9971,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8238,6 +9987,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8249,6 +9999,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8262,6 +10013,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8275,6 +10027,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8288,6 +10041,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8301,6 +10055,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8314,6 +10069,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8329,6 +10085,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8360,6 +10117,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8371,6 +10129,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8384,6 +10143,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8397,6 +10157,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8410,6 +10171,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8423,6 +10185,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8436,6 +10199,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8449,6 +10213,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8464,6 +10229,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8501,6 +10267,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8514,6 +10281,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8527,6 +10295,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8540,6 +10309,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8553,6 +10323,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8566,6 +10337,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8579,6 +10351,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8592,6 +10365,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8605,6 +10379,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8618,6 +10393,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8633,6 +10409,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8672,6 +10449,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8685,6 +10463,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8698,6 +10477,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8711,6 +10491,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8724,6 +10505,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8737,6 +10519,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8750,6 +10533,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8763,6 +10547,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8776,6 +10561,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8789,6 +10575,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8804,6 +10591,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
@@ -8834,6 +10622,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8847,6 +10636,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8860,6 +10650,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8873,6 +10664,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8886,6 +10678,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8899,6 +10692,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8912,6 +10706,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     /** @description Seconds to wait before trying again */
                     "Retry-After": number;
                     [name: string]: unknown;
@@ -8927,6 +10722,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };

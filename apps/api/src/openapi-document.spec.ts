@@ -112,7 +112,15 @@ describe('the OpenAPI document', () => {
   it('declares Location on every 201 and on the 202 of onboarding', () => {
     const created = operations.filter(({ operation }) => (operation.responses as Record<string, unknown>)['201']);
     expect(created.map(({ id }) => id).sort()).toEqual(
-      ['convertLead', 'createApiKey', 'createDeal', 'createLead', 'createUser'].sort(),
+      [
+        'convertLead',
+        'createApiKey',
+        'createDeal',
+        'createLead',
+        'createUser',
+        'requestImpersonation',
+        'startImpersonation',
+      ].sort(),
     );
     for (const { id } of created) expect(responses(id)['201'].headers).toHaveProperty('Location.required', true);
     expect(responses('createTenant')['202'].headers).toHaveProperty('Location.required', true);

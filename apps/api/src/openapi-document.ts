@@ -92,6 +92,10 @@ const HEADERS = {
   rateLimitRemaining: { description: 'Requests left in the bucket', schema: { type: 'integer', minimum: 0 } },
   rateLimitReset: { description: 'Seconds until the bucket is full again', schema: { type: 'integer', minimum: 0 } },
   retryAfter: { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } },
+  impersonatedBy: {
+    description: "In a support session (impersonation): the platform user acting for the token's user (`act.sub`)",
+    schema: { type: 'string', format: 'uuid' },
+  },
 } satisfies Record<string, HeaderObject>;
 
 const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
@@ -140,6 +144,7 @@ function documentConventions(document: OpenAPIObject): void {
           response.headers['RateLimit-Limit'] = ref('rateLimitLimit');
           response.headers['RateLimit-Remaining'] = ref('rateLimitRemaining');
           response.headers['RateLimit-Reset'] = ref('rateLimitReset');
+          response.headers['X-Impersonated-By'] = ref('impersonatedBy');
         }
         if (status === '429') response.headers['Retry-After'] = { ...HEADERS.retryAfter, required: true };
         if (status === '503') response.headers['Retry-After'] = ref('retryAfter');

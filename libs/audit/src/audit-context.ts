@@ -5,6 +5,8 @@ export interface AuditDraft {
   tenant: string;
   actorId: string | null;
   actorRole: string | null;
+  /** In a support session: the platform user acting for the actor. */
+  impersonatorId?: string | null;
   action: string;
   ip: string | null;
   userAgent: string | null;

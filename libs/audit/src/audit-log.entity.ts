@@ -46,6 +46,10 @@ export class AuditLog {
   @Property({ type: 'text', nullable: true })
   actorRole?: string | null;
 
+  /** In a support session: the platform user acting for `actorId`, the token's `act.sub`. */
+  @Property({ type: 'text', nullable: true })
+  impersonatorId?: string | null;
+
   @Property({ type: 'text' })
   action: string;
 

@@ -23,6 +23,12 @@ export class AuditLogView {
   @NullableText()
   actorRole: string | null;
 
+  @NullableText({
+    format: 'uuid',
+    description: 'in a support session: the platform user acting for `actorId` (else null)',
+  })
+  impersonatorId: string | null;
+
   @ApiProperty({ example: 'lead.update' })
   action: string;
 
@@ -74,6 +80,7 @@ function toView(log: AuditLog): AuditLogView {
     at: log.at.toISOString(),
     actorId: log.actorId ?? null,
     actorRole: log.actorRole ?? null,
+    impersonatorId: log.impersonatorId ?? null,
     action: log.action,
     entity: log.entity ?? null,
     entityId: log.entityId ?? null,
@@ -132,6 +139,7 @@ export class AuditLogsService {
   async list(query: ListAuditLogsQuery): Promise<Page<AuditLogView>> {
     const where: FilterQuery<AuditLog> = {};
     if (query.actorId) where.actorId = query.actorId;
+    if (query.impersonatorId) where.impersonatorId = query.impersonatorId;
     if (query.action) where.action = query.action;
     if (query.entity) where.entity = query.entity;
     if (query.entityId) where.entityId = query.entityId;

@@ -72,6 +72,7 @@ export class AuditRecorder {
         tenant: draft.tenant,
         actorId: draft.actorId,
         actorRole: draft.actorRole,
+        impersonatorId: draft.impersonatorId ?? null,
         action: draft.action,
         entity: entityOfAction(draft.action),
         entityId: idParam(request),

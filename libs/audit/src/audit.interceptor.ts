@@ -13,6 +13,7 @@ export function draftFor(request: AuditedRequest): AuditDraft {
     tenant: request.tenant!.slug,
     actorId: request.user?.apiKey ? `api-key:${request.user.apiKey.id}` : (request.user?.sub ?? null),
     actorRole: request.user?.apiKey ? 'api_key' : (request.user?.role ?? null),
+    impersonatorId: request.user?.act?.sub ?? null,
     action: auditAction(request.method, request.routeOptions.url ?? request.url),
     ip: request.ip ?? null,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,

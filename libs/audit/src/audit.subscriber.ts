@@ -51,6 +51,7 @@ interface PendingEntry {
   tenant: string;
   actorId: string;
   actorRole: string;
+  impersonatorId: string | null;
   action: string;
   entity: string;
   entityId: string;
@@ -90,6 +91,7 @@ const COLUMNS = [
   'tenant',
   'actor_id',
   'actor_role',
+  'impersonator_id',
   'action',
   'entity',
   'entity_id',
@@ -131,6 +133,7 @@ export class AuditSubscriber implements EventSubscriber {
         tenant: draft?.tenant ?? String(args.em.config.get('dbName')),
         actorId: draft?.actorId ?? 'system',
         actorRole: draft?.actorRole ?? 'system',
+        impersonatorId: draft?.impersonatorId ?? null,
         action: draft?.action ?? changeAction(entity, cs.type),
         entity,
         entityId: String(cs.getPrimaryKey() ?? ''),
@@ -165,6 +168,7 @@ export class AuditSubscriber implements EventSubscriber {
       e.tenant,
       e.actorId,
       e.actorRole,
+      e.impersonatorId,
       e.action,
       e.entity,
       e.entityId,

@@ -6,6 +6,7 @@ import { apiKeyTenant, ApiKeysService } from './api-keys/api-keys.service';
 import { AuthErrors } from './auth.exception';
 import { LiveSessions } from './live-sessions';
 import type { Principal } from './roles';
+import { refusedInSupportSession, type SupportSessionLimit } from './support-access/not-in-support-session.decorator';
 
 /** What a route asks of its caller, read from its decorators. */
 export interface RouteAccess {
@@ -17,6 +18,8 @@ export interface RouteAccess {
   access?: AccessOptions;
   /** @TenantFrom: the answer when the tenant read from the request is unknown, or none is named at all. */
   unknownTenant?: () => Error;
+  /** @NotInSupportSession: what a support session's token may not do here. */
+  notInSupportSession?: SupportSessionLimit;
 }
 
 /**
@@ -32,6 +35,8 @@ export interface AccessAttempt {
   /** The verified bearer-token caller, or the API key's once authenticated. */
   user?: Principal;
   tenant?: ResolvedTenant;
+  /** The parsed body, for @NotInSupportSession({ fields }). */
+  body?: unknown;
 }
 
 /**
@@ -79,6 +84,8 @@ export class AccessPolicy {
   admitNow(route: RouteAccess, attempt: AccessAttempt): void | Promise<void> {
     const principal = attempt.user;
     if (!principal && !route.isPublic) throw AuthErrors.badToken();
+    // A support session ends to the second: no clock tolerance past its `exp`.
+    if (principal?.act && (principal.exp ?? 0) * 1000 <= Date.now()) throw AuthErrors.badToken();
     if (route.withoutTenant) return this.admitCaller(route, attempt);
     // The tenant is known before the roles are checked, so refused attempts reach its audit trail.
     const tokenTenant = principal?.tid ?? (route.isPublic ? attempt.tenantFromRequest : undefined);
@@ -114,6 +121,8 @@ export class AccessPolicy {
       this.assertRole(route, principal);
       if (route.withoutTenant ? principal.scope !== 'platform' : principal.scope !== 'tenant')
         throw AuthErrors.wrongScope();
+      if (principal.act && refusedInSupportSession(route.notInSupportSession, attempt.body))
+        throw AuthErrors.notInSupportSession();
     }
     if (!route.withoutTenant && !attempt.tenant) throw TenancyErrors.required();
   }

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS, AccessOptions } from './access.decorator';
 import { AccessAttempt, AccessPolicy, RouteAccess } from './access-policy';
 import { IS_PUBLIC, TENANT_FROM, type TenantSource } from './auth.decorators';
+import { NOT_IN_SUPPORT_SESSION, type SupportSessionLimit } from './support-access/not-in-support-session.decorator';
 import { AuthErrors } from './auth.exception';
 import type { Principal } from './roles';
 import { VerifiedTokens } from './verified-tokens';
@@ -45,11 +46,13 @@ export class AccessGuard extends AuthGuard('jwt') {
       withoutTenant: meta<boolean>(WITHOUT_TENANT) ?? false,
       access: meta<AccessOptions>(ACCESS),
       unknownTenant: tenantSource?.unknown,
+      notInSupportSession: meta<SupportSessionLimit>(NOT_IN_SUPPORT_SESSION),
     };
     const request = context.switchToHttp().getRequest<AccessRequest>();
     const attempt: AccessAttempt = {
       hints: { header: request.headers['x-tenant-id'], host: request.headers.host },
       tenantFromRequest: tenantSource?.read(request),
+      body: request.body,
     };
     let pending: void | Promise<void>;
     try {
@@ -57,9 +60,9 @@ export class AccessGuard extends AuthGuard('jwt') {
     } catch (error) {
       return this.refuse(context, request, attempt, error);
     }
-    if (!pending) return this.pass(request, attempt);
+    if (!pending) return this.pass(context, request, attempt);
     return pending.then(
-      () => this.pass(request, attempt),
+      () => this.pass(context, request, attempt),
       (error: unknown) => this.refuse(context, request, attempt, error),
     );
   }
@@ -87,10 +90,17 @@ export class AccessGuard extends AuthGuard('jwt') {
     });
   }
 
-  private pass(request: AccessRequest, attempt: AccessAttempt): true {
+  private pass(context: ExecutionContext, request: AccessRequest, attempt: AccessAttempt): true {
     request.user = attempt.user;
     request.tenant = attempt.tenant;
+    this.markSupportSession(context, attempt);
     return true;
+  }
+
+  /** Every answer in a support session names the platform user acting (API.md). */
+  private markSupportSession(context: ExecutionContext, attempt: AccessAttempt): void {
+    const actor = attempt.user?.act?.sub;
+    if (actor) void context.switchToHttp().getResponse<FastifyReply>().header('X-Impersonated-By', actor);
   }
 
   /** Refused attempts keep what was learnt: the audit trail and the log line name tenant and caller. */
@@ -102,6 +112,7 @@ export class AccessGuard extends AuthGuard('jwt') {
   ): Promise<never> {
     request.user = attempt.user;
     request.tenant = attempt.tenant;
+    this.markSupportSession(context, attempt);
     // A current caller refused a role or scope (403) spends; a bad or revoked credential (401) is nobody's.
     if (error instanceof AppException && error.status === 403)
       await this.budget.spendRefused(request, context.switchToHttp().getResponse<FastifyReply>());

@@ -21,6 +21,18 @@ export interface AuthEvent {
   email?: string;
 }
 
+/** One successful action of the tenant's trail, written by auth itself (support sessions). */
+export interface AuditRow {
+  tenant: string;
+  actorId: string | null;
+  actorRole: string | null;
+  impersonatorId?: string | null;
+  action: string;
+  entity: string;
+  entityId: string;
+  changes: Record<string, unknown>;
+}
+
 /**
  * Writes sign-in, refresh and sign-out entries into the tenant's own audit trail, where the
  * outcome is known. Refused attempts are written only after the sign-in throttle let them
@@ -38,6 +50,34 @@ export class AuthAudit {
   /** Called with the tenant database's name after each entry (the audit lib anchors grown trails). */
   onWritten(listener: (database: string) => void): void {
     this.written.push(listener);
+  }
+
+  /**
+   * Appends one entry through `em` — inside the caller's transaction, so the entry and the change
+   * commit together; a failure fails the change (unlike a sign-in's entry).
+   */
+  async append(em: EntityManager, entry: AuditRow, client: ClientInfo): Promise<void> {
+    if (!this.config.auditTrail) return;
+    // EntityManager.execute runs in the manager's transaction (the connection's would take another connection).
+    await em.execute(
+      `insert into audit_logs (id, tenant, actor_id, actor_role, impersonator_id, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'success', ?, ?, ?)`,
+      [
+        randomUUID(),
+        entry.tenant,
+        entry.actorId,
+        entry.actorRole,
+        entry.impersonatorId ?? null,
+        entry.action,
+        entry.entity,
+        entry.entityId,
+        JSON.stringify(entry.changes),
+        client.ip,
+        client.userAgent,
+        client.requestId,
+      ],
+    );
+    for (const listener of this.written) listener(String(em.config.get('dbName')));
   }
 
   async record(em: EntityManager, tenant: ResolvedTenant, event: AuthEvent, client: ClientInfo): Promise<void> {

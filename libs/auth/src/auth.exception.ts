@@ -2,7 +2,11 @@ import { AppException, ForbiddenException, TooManyRequestsException, Unauthorize
 
 /** The problems of signing in and of credentials (`https://tessera.dev/problems/<code>`). */
 export type AuthErrorCode =
-  'invalid-credentials' | 'invalid-refresh-token' | 'refresh-token-reused' | 'invalid-api-key';
+  | 'invalid-credentials'
+  | 'invalid-refresh-token'
+  | 'refresh-token-reused'
+  | 'invalid-api-key'
+  | 'not-in-support-session';
 
 export class AuthException extends AppException<AuthErrorCode> {}
 
@@ -29,4 +33,10 @@ export const AuthErrors = {
     new TooManyRequestsException('Too many failed sign-ins; try again later.', retryAfterSeconds),
   forbidden: () => new ForbiddenException('Your role may not do this.'),
   wrongScope: () => new ForbiddenException('These credentials cannot be used here.'),
+  notInSupportSession: () =>
+    new AuthException({
+      status: 403,
+      code: 'not-in-support-session',
+      detail: 'A support session may not do this (passwords, roles, API keys, webhooks, support settings).',
+    }),
 };

@@ -23,13 +23,32 @@ import { RefreshTokens } from './refresh-tokens';
 import { TokenService } from './token.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
+import { ImpersonationsService } from './support-access/impersonations.service';
+import { SupportAccessAudit } from './support-access/support-access-audit';
+import { SupportAccessSettingsController } from './support-access/support-access-settings.controller';
+import { SupportClock } from './support-access/support-clock';
+import { SupportSessionsController } from './support-access/support-sessions.controller';
+import { SupportSessionsService } from './support-access/support-sessions.service';
+import { SupportSettingsService } from './support-access/support-settings.service';
 import { TokenVerifier } from './token-verifier';
 import { VerifiedTokens } from './verified-tokens';
 
-/** Sign-in, tokens and refresh families, API keys, the access guard, idempotency keys, and tenant user administration. */
+/**
+ * Sign-in, tokens and refresh families, API keys, the access guard, idempotency keys, tenant user
+ * administration, and support access (impersonation): the tenant's settings and sessions here, the
+ * platform's routes in libs/platform through ImpersonationsService.
+ */
 @Module({
   imports: [PassportModule, JwtModule.register({})],
-  controllers: [AuthController, PlatformAuthController, JwksController, ApiKeysController, UsersController],
+  controllers: [
+    AuthController,
+    PlatformAuthController,
+    JwksController,
+    ApiKeysController,
+    UsersController,
+    SupportAccessSettingsController,
+    SupportSessionsController,
+  ],
   providers: [
     KeyStore,
     TokenService,
@@ -48,8 +67,23 @@ import { VerifiedTokens } from './verified-tokens';
     PlatformAuthService,
     IdempotencyLedger,
     IdempotencyInterceptor,
+    SupportClock,
+    SupportAccessAudit,
+    SupportSessionsService,
+    SupportSettingsService,
+    ImpersonationsService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthAudit, PasswordHasher, TokenVerifier, PlatformAuthService, IdempotencyLedger, IdempotencyInterceptor],
+  exports: [
+    AuthAudit,
+    PasswordHasher,
+    TokenVerifier,
+    PlatformAuthService,
+    IdempotencyLedger,
+    IdempotencyInterceptor,
+    ImpersonationsService,
+    SupportSessionsService,
+    SupportClock,
+  ],
 })
 export class AuthModule {}

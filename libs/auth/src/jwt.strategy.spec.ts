@@ -84,6 +84,32 @@ describe('toPrincipal', () => {
     expect(toPrincipal({ ...platformClaims, [claim]: undefined })).toBeNull();
   });
 
+  it('keeps the acting platform user and the expiry of a support session token', () => {
+    expect(toPrincipal({ ...tenantClaims, act: { sub: 'root-1' } })).toEqual({
+      sub: 'user-1',
+      role: 'manager',
+      tid: 'acme',
+      scope: 'tenant',
+      jti: 'jti-1',
+      ver: 3,
+      fam: 'fam-1',
+      act: { sub: 'root-1' },
+      exp: 2_000_000_000,
+    });
+  });
+
+  it.each([null, 'root-1', [], {}, { sub: 42 }, { sub: '' }, { sub: 'root-1', act: { sub: 'other' } }])(
+    'refuses a malformed act claim (%p)',
+    (act) => {
+      expect(toPrincipal({ ...tenantClaims, act })).toBeNull();
+    },
+  );
+
+  it('refuses a support session token without its session (fam) or on the platform', () => {
+    expect(toPrincipal({ ...tenantClaims, fam: undefined, act: { sub: 'root-1' } })).toBeNull();
+    expect(toPrincipal({ ...platformClaims, act: { sub: 'root-2' } })).toBeNull();
+  });
+
   it.each([42, null, { id: 'user-1' }])('refuses a non-string sub or jti (%p)', (value) => {
     expect(toPrincipal({ ...tenantClaims, sub: value })).toBeNull();
     expect(toPrincipal({ ...tenantClaims, jti: value })).toBeNull();

@@ -14,25 +14,42 @@ interface AccessClaims {
   ver?: unknown;
   fam?: unknown;
   exp?: unknown;
+  act?: unknown;
 }
 
 /** Checks the claims beyond the signature: a well-formed tenant or platform token, nothing else. */
 export function toPrincipal(claims: AccessClaims): Principal | null {
-  const { sub, role, tid, scope, jti, ver, fam, exp } = claims;
+  const { sub, role, tid, scope, jti, ver, fam, exp, act } = claims;
   // jsonwebtoken checks `exp` only when present: a token without one would never expire.
   if (typeof sub !== 'string' || typeof jti !== 'string' || !Number.isInteger(exp)) return null;
   if (fam !== undefined && typeof fam !== 'string') return null;
   const family = fam === undefined ? {} : { fam };
-  if (scope === 'platform' && role === 'super_admin' && tid === undefined) return { sub, role, scope, jti, ...family };
+  const actor = actorOf(act);
+  if (actor === null || (actor && fam === undefined)) return null;
+  if (scope === 'platform' && role === 'super_admin' && tid === undefined && !actor)
+    return { sub, role, scope, jti, ...family };
   if (
     scope === 'tenant' &&
     typeof tid === 'string' &&
     (TENANT_ROLES as readonly unknown[]).includes(role) &&
     Number.isInteger(ver)
   ) {
-    return { sub, role: role as Role, tid, scope, jti, ver: ver as number, ...family };
+    const session = actor ? { act: actor, exp: exp as number } : {};
+    return { sub, role: role as Role, tid, scope, jti, ver: ver as number, ...family, ...session };
   }
   return null;
+}
+
+/**
+ * The `act` claim of a support session (RFC 8693 §4.1): undefined when absent, null when
+ * malformed. Only one level: a support session never nests another actor, and it always names
+ * its session (`fam`), which is how it is revoked.
+ */
+function actorOf(act: unknown): { sub: string } | undefined | null {
+  if (act === undefined) return undefined;
+  if (!act || typeof act !== 'object' || Array.isArray(act)) return null;
+  const { sub, ...rest } = act as Record<string, unknown>;
+  return typeof sub === 'string' && sub.length > 0 && Object.keys(rest).length === 0 ? { sub } : null;
 }
 
 /** passport-jwt: one algorithm, keys only from our own key set (by `kid`), `iss`/`aud`/`exp` checked. */

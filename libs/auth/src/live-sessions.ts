@@ -81,9 +81,14 @@ export class LiveSessions {
     await this.cache.shareVersioned(tenantId, `user:${user.id}`, state, user.tokenVersion, USER_STATE_TTL_MS);
   }
 
-  /** Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId` 'platform' for platform sign-ins). */
-  async familyRevoked(tenantId: string, familyId: string): Promise<void> {
-    const ttl = this.config.jwt.accessTtlSeconds * 1000 + 60_000;
+  /**
+   * Access tokens of a signed-out family stop working for the rest of their lifetime (`tenantId`
+   * 'platform' for platform sign-ins). `until`: when the family's last token expires, if later than
+   * a sign-in's (a support session's token lives up to 8 hours).
+   */
+  async familyRevoked(tenantId: string, familyId: string, until?: Date): Promise<void> {
+    const signIn = this.config.jwt.accessTtlSeconds * 1000;
+    const ttl = Math.max(signIn, (until?.getTime() ?? 0) - Date.now()) + 60_000;
     await this.cache.share(tenantId, `fam:${familyId}`, true, ttl);
   }
 

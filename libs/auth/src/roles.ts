@@ -23,4 +23,8 @@ export interface Principal {
   fam?: string;
   /** Set when the caller authenticated with an API key instead of a token. */
   apiKey?: { id: string; scopes: readonly string[] };
+  /** A support session (impersonation): the platform user acting for `sub` (RFC 8693 `act`). */
+  act?: { sub: string };
+  /** The token's `exp` (seconds), kept for support sessions: they end to the second, without clock tolerance. */
+  exp?: number;
 }

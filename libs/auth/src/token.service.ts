@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { JWT_ALGORITHM, KeyStore } from './key-store';
-import type { Role } from './roles';
+import type { Role, TenantRole } from './roles';
 
 export interface AccessToken {
   accessToken: string;
@@ -52,5 +52,41 @@ export class TokenService {
       jwtid: randomUUID(),
     });
     return { accessToken, tokenType: 'Bearer', expiresIn: ttl };
+  }
+
+  /**
+   * A support session's access token (no refresh token): the tenant user's claims, `act` naming the
+   * platform user (RFC 8693), `fam` the session (ending it revokes the token everywhere), issued at
+   * `issuedAt` and expiring exactly at `expiresAt` (whole seconds).
+   */
+  issueSupport(session: {
+    sub: string;
+    role: TenantRole;
+    tid: string;
+    ver: number;
+    sessionId: string;
+    actor: string;
+    issuedAt: Date;
+    expiresAt: Date;
+  }): string {
+    const payload = {
+      tid: session.tid,
+      role: session.role,
+      scope: 'tenant',
+      ver: session.ver,
+      fam: session.sessionId,
+      act: { sub: session.actor },
+      iat: Math.floor(session.issuedAt.getTime() / 1000),
+      exp: Math.floor(session.expiresAt.getTime() / 1000),
+    };
+    return this.jwt.sign(payload, {
+      algorithm: JWT_ALGORITHM,
+      privateKey: this.keys.signing.privateKeyPem,
+      keyid: this.keys.signing.kid,
+      subject: session.sub,
+      issuer: this.config.jwt.issuer,
+      audience: this.config.jwt.audience,
+      jwtid: randomUUID(),
+    });
   }
 }

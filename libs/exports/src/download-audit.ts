@@ -15,6 +15,7 @@ export async function auditDownload(
     tenant,
     actorId: requesterId(user),
     actorRole: user.apiKey ? 'api_key' : user.role,
+    impersonatorId: user.act?.sub ?? null,
     action: entry.action,
     entity: entry.entity,
     entityId: entry.entityId,

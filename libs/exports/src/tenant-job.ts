@@ -23,6 +23,8 @@ export interface Requester {
   sub: string;
   role: string;
   apiKey?: { id: string };
+  /** A support session's platform user (the token's `act`). */
+  act?: { sub: string };
 }
 
 export function requesterId(user: Requester): string {

@@ -1,7 +1,7 @@
 import { AppException } from '@app/common';
 
 /** The problems of the platform API itself (`https://tessera.dev/problems/<code>`). */
-export type PlatformErrorCode = 'not-ready';
+export type PlatformErrorCode = 'not-ready' | 'tenant-not-active';
 
 export class PlatformException extends AppException<PlatformErrorCode> {}
 
@@ -13,6 +13,8 @@ export const PlatformErrors = {
       detail: `Not ready: ${down.join(', ') || 'a dependency'} unreachable.`,
       headers: { 'Retry-After': '5' },
     }),
+  tenantNotActive: (status: string) =>
+    new PlatformException({ status: 409, code: 'tenant-not-active', detail: `The tenant is ${status}, not active.` }),
   shuttingDown: () =>
     new PlatformException({
       status: 503,

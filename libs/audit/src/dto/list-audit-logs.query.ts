@@ -12,6 +12,11 @@ export class ListAuditLogsQuery extends PageQueryDto {
   @MaxLength(100)
   actorId?: string;
 
+  @ApiPropertyOptional({ description: 'entries written in support sessions of this platform user' })
+  @IsOptional()
+  @MaxLength(100)
+  impersonatorId?: string;
+
   @ApiPropertyOptional({ example: 'lead.update', description: '`<entity>.<verb>`' })
   @IsOptional()
   @Matches(/^[a-z][a-z0-9._-]{0,80}$/, { message: 'action must look like lead.update' })

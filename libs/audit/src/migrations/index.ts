@@ -2,11 +2,13 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000500 } from './Migration20261126000500';
 import { Migration20261201000200 } from './Migration20261201000200';
 import { Migration20261207181000 } from './Migration20261207181000';
+import { Migration20261207212733 } from './Migration20261207212733';
 
 export const AUDIT_TENANT_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000500', class: Migration20261126000500 },
   { name: 'Migration20261201000200', class: Migration20261201000200 },
   { name: 'Migration20261207181000', class: Migration20261207181000 },
+  { name: 'Migration20261207212733', class: Migration20261207212733 },
 ];
 
 /** Tables the tenant's runtime role may only read and append to. */

@@ -4,6 +4,7 @@ import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { CurrentUser, NoStore } from '../auth.decorators';
 import { COMPANY_ADMINS, type Principal } from '../roles';
+import { NotInSupportSession } from '../support-access/not-in-support-session.decorator';
 import { ApiKeysService, ApiKeyView, CreatedApiKey } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ListApiKeysQuery } from './dto/list-api-keys.query';
@@ -23,6 +24,7 @@ export class ApiKeysController {
 
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key (shown once)' })
   @ApiAnswer(201, CreatedApiKey, { located: true })
+  @NotInSupportSession()
   @Post()
   @NoStore()
   @Located((key: CreatedApiKey) => `/api-keys/${key.id}`)
@@ -32,6 +34,7 @@ export class ApiKeysController {
 
   @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key' })
   @ApiNoContent()
+  @NotInSupportSession()
   @Delete(':id')
   @HttpCode(204)
   revoke(@PathId() id: string): Promise<void> {

@@ -14,6 +14,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Access } from '../access.decorator';
 import { COMPANY_ADMINS, MANAGERS } from '../roles';
+import { NotInSupportSession } from '../support-access/not-in-support-session.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -37,6 +38,7 @@ export class UsersController {
   @ApiAnswer(201, UserView, { located: true })
   @ApiProblems({ 409: 'A user with this e-mail exists' })
   @Access({ roles: COMPANY_ADMINS })
+  @NotInSupportSession()
   @Versioned()
   @Post()
   @Located((user: UserView) => `/users/${user.id}`)
@@ -57,6 +59,7 @@ export class UsersController {
   @ApiAnswer(200, UserView)
   @ApiProblems({ 409: 'The e-mail is taken, or the change would leave no active company admin' })
   @Access({ roles: COMPANY_ADMINS })
+  @NotInSupportSession({ fields: ['password', 'role'] })
   @Versioned()
   @Patch(':id')
   update(

@@ -14,6 +14,7 @@ import { Injectable } from '@nestjs/common';
 import { LiveSessions } from '../live-sessions';
 import { PasswordHasher } from '../password-hasher';
 import { RefreshTokens } from '../refresh-tokens';
+import { type EndedSessions, SupportSessionsService } from '../support-access/support-sessions.service';
 import { User } from '../user.entity';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
@@ -21,7 +22,10 @@ import { UpdateUserDto } from './dto/update-user.dto';
 import { toUserView, UserView } from './user.view';
 import { UsersErrors } from './users.exception';
 
-/** The people of a tenant. A change of role, password or activity ends their current sessions at once. */
+/**
+ * The people of a tenant. A change of role, password or activity ends their current sessions at
+ * once; deactivating a user also ends the support sessions acting as them.
+ */
 @Injectable()
 export class UsersService {
   constructor(
@@ -29,6 +33,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: LiveSessions,
     private readonly refreshTokens: RefreshTokens,
+    private readonly support: SupportSessionsService,
   ) {}
 
   async list(query: ListUsersQuery): Promise<Page<UserView>> {
@@ -110,8 +115,9 @@ export class UsersService {
     precondition: Precondition | undefined,
     apply: (user: User) => boolean,
   ): Promise<{ user: User; endsSessions: boolean }> {
+    let support: EndedSessions | undefined;
     try {
-      return await this.tenancy.em.transactional(
+      const changed = await this.tenancy.em.transactional(
         async (em) => {
           const locked = await em.getRepository(User).lockForChange(id, removesAdmin);
           const admins = locked.filter((other) => other.role === 'company_admin' && other.active);
@@ -119,6 +125,7 @@ export class UsersService {
           if (!user) throw new NotFoundException('No such user.');
           precondition?.assertMatches(toUserView(user));
           const wasAdmin = user.role === 'company_admin' && user.active;
+          const wasActive = user.active;
           const endsSessions = apply(user);
           const isAdmin = user.role === 'company_admin' && user.active;
           if (wasAdmin && !isAdmin && admins.filter((a) => a.id !== user.id).length === 0) {
@@ -127,10 +134,14 @@ export class UsersService {
           await em.flush();
           // Sessions end in the change's own transaction: a committed role, password or activity change never leaves a live refresh token.
           if (endsSessions) await this.refreshTokens.revokeSubject(em, 'refresh_tokens', user.id);
+          if (wasActive && !user.active)
+            support = await this.support.endLive(em, 'user-deactivated', { id: null, role: 'system' }, user.id);
           return { user, endsSessions };
         },
         { clear: true },
       );
+      if (support) await this.support.ended(support);
+      return changed;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw UsersErrors.emailTaken();
       throw error;
