@@ -44,7 +44,7 @@ try {
     if (variant === 'floor') {
       const db = new URL(server);
       db.pathname = `/${RUN}quota_${slug.replace(/-/g, '_')}`;
-      psql(db.toString(), 'alter table leads disable trigger leads_usage_add');
+      psql(db.toString(), 'alter table leads disable trigger leads_usage_insert');
     }
     targets.push({ variant, slug, token: await companyAdminToken(app.base, slug), runs: [] });
   }

@@ -100,7 +100,7 @@ describe('plans on two API instances sharing Redis', () => {
       await until(
         'the instance to apply the plan',
         async () => (await instance.as(acme.token, acme.slug).post('/leads', { name: 'Over' })).status === 403,
-        5_000,
+        15_000, // the CLI's own start-up included
       );
     const unknown = await cli('plan', acme.slug, 'no-such-plan');
     expect(unknown.code).toBe(1);

@@ -1,4 +1,7 @@
+import { parsePostgresUrl } from '@app/catalog';
+import { PLAN_REFRESH_MS } from '@app/tenancy';
 import { TestApp, TestTenant } from './support/test-app';
+import { until } from './support/wait';
 
 /**
  * Plans: limits enforced in each tenant's database in the creating transaction, feature flags,
@@ -315,6 +318,16 @@ describe('Plans, quotas and feature flags (two tenants)', () => {
       // globex kept its own bucket at the default rate throughout.
       expect((await as(globex).get('/leads?limit=1').expect(200)).headers['ratelimit-limit']).toBe('200');
     });
+  });
+
+  it("applies a plan changed behind the API's back (no change message) within 5 s: the plans are read again", async () => {
+    const code = await putAcmeOn({}, ['exports']);
+    await as(acme).post('/exports', {}).expect(202);
+    const catalog = parsePostgresUrl(t.catalogUrl).database;
+    await t.sql(`update plans set features = '[]'::jsonb, version = version + 1 where code = $1`, [code], catalog);
+    const changed = Date.now();
+    await until('the plan to be read again', async () => (await as(acme).post('/exports', {})).status === 403, 7_000);
+    expect(Date.now() - changed).toBeLessThan(PLAN_REFRESH_MS + 1_000);
   });
 
   it("shows each served tenant's usage and limits in /metrics", async () => {

@@ -72,7 +72,7 @@ export async function createApiApp(
   if (config.corsOrigins.length)
     app.enableCors({
       origin: config.corsOrigins,
-      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'], // the methods the API has (no PUT route)
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], // the methods the API has
       allowedHeaders: [
         'authorization',
         'content-type',

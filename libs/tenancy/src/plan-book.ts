@@ -1,7 +1,7 @@
 import { describeError } from '@app/common';
 import { COUNTED_RESOURCES, Plan, type PlanFeature, type PlanLimits } from '@app/catalog';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
 
 /** A plan as requests apply it: read from the catalog, kept in memory. */
@@ -50,7 +50,7 @@ export function toPlanRules(plan: Pick<Plan, 'code' | 'name' | 'version' | 'limi
  * read again every PLAN_REFRESH_MS anyway, so no instance applies old terms for longer than that.
  */
 @Injectable()
-export class PlanBook implements OnApplicationShutdown {
+export class PlanBook implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PlanBook.name);
   private plans = new Map<string, PlanRules>();
   private loadedAt = 0;
@@ -64,6 +64,11 @@ export class PlanBook implements OnApplicationShutdown {
     events: CatalogEvents,
   ) {
     events.onPlans(() => this.changed());
+  }
+
+  /** The 5 s re-read, started here: a timer made inside a request would carry that request's async context. */
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.load().catch(() => undefined), PLAN_REFRESH_MS).unref();
   }
 
   onApplicationShutdown(): void {
@@ -85,7 +90,6 @@ export class PlanBook implements OnApplicationShutdown {
   }
 
   private load(): Promise<void> {
-    this.timer ??= setInterval(() => void this.load().catch(() => undefined), PLAN_REFRESH_MS).unref();
     if (this.loading) return this.loading;
     const loading = this.read().finally(() => {
       if (this.loading === loading) this.loading = undefined;
@@ -97,7 +101,10 @@ export class PlanBook implements OnApplicationShutdown {
   private async read(): Promise<void> {
     const generation = this.generation;
     try {
-      const plans = await this.orm.em.fork().find(Plan, {}, { orderBy: { code: 'asc' } });
+      // Not the context's manager: a first read may come from inside a tenant transaction (the quota
+      // subscriber), whose entity manager MikroORM would otherwise resolve and which has no Plan.
+      const em = this.orm.em.fork({ disableContextResolution: true });
+      const plans = await em.find(Plan, {}, { orderBy: { code: 'asc' } });
       if (generation !== this.generation) return;
       this.plans = new Map(plans.map((plan) => [plan.code, toPlanRules(plan)]));
       this.loadedAt = Date.now();
