@@ -117,6 +117,7 @@ describe('the OpenAPI document', () => {
         'createApiKey',
         'createDeal',
         'createLead',
+        'createPlan',
         'createUser',
         'requestImpersonation',
         'startImpersonation',
