@@ -250,6 +250,21 @@ describe('support access (impersonation)', () => {
     expect(await sessionRow(id)).toEqual({ status: 'ended' });
   });
 
+  it("lets no session take the tenant's data out: exports and privacy requests are refused (403)", async () => {
+    await setMode('always');
+    const { accessToken } = (await ask(acmeAdminId).expect(201)).body as { accessToken: string };
+    const as = session(accessToken);
+    const refused = await Promise.all([
+      as.post('/exports', {}),
+      as.post('/privacy/requests', { type: 'access', email: 'someone@acme.test' }),
+      as.post('/privacy/requests', { type: 'erase', email: 'someone@acme.test' }),
+    ]);
+    expect(refused.map((r) => [r.status, r.body.type])).toEqual(
+      Array(3).fill([403, expect.stringMatching(/not-in-support-session$/)]),
+    );
+    await admin(acme).post('/exports', {}).expect(202); // the company admin's own token still may
+  });
+
   it('refuses a session the changes it may not make: password, role, API keys, support settings (403)', async () => {
     await setMode('always');
     const { accessToken } = (await ask(acmeAdminId).expect(201)).body as { accessToken: string };

@@ -1,4 +1,4 @@
-import { Access, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
+import { Access, NotInSupportSession, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
 import { ApiAnswer, ApiProblems, Located, PathId } from '@app/common';
 import { PlanFeatureRoute } from '@app/tenancy';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
@@ -20,6 +20,7 @@ export class ExportsController {
   @ApiOperation({ operationId: 'createExport', summary: "Export the tenant's database (a job writes the zip)" })
   @ApiAnswer(202, ExportView, { located: true, description: 'Accepted: the export runs in the background' })
   @ApiBody({ schema: NO_OPTIONS_SCHEMA, required: false, description: 'No options: absent or `{}`' })
+  @NotInSupportSession()
   @Post()
   @HttpCode(202)
   @Located((created: ExportView) => `/exports/${created.id}`)
@@ -46,6 +47,7 @@ export class ExportsController {
     content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiProblems({ 409: 'The export is not ready (pending, running or failed)' })
+  @NotInSupportSession()
   @Get(':id/download')
   async download(
     @CurrentUser() user: Principal,

@@ -1,4 +1,4 @@
-import { Access, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
+import { Access, NotInSupportSession, Client, COMPANY_ADMINS, CurrentUser, type Principal } from '@app/auth';
 import { ApiAnswer, ApiProblems, Located, PathId } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post, Req, StreamableFile } from '@nestjs/common';
 import { zipAnswer } from '../export-files';
@@ -17,6 +17,7 @@ export class PrivacyController {
 
   @ApiOperation({ operationId: 'createPrivacyRequest', summary: "Ask for a person's records (access) or erase them" })
   @ApiAnswer(202, PrivacyRequestView, { located: true, description: 'Accepted: the request runs in the background' })
+  @NotInSupportSession()
   @Post()
   @HttpCode(202)
   @Located((created: PrivacyRequestView) => `/privacy/requests/${created.id}`)
@@ -46,6 +47,7 @@ export class PrivacyController {
     content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiProblems({ 409: 'Not an access request, or not done yet' })
+  @NotInSupportSession()
   @Get(':id/download')
   async download(
     @CurrentUser() user: Principal,
