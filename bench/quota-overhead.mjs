@@ -48,6 +48,16 @@ try {
     }
     targets.push({ variant, slug, token: await companyAdminToken(app.base, slug), runs: [] });
   }
+  // A warm-up round each (connections opened, code paths compiled), not counted.
+  for (const target of targets)
+    await autocannon({
+      url: `${app.base}/api/v1/leads`,
+      method: 'POST',
+      connections,
+      duration: 2,
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Warm-up lead' }),
+    });
   for (let i = 0; i < rounds; i++)
     for (const target of targets) {
       const result = await autocannon({
