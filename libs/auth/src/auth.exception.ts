@@ -37,6 +37,7 @@ export const AuthErrors = {
     new AuthException({
       status: 403,
       code: 'not-in-support-session',
-      detail: 'A support session may not do this (passwords, roles, API keys, webhooks, support settings).',
+      detail:
+        'A support session may not do this (passwords, roles, users, API keys, webhooks, support settings, exports, privacy requests).',
     }),
 };
