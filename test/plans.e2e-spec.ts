@@ -120,6 +120,24 @@ describe('Plans, quotas and feature flags (two tenants)', () => {
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'plan' })]);
     });
 
+    it('records plan changes in the platform trail, listed by GET /platform/audit-logs with its filters', async () => {
+      const code = `audited-${t.id}`;
+      await platform('post', '/plans').send({ code, name: 'Audited' }).expect(201);
+      await platform('patch', `/plans/${code}`).send({ name: 'Audited twice' }).expect(200);
+      await platform('put', `/tenants/${globex.slug}/plan`).send({ plan: 'standard' }).expect(200);
+      const all = await platform('get', '/audit-logs?limit=100').expect(200);
+      const actions = (all.body.data as { action: string; outcome: string }[]).map((e) => `${e.action} ${e.outcome}`);
+      expect(actions).toEqual(expect.arrayContaining(['platform.plan.create success', 'platform.plan.update success']));
+      const moved = await platform('get', `/audit-logs?entityId=${globex.slug}&sort=at`).expect(200);
+      expect(moved.body.meta.total).toBeGreaterThan(0);
+      expect((moved.body.data as { entityId: string }[]).every((e) => e.entityId === globex.slug)).toBe(true);
+      const since = await platform('get', `/audit-logs?from=${encodeURIComponent('2999-01-01T00:00:00Z')}`).expect(200);
+      expect(since.body).toMatchObject({ data: [], meta: { total: 0 } });
+      await platform('get', '/audit-logs?from=yesterday').expect(400);
+      await platform('get', '/audit-logs?impersonatorId=x').expect(400);
+      await t.http().get('/api/v1/platform/audit-logs').set('authorization', `Bearer ${acme.token}`).expect(403);
+    });
+
     it('is for super admins only: a company admin gets 403 on plans', async () => {
       await t.http().get('/api/v1/platform/plans').set('authorization', `Bearer ${acme.token}`).expect(403);
     });

@@ -803,6 +803,15 @@ async function platformDay(
   assert.equal(bodyOf(moved, 200, 'move a tenant to a plan').plan, planCode);
   const usage = bodyOf(await client(bearer(alpha.tokens.company_admin)).GET('/api/v1/usage'), 200, 'usage');
   same([usage.plan, usage.limits.deals, usage.used.leads], [planCode, 500, alpha.leadIds.length], 'usage');
+  const trail = bodyOf(
+    await platform.GET('/api/v1/platform/audit-logs', { params: { query: { action: 'platform.plan.create' } } }),
+    200,
+    'the platform trail',
+  );
+  assert.ok(
+    trail.data.some((entry) => entry.outcome === 'success'),
+    'the plan made above is in the platform trail',
+  );
   // Relocation (test/relocation.e2e-spec.ts moves tenants between two servers; this deployment has one).
   const home = bodyOf(
     await platform.GET('/api/v1/platform/tenants/{slug}', { params: { path: { slug: alpha.slug } } }),

@@ -369,6 +369,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the platform trail: onboarding, lifecycle, plans, relocations, support access
+         * @description Roles: super_admin.
+         */
+        get: operations["listPlatformAuditLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports": {
         parameters: {
             query?: never;
@@ -5173,6 +5193,84 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
                     "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlatformAuditLogs: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                actorId?: string;
+                /** @description `<entity>.<verb>` */
+                action?: string;
+                /** @description singular: lead, deal, user, api_key */
+                entity?: string;
+                entityId?: string;
+                outcome?: "success" | "denied" | "failed";
+                from?: string;
+                to?: string;
+                /** @description sort order: a field, ascending, or -field, descending (at) */
+                sort?: "at" | "-at";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };
