@@ -29,15 +29,26 @@ export class OpsContext {
       const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, catalog.url), {
         logger: ['fatal', 'error'],
       });
+      let result: T;
       try {
-        return await work(app, catalog.url);
+        result = await work(app, catalog.url);
       } finally {
+        // Closing interrupts Redis clients still connecting (a command that failed at once): Bull
+        // leaves their promises rejected with "Connection is closed." unhandled. Nothing was lost;
+        // any other rejection still ends the process with one line (runMain).
+        process.on('unhandledRejection', ignoreClosedConnections);
         await app.close();
       }
+      return result;
     } finally {
       await catalog.embedded?.stop();
     }
   }
+}
+
+function ignoreClosedConnections(reason: unknown): void {
+  if (reason instanceof Error && reason.message === 'Connection is closed.') return;
+  throw reason;
 }
 
 async function hasCatalogTables(url: string): Promise<boolean> {
