@@ -3,11 +3,11 @@ import { COUNTED_RESOURCES, Plan, type PlanFeature, type PlanLimits } from '@app
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CatalogEvents } from './catalog-events';
+import { TenancyErrors } from './tenancy.exception';
 
 /** A plan as requests apply it: read from the catalog, kept in memory. */
 export interface PlanRules {
   code: string;
-  name: string;
   version: number;
   limits: PlanLimits;
   features: ReadonlySet<PlanFeature>;
@@ -22,13 +22,12 @@ export interface PlanRules {
 export const PLAN_REFRESH_MS = 5_000;
 
 /** The rules of a plan the catalog does not hold (never, with the tenants' foreign key): nothing is refused. */
-const UNKNOWN: Omit<PlanRules, 'code'> = { name: '', version: 0, limits: {}, features: new Set() };
+const UNKNOWN: Omit<PlanRules, 'code'> = { version: 0, limits: {}, features: new Set() };
 
-export function toPlanRules(plan: Pick<Plan, 'code' | 'name' | 'version' | 'limits' | 'features'>): PlanRules {
+export function toPlanRules(plan: Pick<Plan, 'code' | 'version' | 'limits' | 'features'>): PlanRules {
   const counted = COUNTED_RESOURCES.filter((resource) => Number.isSafeInteger(plan.limits[resource]));
   return {
     code: plan.code,
-    name: plan.name,
     version: plan.version,
     limits: plan.limits,
     features: new Set(plan.features),
@@ -44,6 +43,10 @@ export function toPlanRules(plan: Pick<Plan, 'code' | 'name' | 'version' | 'limi
   };
 }
 
+function assertFeature(rules: PlanRules, feature: PlanFeature): void {
+  if (!rules.features.has(feature)) throw TenancyErrors.featureNotInPlan(feature);
+}
+
 /**
  * Every plan of the catalog, in memory: a request reads its tenant's rules synchronously. A plan
  * change reaches every instance at once through CatalogEvents (Redis pub/sub), and the plans are
@@ -52,8 +55,8 @@ export function toPlanRules(plan: Pick<Plan, 'code' | 'name' | 'version' | 'limi
 @Injectable()
 export class PlanBook implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PlanBook.name);
+  /** Empty until the first read (a catalog always holds plans). */
   private plans = new Map<string, PlanRules>();
-  private loadedAt = 0;
   private loading?: Promise<void>;
   private timer?: NodeJS.Timeout;
   /** Bumped by every change message: a read begun before one does not overwrite what follows it. */
@@ -78,8 +81,15 @@ export class PlanBook implements OnModuleInit, OnApplicationShutdown {
   /** The plan's rules, synchronously once the plans were read; a promise only for the first read (or an unknown code). */
   rules(code: string): PlanRules | Promise<PlanRules> {
     const known = this.plans.get(code);
-    if (known && this.loadedAt) return known;
+    if (known) return known;
     return this.load().then(() => this.plans.get(code) ?? { ...UNKNOWN, code });
+  }
+
+  /** Throws 403 feature-not-in-plan unless the plan has `feature`; synchronous once the plans were read. */
+  requireFeature(code: string, feature: PlanFeature): void | Promise<void> {
+    const rules = this.rules(code);
+    if (rules instanceof Promise) return rules.then((loaded) => assertFeature(loaded, feature));
+    assertFeature(rules, feature);
   }
 
   /** Reads the plans now (a change was made here, or a message said one was made elsewhere). */
@@ -107,11 +117,10 @@ export class PlanBook implements OnModuleInit, OnApplicationShutdown {
       const plans = await em.find(Plan, {}, { orderBy: { code: 'asc' } });
       if (generation !== this.generation) return;
       this.plans = new Map(plans.map((plan) => [plan.code, toPlanRules(plan)]));
-      this.loadedAt = Date.now();
     } catch (error) {
       // The terms read last stay in force; the next refresh tries again.
       this.logger.warn(`cannot read the plans: ${describeError(error)}`);
-      if (!this.loadedAt) throw error;
+      if (!this.plans.size) throw error;
     }
   }
 }

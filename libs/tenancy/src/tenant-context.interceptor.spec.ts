@@ -10,7 +10,7 @@ import type { TenantOrmRegistry } from './tenant-orm.registry';
 import type { RateLimitState } from './tenant-rate-limiter';
 import type { PlanFeature } from '@app/catalog';
 import { Reflector } from '@nestjs/core';
-import { type PlanBook, toPlanRules } from './plan-book';
+import { PlanBook, toPlanRules } from './plan-book';
 import { PlanFeatureRoute } from './plan-feature.decorator';
 import { QUOTA_EXCEEDED_SQLSTATE } from './plan-quota';
 
@@ -59,7 +59,8 @@ function setup(options: {
     budget as unknown as TenantBudget,
     context,
     {
-      rules: () => toPlanRules({ code: 'p', name: 'P', version: 1, limits: {}, features: options.features ?? [] }),
+      rules: () => toPlanRules({ code: 'p', version: 1, limits: {}, features: options.features ?? [] }),
+      requireFeature: PlanBook.prototype.requireFeature,
     } as unknown as PlanBook,
     new Reflector(),
   );

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { from, mergeMap, Observable, throwError } from 'rxjs';
 import type { PlanFeature } from '@app/catalog';
 import { Reflector } from '@nestjs/core';
-import { PlanBook, PlanRules } from './plan-book';
+import { PlanBook } from './plan-book';
 import { PLAN_FEATURE } from './plan-feature.decorator';
 import { quotaProblemOf } from './plan-quota';
 import type { ResolvedTenant } from './resolved-tenant';
@@ -60,17 +60,13 @@ export class TenantContextInterceptor implements NestInterceptor {
     next: CallHandler,
   ): Observable<unknown> {
     if (state?.retryAfter) return throwError(() => TenancyErrors.rateLimited(state.retryAfter));
-    if (feature) {
-      const rules = this.plans.rules(tenant.plan);
-      if (rules instanceof Promise)
-        return from(rules).pipe(mergeMap((loaded) => this.serveFeature(tenant, loaded, feature, next)));
-      return this.serveFeature(tenant, rules, feature, next);
+    let required: void | Promise<void>;
+    try {
+      required = feature && this.plans.requireFeature(tenant.plan, feature);
+    } catch (error) {
+      return throwError(() => error);
     }
-    return this.handle(tenant, next);
-  }
-
-  private serveFeature(tenant: ResolvedTenant, rules: PlanRules, feature: PlanFeature, next: CallHandler) {
-    if (!rules.features.has(feature)) return throwError(() => TenancyErrors.featureNotInPlan(feature));
+    if (required instanceof Promise) return from(required).pipe(mergeMap(() => this.handle(tenant, next)));
     return this.handle(tenant, next);
   }
 

@@ -17,8 +17,7 @@ export class TenantEntry {
     const tenant = await this.directory.find(slug);
     if (!tenant || tenant.status === 'offboarded') throw TenancyErrors.unknown();
     if (tenant.status !== 'active') throw PlatformErrors.tenantNotActive(tenant.status);
-    if (feature && !(await this.plans.rules(tenant.plan)).features.has(feature))
-      throw TenancyErrors.featureNotInPlan(feature);
+    if (feature) await this.plans.requireFeature(tenant.plan, feature);
     return this.registry.run(tenant, work);
   }
 }
