@@ -83,14 +83,7 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
   /** Applies a plan change here at once, then tells the other processes. */
   async publishPlans(): Promise<void> {
     await this.notifyPlans();
-    if (!this.publisher) return;
-    await this.publisher
-      .publish(this.channel, JSON.stringify({ plans: true, origin: this.instance }))
-      .catch((e: Error) => {
-        this.logger.warn(
-          `cannot publish a plan change: ${e.message} (other processes read the plans again within seconds)`,
-        );
-      });
+    await this.send({ plans: true }, 'a plan change', ' (other processes read the plans again within seconds)');
   }
 
   private async notifyPlans(): Promise<void> {
@@ -105,25 +98,21 @@ export class CatalogEvents implements OnModuleInit, OnApplicationShutdown {
 
   /** Tells the other processes to set or drop a tenant cache entry (this one already did). */
   async publishCache(change: CacheChange): Promise<void> {
-    if (!this.publisher) return;
-    await this.publisher
-      .publish(this.channel, JSON.stringify({ cache: change, origin: this.instance }))
-      .catch((e: Error) => {
-        this.logger.warn(`cannot publish a cache change: ${e.message}`);
-      });
+    await this.send({ cache: change }, 'a cache change');
   }
 
   /** Applies the change here at once, then tells the other processes. */
   async publish(change: TenantChange): Promise<void> {
     await this.notify(change);
+    await this.send({ ...change }, 'a catalog change', ' (other processes catch up when their cache expires)');
+  }
+
+  /** Sends a message to the other processes (none without Redis); a failure is a warning, never the caller's. */
+  private async send(message: object, what: string, consequence = ''): Promise<void> {
     if (!this.publisher) return;
     await this.publisher
-      .publish(this.channel, JSON.stringify({ ...change, origin: this.instance }))
-      .catch((e: Error) => {
-        this.logger.warn(
-          `cannot publish a catalog change: ${e.message} (other processes catch up when their cache expires)`,
-        );
-      });
+      .publish(this.channel, JSON.stringify({ ...message, origin: this.instance }))
+      .catch((e: Error) => this.logger.warn(`cannot publish ${what}: ${e.message}${consequence}`));
   }
 
   private async deliver(message: string): Promise<void> {
