@@ -8,7 +8,6 @@ import { CreatePlanDto, UpdatePlanDto } from './dto/plan.dto';
 import { PlanLimitsPatchDto } from './dto/plan-limits.dto';
 import { PlansErrors } from './plans.exception';
 import { PlanVersionView, PlanView, toPlanVersionView, toPlanView, UsageView } from './plan.view';
-import { UsageCounter } from './usage-counter.entity';
 
 /** Every counted resource's count (0 for a counter the database does not hold). */
 function countsOf(rows: { resource: string; used: number | string }[]): UsageView['used'] {
@@ -104,12 +103,8 @@ export class PlansService {
 
   /** A tenant's usage counters, read in its database (for /metrics), with its plan's limits. */
   async usageOf(tenant: ResolvedTenant): Promise<{ used: UsageView['used']; limits: PlanLimits }> {
-    const rows = await this.registry.run(tenant, () =>
-      this.tenancy.rootEm
-        .getConnection()
-        .execute<{ resource: string; used: string }[]>('select resource, used from usage_counters'),
-    );
-    return { used: countsOf(rows), limits: (await this.book.rules(tenant.plan)).limits };
+    const used = await this.registry.run(tenant, () => this.counters());
+    return { used, limits: (await this.book.rules(tenant.plan)).limits };
   }
 
   /** Moves a tenant to another plan; every instance enforces it from its next request (pub/sub). */
@@ -121,7 +116,7 @@ export class PlansService {
   async usage(): Promise<UsageView> {
     const tenant = this.tenancy.tenant;
     const rules = await this.book.rules(tenant.plan);
-    const used = countsOf(await this.tenancy.em.find(UsageCounter, {}));
+    const used = await this.counters();
     return {
       plan: rules.code,
       planVersion: rules.version,
@@ -129,6 +124,14 @@ export class PlansService {
       used,
       features: [...rules.features],
     };
+  }
+
+  /** The usage counters of the context's tenant: one short read on its pool. */
+  private async counters(): Promise<UsageView['used']> {
+    const rows = await this.tenancy.rootEm
+      .getConnection()
+      .execute<{ resource: string; used: string }[]>('select resource, used from usage_counters');
+    return countsOf(rows);
   }
 
   private patch(limits: PlanLimitsPatchDto): Partial<Record<string, number | null>> {
