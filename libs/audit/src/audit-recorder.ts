@@ -1,10 +1,10 @@
+import { appendPlatformAudit } from '@app/catalog';
 import { AuthAudit, type Principal } from '@app/auth';
 import { describeError, normalizeEmail, storableText } from '@app/common';
 import { TenantContext, TenantOrmRegistry, TenantRequest } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { auditAction, entityOfAction, MUTATING_METHODS } from './audit-action';
 import { auditContext } from './audit-context';
 import { AuditLog, AuditOutcome } from './audit-log.entity';
@@ -95,22 +95,17 @@ export class AuditRecorder {
     const actor = request.user?.sub ?? (email ? `email:${email}` : null);
     const outcome: AuditOutcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failed';
     const userAgent = request.headers['user-agent'];
-    await this.catalog.em.getConnection().execute(
-      `insert into platform_audit_logs (id, actor_id, actor_role, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        randomUUID(),
-        actor,
-        request.user?.role ?? null,
-        action,
-        entityOfAction(action),
-        action.startsWith('platform.tenant.') ? slug : null,
-        JSON.stringify({ status }),
-        outcome,
-        request.ip ?? null,
-        typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,
-        String(request.id),
-      ],
-    );
+    await appendPlatformAudit(this.catalog.em, {
+      actorId: actor,
+      actorRole: request.user?.role ?? null,
+      action,
+      entity: entityOfAction(action),
+      entityId: action.startsWith('platform.tenant.') ? slug : null,
+      changes: { status },
+      outcome,
+      ip: request.ip ?? null,
+      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 500) : null,
+      requestId: String(request.id),
+    });
   }
 }

@@ -31,3 +31,5 @@ export type { ProvisioningStep, TenantStatus } from './tenant.entity';
 export { openCatalogDatabase } from './catalog-database';
 export { COUNTED_RESOURCES, Plan, PLAN_CODE_PATTERN, PLAN_FEATURES, PLAN_LIMIT_KEYS, PlanVersion } from './plan.entity';
 export type { CountedResource, PlanFeature, PlanLimitKey, PlanLimits } from './plan.entity';
+export { appendPlatformAudit } from './platform-audit';
+export type { PlatformAuditEntry } from './platform-audit';

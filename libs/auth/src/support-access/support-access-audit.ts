@@ -1,8 +1,8 @@
+import { appendPlatformAudit } from '@app/catalog';
 import { describeError } from '@app/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuthAudit, type ClientInfo } from '../auth-audit';
 
 export type SupportVerb = 'request' | 'approve' | 'deny' | 'start' | 'end';
@@ -51,21 +51,18 @@ export class SupportAccessAudit {
   /** The platform's entry, once the move committed; a failure is logged (the move stands). */
   async onPlatform(move: SupportMove, client: ClientInfo): Promise<void> {
     try {
-      await this.catalog.em.getConnection().execute(
-        `insert into platform_audit_logs (id, actor_id, actor_role, action, entity, entity_id, changes, outcome, ip, user_agent, request_id)
-         values (?, ?, ?, ?, 'impersonation', ?, ?::jsonb, 'success', ?, ?, ?)`,
-        [
-          randomUUID(),
-          move.actor.id,
-          move.actor.role,
-          `platform.impersonation.${move.verb}`,
-          move.sessionId,
-          JSON.stringify({ tenant: move.tenant, ...move.changes }),
-          client.ip,
-          client.userAgent,
-          client.requestId,
-        ],
-      );
+      await appendPlatformAudit(this.catalog.em, {
+        actorId: move.actor.id,
+        actorRole: move.actor.role,
+        action: `platform.impersonation.${move.verb}`,
+        entity: 'impersonation',
+        entityId: move.sessionId,
+        changes: { tenant: move.tenant, ...move.changes },
+        outcome: 'success',
+        ip: client.ip,
+        userAgent: client.userAgent,
+        requestId: client.requestId,
+      });
     } catch (error) {
       this.logger.error(
         `could not write platform.impersonation.${move.verb} for request ${client.requestId}: ${describeError(error)}`,
