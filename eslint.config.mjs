@@ -14,8 +14,9 @@ const LAYERS = {
   fleet: ['config', 'common', 'catalog', 'jobs', 'tenancy'],
   auth: ['config', 'common', 'catalog', 'tenancy'],
   audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
-  crm: ['config', 'common', 'tenancy', 'auth', 'audit'],
-  exports: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'crm'],
+  events: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'auth', 'audit'],
+  crm: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'events'],
+  exports: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'events', 'crm'],
   platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'fleet', 'auth'],
 };
 const ALL_LIBS = Object.keys(LAYERS);

@@ -13,7 +13,7 @@ const POOLER_SUITES = ['tenancy', 'crm', 'pooler'];
  * Each project's global setup starts only what it needs; servers are shared within one run.
  */
 const moduleNameMapper = {
-  '^@app/(config|common|catalog|jobs|tenancy|fleet|auth|audit|crm|exports|platform)$': '<rootDir>/libs/$1/src',
+  '^@app/(config|common|catalog|jobs|tenancy|fleet|auth|audit|events|crm|exports|platform)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] };
 const globalTeardown = '<rootDir>/test/support/global-teardown.ts';

@@ -15,6 +15,7 @@ import {
   User,
 } from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
+import { EVENTS_TENANT_MIGRATIONS } from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
@@ -41,6 +42,7 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     ...AUTH_TENANT_MIGRATIONS,
     ...CRM_TENANT_MIGRATIONS,
     ...AUDIT_TENANT_MIGRATIONS,
+    ...EVENTS_TENANT_MIGRATIONS,
     ...EXPORTS_TENANT_MIGRATIONS,
     ...PLATFORM_TENANT_MIGRATIONS,
   ].sort((a, b) => a.name.localeCompare(b.name)),

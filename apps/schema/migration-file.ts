@@ -8,6 +8,7 @@ export const MIGRATION_LIBS: Readonly<Record<string, SchemaName>> = {
   auth: 'tenant',
   crm: 'tenant',
   audit: 'tenant',
+  events: 'tenant',
   exports: 'tenant',
   platform: 'tenant',
 };

@@ -1,6 +1,7 @@
 import { AuditAnchorsModule } from '@app/audit';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
+import { EventsModule } from '@app/events';
 import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
@@ -26,6 +27,7 @@ export class WorkerModule {
         TenancyModule.forRoot(TENANT_DATABASE_SCHEMA),
         FleetModule,
         AuditAnchorsModule,
+        EventsModule,
         ExportsModule,
       ],
     };

@@ -6,6 +6,8 @@ export const QUEUE_NAMES = [
   'relocations',
   'exports',
   'privacy',
+  'events',
+  'webhooks',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

@@ -1,0 +1,2 @@
+export { EventsModule } from './events.module';
+export { EVENTS_TENANT_MIGRATIONS } from './migrations';
