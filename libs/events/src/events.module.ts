@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { OutboxTenantBinding } from './outbox/outbox-tenant.binding';
 
 /** The transactional outbox, webhook delivery, the event log and its stream. */
-@Module({})
+@Module({ providers: [OutboxTenantBinding] })
 export class EventsModule {}
