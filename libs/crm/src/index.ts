@@ -1,4 +1,6 @@
 export { CrmModule } from './crm.module';
+export { CustomField, CustomFieldSchema } from './custom-fields/custom-field.entity';
+export { CustomFieldsModule } from './custom-fields/custom-fields.module';
 export { Deal } from './deals/deal.entity';
 export { Lead } from './leads/lead.entity';
 export { CRM_TENANT_MIGRATIONS } from './migrations';

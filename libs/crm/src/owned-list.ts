@@ -1,5 +1,6 @@
 import { pageWindow, type SortSpec } from '@app/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { valueExpression } from './custom-fields/custom-field-filters';
 import { readRows } from './read-rows';
 
 /** What every list of owned records (leads, deals) is asked for. */
@@ -88,7 +89,9 @@ export class OwnedList<View> {
   }
 
   private build(conditions: ListCondition[], sort: SortSpec): Statement {
-    const column = this.spec.sortColumns[sort.field];
+    const column = sort.field.startsWith('cf.')
+      ? `(${valueExpression(sort.field.slice(3))})`
+      : this.spec.sortColumns[sort.field];
     if (!column) throw new Error(`not a sortable field: ${sort.field}`);
     const direction = sort.direction === 'desc' ? 'desc' : 'asc';
     // The n-th condition's value is parameter $n, wherever the condition refers to it.
