@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { TestApp, TestTenant } from './support/test-app';
 import { until } from './support/wait';
 
@@ -540,6 +544,63 @@ describe('custom fields (two tenants)', () => {
       });
       expect(res.body.type).toMatch(/feature-not-in-plan$/);
       await as(globex).get('/custom-fields').expect(200);
+    });
+  });
+
+  describe("the tenant's OpenAPI document", () => {
+    it('types the tenant’s fields in customFields and never names the other tenant’s', async () => {
+      const mine = (await as(acme, staff).get('/openapi.json').expect(200)).body;
+      const view = mine.components.schemas.LeadView.properties.customFields;
+      expect(view).toMatchObject({ additionalProperties: false });
+      expect(view.properties.tier).toEqual({ type: 'string', enum: ['gold', 'silver', 'bronze'] });
+      expect(view.properties.region).toBeUndefined();
+      const params = (mine.paths['/api/v1/leads'].get.parameters as { name: string }[]).map((p) => p.name);
+      expect(params).toEqual(expect.arrayContaining(['cf.seats', 'cf.seats[gte]', 'cf.tags']));
+      expect(params).not.toContain('cf.notes');
+      const theirs = (await as(globex).get('/openapi.json').expect(200)).body;
+      expect(Object.keys(theirs.components.schemas.LeadView.properties.customFields.properties)).not.toContain('tier');
+      expect(JSON.stringify(theirs)).not.toContain('cf.seats');
+    });
+
+    it('generates a client whose calls with custom fields compile with no casts', async () => {
+      const document = (await as(acme).get('/openapi.json').expect(200)).body;
+      const root = resolve(__dirname, '..');
+      const dir = mkdtempSync(join(root, '.tmp-tenant-client-'));
+      try {
+        writeFileSync(join(dir, 'openapi.json'), JSON.stringify(document));
+        const run = promisify(execFile);
+        await run(join(root, 'node_modules/.bin/openapi-typescript'), ['openapi.json', '-o', 'schema.d.ts'], {
+          cwd: dir,
+        });
+        writeFileSync(
+          join(dir, 'snippet.ts'),
+          `import createClient from 'openapi-fetch';
+import type { paths } from './schema';
+export async function journey(): Promise<number> {
+  const client = createClient<paths>({ baseUrl: 'http://localhost' });
+  const created = await client.POST('/api/v1/leads', {
+    body: { name: 'typed', customFields: { seats: 3, budget: '10.50', renewal: '2027-01-01', vip: true, tier: 'gold', tags: ['a'], code: 'T-1' } },
+  });
+  const tier: 'gold' | 'silver' | 'bronze' | undefined = created.data?.customFields.tier;
+  const tags: ('a' | 'b' | 'c')[] | undefined = created.data?.customFields.tags;
+  await client.PATCH('/api/v1/leads/{id}', { params: { path: { id: 'x' } }, body: { customFields: { seats: null } } });
+  const list = await client.GET('/api/v1/leads', { params: { query: { 'cf.seats[gte]': 1, 'cf.tier': 'gold' } } });
+  return (list.data?.data[0]?.customFields.seats ?? 0) + (tier ? 1 : 0) + (tags?.length ?? 0);
+}
+`,
+        );
+        writeFileSync(
+          join(dir, 'tsconfig.json'),
+          JSON.stringify({
+            extends: '../tsconfig.json',
+            compilerOptions: { noEmit: true, incremental: false, types: [] },
+            include: ['*.ts'],
+          }),
+        );
+        await expect(run(join(root, 'node_modules/.bin/tsc'), ['-p', dir])).resolves.toBeDefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
