@@ -16,6 +16,9 @@ export const CustomFieldsAnswer = () =>
 export const CustomFieldsInput = () =>
   ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { ...CUSTOM_VALUE_SCHEMA, nullable: true },
+    // null (removing a value) is allowed once, on the string branch: OpenAPI 3.0 puts nullable beside a type.
+    additionalProperties: {
+      oneOf: [{ type: 'string', nullable: true }, ...CUSTOM_VALUE_SCHEMA.oneOf.filter((s) => s.type !== 'string')],
+    },
     description: `${DESCRIPTION}; null removes a value (not of a required field)`,
   });

@@ -34,7 +34,7 @@ export class CustomFieldTermsDto {
   @IsIn(CUSTOM_FIELD_TYPES, { message: `type must be one of ${CUSTOM_FIELD_TYPES.join(', ')}` })
   type: CustomFieldType;
 
-  @ApiPropertyOptional({ default: false, description: 'a value must be given on create; null never removes it' })
+  @ApiPropertyOptional({ description: 'a value must be given on create; null never removes it (default false)' })
   @IsOptionalButNotNull()
   @IsBoolean()
   required?: boolean;
@@ -55,12 +55,12 @@ export class CustomFieldTermsDto {
   @MaxLength(MAX_OPTION_LENGTH, { each: true })
   options?: string[];
 
-  @ApiPropertyOptional({ default: false, description: 'builds an index: filters and sort on cf.<key> need it' })
+  @ApiPropertyOptional({ description: 'builds an index: filters and sort on cf.<key> need it (default false)' })
   @IsOptionalButNotNull()
   @IsBoolean()
   indexed?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'no two records may hold the same value (needs indexed)' })
+  @ApiPropertyOptional({ description: 'no two records may hold the same value (needs indexed; default false)' })
   @IsOptionalButNotNull()
   @IsBoolean()
   unique?: boolean;
