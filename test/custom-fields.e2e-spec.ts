@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { TestApp, TestTenant } from './support/test-app';
 import { until } from './support/wait';
+import { binary, ndjson, unzip } from './support/zip';
 
 type Body = Record<string, unknown>;
 
@@ -279,6 +280,19 @@ describe('custom fields (two tenants)', () => {
       const list = await as(globex).get('/leads?limit=100').expect(200);
       expect(JSON.stringify(list.body)).not.toContain('acme only');
       await as(globex).get('/leads?cf.seats=1').expect(400);
+    });
+
+    it('exports the values with their lead, and the definitions', async () => {
+      const lead = await as(acme)
+        .post('/leads', { name: 'exported', customFields: { seats: 8 } })
+        .expect(201);
+      const { id } = (await as(acme).post('/exports', {}).expect(202)).body as { id: string };
+      await until('the export', async () => (await as(acme).get(`/exports/${id}`).expect(200)).body.status === 'ready');
+      const zip = await as(acme).get(`/exports/${id}/download`).buffer(true).parse(binary).expect(200);
+      const files = await unzip(zip.body as Buffer);
+      const row = ndjson(files.get('leads.ndjson')).find((r) => r.id === lead.body.id);
+      expect(row?.custom_fields).toEqual({ seats: 8 });
+      expect(ndjson(files.get('custom_fields.ndjson')).map((r) => r.key)).toContain('seats');
     });
 
     it('writes the values into the audit diff', async () => {
