@@ -23,6 +23,7 @@ const STACK_SUITES = [
   'audit-anchor',
   'auth-races',
   'cli',
+  'custom-fields-replicas',
   'database-roles',
   'events',
   'faults',

@@ -14,7 +14,15 @@ import {
   SupportSession,
   User,
 } from '@app/auth';
-import { CRM_TENANT_MIGRATIONS, Deal, DEAL_EVENT_SOURCE, Lead, LEAD_EVENT_SOURCE } from '@app/crm';
+import {
+  CRM_TENANT_MIGRATIONS,
+  CustomField,
+  CustomFieldSchema,
+  Deal,
+  DEAL_EVENT_SOURCE,
+  Lead,
+  LEAD_EVENT_SOURCE,
+} from '@app/crm';
 import { EVENTS_TENANT_MIGRATIONS, OutboxEvent, OutboxHead, OutboxSubscriber, USER_EVENT_SOURCE } from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
@@ -33,6 +41,8 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     SupportSession,
     Lead,
     Deal,
+    CustomField,
+    CustomFieldSchema,
     AuditLog,
     OutboxEvent,
     OutboxHead,

@@ -190,6 +190,7 @@ async function tenantDay(
   const leadIds = await leads(manager, staff, userIds);
   const dealIds = await deals(manager, staff, leadIds, userIds);
   await reports(manager, staff);
+  await customFields(admin, manager);
   await apiKeys(admin, client);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
@@ -568,6 +569,48 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
 function isZip(data: ArrayBuffer): boolean {
   const head = new Uint8Array(data, 0, 4);
   return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/** A custom field of leads: defined, listed, read, changed, used on a lead, archived; the tenant's document. */
+async function customFields(admin: Api, manager: Api): Promise<void> {
+  const body = {
+    entity: 'lead' as const,
+    key: 'industry',
+    label: 'Industry',
+    type: 'select' as const,
+    options: ['space'],
+  };
+  const created = await admin.POST('/api/v1/custom-fields', { body });
+  const field = bodyOf(created, 201, 'create custom field');
+  assert.equal(created.response.headers.get('location'), '/api/v1/custom-fields/lead/industry');
+  expectProblem(await manager.POST('/api/v1/custom-fields', { body }), 403, 'a manager defines a field');
+  const listed = bodyOf(
+    await manager.GET('/api/v1/custom-fields', { params: { query: { entity: 'lead' } } }),
+    200,
+    'fields',
+  );
+  assert.ok(
+    listed.data.some((item) => item.key === field.key),
+    'the field is listed',
+  );
+  const path = { path: { entity: 'lead' as const, key: 'industry' } };
+  bodyOf(await manager.GET('/api/v1/custom-fields/{entity}/{key}', { params: path }), 200, 'get custom field');
+  const changed = bodyOf(
+    await admin.PATCH('/api/v1/custom-fields/{entity}/{key}', { params: path, body: { options: ['space', 'roads'] } }),
+    200,
+    'change custom field',
+  );
+  same(changed.options, ['space', 'roads']);
+  const lead = bodyOf(
+    await manager.POST('/api/v1/leads', { body: { name: 'Custom', customFields: { industry: 'roads' } } }),
+    201,
+    'lead with a custom value',
+  );
+  same(lead.customFields, { industry: 'roads' });
+  const document = bodyOf(await manager.GET('/api/v1/openapi.json'), 200, "the tenant's document");
+  assert.ok(JSON.stringify(document).includes('industry'), 'the document names the field');
+  expectEmpty(await admin.DELETE('/api/v1/custom-fields/{entity}/{key}', { params: path }), 'archive custom field');
+  expectEmpty(await manager.DELETE('/api/v1/leads/{id}', { params: { path: { id: lead.id } } }), 'delete the lead');
 }
 
 /** An export of the whole tenant, and a person's access and erase requests. */

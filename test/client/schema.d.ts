@@ -952,7 +952,7 @@ export interface paths {
         };
         /**
          * List leads (filters, search, pages)
-         * @description Roles: company_admin, manager, staff. API keys with the `leads:read` scope.
+         * @description Custom fields (indexed ones only): `cf.<key>=v` (multiselect: contains v), `cf.<key>[gte|lte|gt|lt]=v` (number, money, date), `sort=[-]cf.<key>`; GET /openapi.json lists them per tenant. Roles: company_admin, manager, staff. API keys with the `leads:read` scope.
          */
         get: operations["listLeads"];
         put?: never;
@@ -1035,6 +1035,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List custom field definitions (archived included)
+         * @description Roles: company_admin, manager, staff.
+         */
+        get: operations["listCustomFields"];
+        put?: never;
+        /**
+         * Define a custom field of leads or deals
+         * @description Roles: company_admin.
+         */
+        post: operations["createCustomField"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields/{entity}/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a custom field definition
+         * @description Roles: company_admin, manager, staff.
+         */
+        get: operations["getCustomField"];
+        put?: never;
+        post?: never;
+        /**
+         * Archive a custom field (values kept, hidden); purge=true also removes the values by a job
+         * @description Roles: company_admin.
+         */
+        delete: operations["archiveCustomField"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a custom field definition; archived: false restores an archived one
+         * @description Roles: company_admin.
+         */
+        patch: operations["updateCustomField"];
+        trace?: never;
+    };
+    "/api/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This tenant's OpenAPI document: its custom fields as typed properties and list parameters
+         * @description Roles: company_admin, manager, staff.
+         */
+        get: operations["getTenantOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deals": {
         parameters: {
             query?: never;
@@ -1044,7 +1116,7 @@ export interface paths {
         };
         /**
          * List deals (filters, pages)
-         * @description Roles: company_admin, manager, staff. API keys with the `deals:read` scope.
+         * @description Custom fields (indexed ones only): `cf.<key>=v` (multiselect: contains v), `cf.<key>[gte|lte|gt|lt]=v` (number, money, date), `sort=[-]cf.<key>`; GET /openapi.json lists them per tenant. Roles: company_admin, manager, staff. API keys with the `deals:read` scope.
          */
         get: operations["listDeals"];
         put?: never;
@@ -1868,6 +1940,10 @@ export interface components {
             source?: string | null;
             /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "lost";
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings; null removes a value (not of a required field) */
+            customFields?: {
+                [key: string]: (string | null) | number | boolean | string[];
+            };
         };
         /** @enum {string} */
         LeadStatus: "new" | "contacted" | "qualified" | "lost" | "converted";
@@ -1893,6 +1969,10 @@ export interface components {
              * @description the user who owns the lead
              */
             ownerId: string;
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings */
+            customFields: {
+                [key: string]: string | number | boolean | string[];
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1918,6 +1998,10 @@ export interface components {
             source?: string | null;
             /** @enum {string} */
             status?: "new" | "contacted" | "qualified" | "lost";
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings; null removes a value (not of a required field) */
+            customFields?: {
+                [key: string]: (string | null) | number | boolean | string[];
+            };
         };
         AssignOwnerDto: {
             /**
@@ -1978,10 +2062,93 @@ export interface components {
              * @description when the deal entered won or lost
              */
             closedAt: string | null;
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings */
+            customFields: {
+                [key: string]: string | number | boolean | string[];
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @enum {string} */
+        CustomFieldEntity: "lead" | "deal";
+        /** @enum {string} */
+        CustomFieldType: "text" | "number" | "money" | "date" | "boolean" | "select" | "multiselect" | "email" | "url";
+        /** @enum {string} */
+        CustomFieldIndexStatus: "none" | "pending" | "ready" | "failed";
+        CustomFieldView: {
+            /** Format: uuid */
+            id: string;
+            entity: components["schemas"]["CustomFieldEntity"];
+            /** @example industry */
+            key: string;
+            /** @example Industry */
+            label: string;
+            type: components["schemas"]["CustomFieldType"];
+            required: boolean;
+            /** @description the allowed values of select and multiselect */
+            options: string[] | null;
+            /** @description filters and sort on cf.<key> are allowed once the index is ready */
+            indexed: boolean;
+            /** @description no two records hold the same value (requires indexed) */
+            unique: boolean;
+            indexStatus: components["schemas"]["CustomFieldIndexStatus"];
+            /** @description why the index could not be built */
+            indexError: string | null;
+            /**
+             * Format: date-time
+             * @description archived: values kept and hidden
+             */
+            archivedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CustomFieldPage: {
+            data: components["schemas"]["CustomFieldView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        CreateCustomFieldDto: {
+            /** @example Industry */
+            label: string;
+            /** @enum {unknown} */
+            type: "text" | "number" | "money" | "date" | "boolean" | "select" | "multiselect" | "email" | "url";
+            /** @description a value must be given on create; null never removes it (default false) */
+            required?: boolean;
+            /** @description the allowed values of select and multiselect (required for them, refused for others) */
+            options?: string[];
+            /** @description builds an index: filters and sort on cf.<key> need it (default false) */
+            indexed?: boolean;
+            /** @description no two records may hold the same value (needs indexed; default false) */
+            unique?: boolean;
+            /** @enum {unknown} */
+            entity: "lead" | "deal";
+            /**
+             * @description immutable
+             * @example industry
+             */
+            key: string;
+        };
+        UpdateCustomFieldDto: {
+            /** @example Industry */
+            label?: string;
+            /** @enum {unknown} */
+            type?: "text" | "number" | "money" | "date" | "boolean" | "select" | "multiselect" | "email" | "url";
+            /** @description a value must be given on create; null never removes it (default false) */
+            required?: boolean;
+            /** @description the allowed values of select and multiselect (required for them, refused for others) */
+            options?: string[];
+            /** @description builds an index: filters and sort on cf.<key> need it (default false) */
+            indexed?: boolean;
+            /** @description no two records may hold the same value (needs indexed; default false) */
+            unique?: boolean;
+            /**
+             * @description false restores an archived definition and its values
+             * @enum {boolean}
+             */
+            archived?: false;
         };
         CreateDealDto: {
             /** @example Acme annual licence */
@@ -2005,6 +2172,10 @@ export interface components {
              * @example 2026-12-31
              */
             expectedCloseDate?: string | null;
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings; null removes a value (not of a required field) */
+            customFields?: {
+                [key: string]: (string | null) | number | boolean | string[];
+            };
         };
         DealPage: {
             data: components["schemas"]["DealView"][];
@@ -2032,6 +2203,10 @@ export interface components {
              * @example 2026-12-31
              */
             expectedCloseDate?: string | null;
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings; null removes a value (not of a required field) */
+            customFields?: {
+                [key: string]: (string | null) | number | boolean | string[];
+            };
         };
         StageFigures: {
             stage: components["schemas"]["DealStage"];
@@ -9678,6 +9853,924 @@ export interface operations {
             };
             /** @description This Idempotency-Key was used with another body or route */
             422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCustomFields: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                entity?: "lead" | "deal";
+                /** @description sort order: a field, ascending, or -field, descending (key, createdAt) */
+                sort?: "key" | "-key" | "createdAt" | "-createdAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCustomField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCustomFieldDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A definition of this key exists (archived ones included); or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                entity: "lead" | "deal";
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldView"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archiveCustomField: {
+        parameters: {
+            query?: {
+                /** @description true: also remove every stored value (a job) */
+                purge?: "true" | "false";
+            };
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
+            path: {
+                entity: "lead" | "deal";
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCustomField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
+            path: {
+                entity: "lead" | "deal";
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCustomFieldDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stored values do not fit the new type or options (badValues), or are not unique */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An OpenAPI 3.0 document */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
                     "RateLimit-Limit": components["headers"]["rateLimitLimit"];

@@ -26,6 +26,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { ApiModule } from './api.module';
 import { buildOpenApiDocument, prefixRoutes } from './openapi-document';
+import { TenantOpenApi } from '@app/crm';
 import { InterceptorChain } from './interceptor-chain';
 import { useLeanInterceptors } from './lean-interceptors';
 import { installSecurityHeaders } from './security-headers';
@@ -163,6 +164,8 @@ export async function createApiApp(
   });
 
   const document = buildOpenApiDocument(app);
+  // A tenant's own document (GET /api/v1/openapi.json) is this one with its custom fields typed.
+  app.get(TenantOpenApi).useSharedDocument(document);
   // Swagger UI keeps what Authorize was given across reloads, so the README journey can be run from /docs.
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -115,6 +115,7 @@ describe('the OpenAPI document', () => {
       [
         'convertLead',
         'createApiKey',
+        'createCustomField',
         'createDeal',
         'createLead',
         'createPlan',

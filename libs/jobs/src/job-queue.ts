@@ -8,6 +8,7 @@ export const QUEUE_NAMES = [
   'privacy',
   'events',
   'webhooks',
+  'custom-fields',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
