@@ -14,7 +14,7 @@ import {
   SupportSession,
   User,
 } from '@app/auth';
-import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
+import { CRM_TENANT_MIGRATIONS, Deal, DealStageHistory, Lead, LeadScoreModel, LeadStatusHistory } from '@app/crm';
 import { EVENTS_TENANT_MIGRATIONS } from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
@@ -37,6 +37,9 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     TenantExport,
     PrivacyRequest,
     UsageCounter,
+    LeadStatusHistory,
+    DealStageHistory,
+    LeadScoreModel,
   ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,
