@@ -8,6 +8,7 @@ export const QUEUE_NAMES = [
   'privacy',
   'events',
   'webhooks',
+  'analytics',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
