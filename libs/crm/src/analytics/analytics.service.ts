@@ -17,17 +17,31 @@ import {
 const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
 const rate = (part: number, whole: number) => (whole ? round(part / whole, 4) : null);
 
-/** Each deal's spans in a stage: an entry holds from its `at` until the deal's next entry (or now). */
+/**
+ * Each deal's spans in a stage (an entry holds from its `at` until the deal's next entry), as the
+ * range of interval ends it covers — end k (1-based, ascending) counts an entry when at < end_k ≤
+ * until — found by binary search (`width_bucket`); then +1/−1 at the first/after the last end it
+ * covers, summed in end order: a row per change, which holds until the next row of its stage and
+ * currency. Linear in the history whatever the number of intervals.
+ */
 const PIPELINE_SQL = `
-  with ends as (select unnest($1::timestamptz[]) as e),
-  spans as (
-    select to_stage, amount, currency, at, lead(at) over (partition by deal_id order by at, id) as until
-      from deal_stage_history where at < $2
+  with spans as (
+    select to_stage as stage, currency, amount, width_bucket(at, $1::timestamptz[]) + 1 as k_from,
+           coalesce(width_bucket(until, $1::timestamptz[]), $3::int) as k_to
+      from (select to_stage, currency, amount, at, lead(at) over (partition by deal_id order by at, id) as until
+              from deal_stage_history where at < $2) entries
+     where to_stage is not null
+  ),
+  deltas as (
+    select stage, currency, k_from as k, count(*) as n, sum(amount) as a from spans where k_from <= k_to group by 1, 2, 3
+    union all
+    select stage, currency, k_to + 1, -count(*), -sum(amount) from spans where k_from <= k_to and k_to < $3::int group by 1, 2, 3
+  ),
+  summed as (
+    select stage, currency, k, sum(sum(n)) over w as n, sum(sum(a)) over w as a
+      from deltas group by stage, currency, k window w as (partition by stage, currency order by k)
   )
-  select ends.e as end, spans.to_stage as stage, spans.currency, count(*)::int as count, sum(spans.amount)::text as amount
-    from ends join spans on spans.at < ends.e and (spans.until is null or spans.until >= ends.e)
-   where spans.to_stage is not null
-   group by ends.e, spans.to_stage, spans.currency`;
+  select k, stage, currency, n::int as count, a::text as amount from summed order by k`;
 
 /** The cohort (leads created in the period) and when each first reached every step, before `to`. */
 const FUNNEL_SQL = `
@@ -110,13 +124,17 @@ export class AnalyticsService {
     const rows = (await readRows(this.tenancy.em, PIPELINE_SQL, [
       intervals.map((i) => i.end.toISOString()),
       period.to.toISOString(),
-    ])) as { end: Date; stage: DealStage; currency: string; count: number; amount: string }[];
+      intervals.length,
+    ])) as { k: number; stage: DealStage; currency: string; count: number; amount: string }[];
     return {
       from: period.from.toISOString(),
       to: period.to.toISOString(),
       interval,
-      intervals: intervals.map(({ start, end }) => {
-        const here = rows.filter((r) => new Date(r.end).getTime() === end.getTime());
+      intervals: intervals.map(({ start, end }, index) => {
+        // Per stage and currency, the last running total at or before this end (rows come in k order).
+        const latest = new Map<string, (typeof rows)[number]>();
+        for (const row of rows) if (row.k <= index + 1) latest.set(`${row.stage}|${row.currency}`, row);
+        const here = [...latest.values()].filter((r) => r.count > 0);
         return {
           start: start.toISOString(),
           end: end.toISOString(),
