@@ -103,37 +103,48 @@ try {
     console.log(`API ${label}: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`);
   }
 
-  await new Promise((r) => setTimeout(r, 2000));
-  const before = rss(app.child.pid);
-  let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, rss(app.child.pid))), 20);
-  const started = performance.now();
-  const queued = await api(app.base, 'POST', '/analytics/models/lead-score/train', { token, body: {} });
-  if (queued.status !== 202) throw new Error(`train: ${queued.status} ${JSON.stringify(queued.json)}`);
-  let model;
-  for (;;) {
-    const row = psql(dbUrl, 'select samples, auc from lead_score_models where version = 1');
-    if (row) {
-      model = row.split('|');
-      break;
+  /** POST the training, wait for the model `version`; time from the POST, API RSS growth over the process at rest. */
+  async function measureTraining(version) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = rss(app.child.pid);
+    let peak = before;
+    const timer = setInterval(() => (peak = Math.max(peak, rss(app.child.pid))), 20);
+    const started = performance.now();
+    const queued = await api(app.base, 'POST', '/analytics/models/lead-score/train', { token, body: {} });
+    if (queued.status !== 202) throw new Error(`train: ${queued.status} ${JSON.stringify(queued.json)}`);
+    let model;
+    for (;;) {
+      const row = psql(dbUrl, `select samples, auc from lead_score_models where version = ${version}`);
+      if (row) {
+        model = row.split('|');
+        break;
+      }
+      if (performance.now() - started > 300_000) throw new Error('no model in 300 s');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (performance.now() - started > 300_000) throw new Error('no model in 300 s');
-    await new Promise((r) => setTimeout(r, 100));
+    const trainMs = performance.now() - started;
+    clearInterval(timer);
+    const t = {
+      samples: Number(model[0]),
+      auc: Number(model[1]),
+      ms: Math.round(trainMs),
+      rssBeforeMiB: Number((before / MiB).toFixed(1)),
+      rssPeakMiB: Number((peak / MiB).toFixed(1)),
+      rssGrowthMiB: Number(((peak - before) / MiB).toFixed(1)),
+    };
+    console.log(
+      `lead score training on ${t.samples} labelled leads: ${t.ms} ms (target < 60 s), AUC ${t.auc}; API RSS ${t.rssBeforeMiB} → peak ${t.rssPeakMiB} MiB (+${t.rssGrowthMiB} MiB; target < +200 MiB)`,
+    );
+    return t;
   }
-  const trainMs = performance.now() - started;
-  clearInterval(timer);
-  results.training = {
-    samples: Number(model[0]),
-    auc: Number(model[1]),
-    ms: Math.round(trainMs),
-    rssBeforeMiB: Number((before / MiB).toFixed(1)),
-    rssPeakMiB: Number((peak / MiB).toFixed(1)),
-    rssGrowthMiB: Number(((peak - before) / MiB).toFixed(1)),
-  };
-  const t = results.training;
-  console.log(
-    `lead score training on ${t.samples} labelled leads: ${t.ms} ms (target < 60 s), AUC ${t.auc}; API RSS ${t.rssBeforeMiB} → peak ${t.rssPeakMiB} MiB (+${t.rssGrowthMiB} MiB; target < +200 MiB)`,
+  results.training = [await measureTraining(1)];
+  // Then every lead labelled: the training reads and fits all 100k.
+  psql(
+    dbUrl,
+    `update leads set status = case when abs(hashtext(id::text)) % 3 = 0 then 'converted' else 'lost' end
+      where status not in ('converted', 'lost')`,
   );
+  results.training.push(await measureTraining(2));
   const [{ id }] = JSON.parse(
     psql(dbUrl, `select json_agg(json_build_object('id', id)) from (select id from leads limit 1) l`),
   );

@@ -1,4 +1,4 @@
-import { LeadScoreService } from '@app/crm';
+import { LeadScoreSchedule, LeadScoreService } from '@app/crm';
 import { JobQueue } from '@app/jobs';
 import { TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
 import { randomUUID } from 'node:crypto';
@@ -557,6 +557,15 @@ describe('analytics (two tenants)', () => {
       const outcomes = await Promise.all(Array.from({ length: 5 }, () => registry.run(tenant, () => service.train())));
       expect(outcomes.filter((o) => o.trained)).toHaveLength(1);
       expect((await models(initech)).map((m) => m.version)).toEqual([1, 2, 3]);
+    });
+
+    it('queues a nightly training per active tenant, which adds no version on unchanged data', async () => {
+      const queued = await t.app.get(LeadScoreSchedule).queueAll(new Date());
+      expect(queued).toBe(3);
+      await settled();
+      expect([(await models(initech)).length, (await models(globex)).length, (await models(acme)).length]).toEqual([
+        3, 1, 0,
+      ]);
     });
   });
 });

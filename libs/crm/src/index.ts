@@ -6,3 +6,4 @@ export { DealStageHistory, LeadStatusHistory } from './analytics/history.entity'
 export { LeadScoreModel } from './analytics/lead-score-model.entity';
 export { AnalyticsModule } from './analytics/analytics.module';
 export { LeadScoreService } from './analytics/lead-score.service';
+export { LeadScoreSchedule } from './analytics/lead-score.schedule';
