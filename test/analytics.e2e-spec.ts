@@ -1,7 +1,10 @@
-import { LeadScoreSchedule, LeadScoreService } from '@app/crm';
+import { HISTORY_BACKFILL, LeadScoreSchedule, LeadScoreService } from '@app/crm';
 import { JobQueue } from '@app/jobs';
 import { TenantDirectory, TenantOrmRegistry } from '@app/tenancy';
+import { parsePostgresUrl, withClient } from '@app/catalog';
 import { randomUUID } from 'node:crypto';
+import { migrateSchema, withScratchDatabase } from '../apps/schema/schema-drift';
+
 import { TestApp, TestTenant } from './support/test-app';
 
 /**
@@ -255,6 +258,51 @@ describe('analytics (two tenants)', () => {
         { from_stage: 'prospecting', to_stage: 'proposal', amount: '12.50' },
         { from_stage: 'proposal', to_stage: null, amount: '12.50' },
       ]);
+    });
+
+    it('backfills records that predate the history: their creation, then their current state', async () => {
+      const rows = await withScratchDatabase(t.adminUrl, 'backfill', async (url) => {
+        await migrateSchema('tenant', url);
+        return withClient(parsePostgresUrl(url), async (client) => {
+          const owner = randomUUID();
+          // Records as they were before the history existed: written with the triggers off.
+          await client.query(`set session_replication_role = replica`);
+          await client.query(
+            `insert into leads (id, name, status, owner_id, created_at, updated_at) values
+               ('00000000-0000-4000-8000-000000000001', 'qualified', 'qualified', $1, '2026-01-01', '2026-01-05'),
+               ('00000000-0000-4000-8000-000000000002', 'untouched', 'new', $1, '2026-01-02', '2026-01-02')`,
+            [owner],
+          );
+          await client.query(
+            `insert into deals (id, title, amount, currency, stage, owner_id, closed_at, created_at, updated_at) values
+               ('00000000-0000-4000-8000-000000000003', 'won', 10, 'EUR', 'won', $1, '2026-01-20', '2026-01-01', '2026-01-25')`,
+            [owner],
+          );
+          await client.query(`set session_replication_role = origin`);
+          for (const statement of HISTORY_BACKFILL) await client.query(statement);
+          const leads = await client.query(
+            `select right(lead_id::text, 1) as lead, from_status, to_status, to_char(at at time zone 'UTC', 'MM-DD') as day
+               from lead_status_history order by lead_id, id`,
+          );
+          const deals = await client.query(
+            `select from_stage, to_stage, amount::text, to_char(at at time zone 'UTC', 'MM-DD') as day
+               from deal_stage_history order by id`,
+          );
+          return { leads: leads.rows, deals: deals.rows };
+        });
+      });
+      expect(rows).toEqual({
+        leads: [
+          { lead: '1', from_status: null, to_status: 'new', day: '01-01' },
+          { lead: '1', from_status: 'new', to_status: 'qualified', day: '01-05' },
+          { lead: '2', from_status: null, to_status: 'new', day: '01-02' },
+        ],
+        // A closed deal's change is dated by closed_at, not by its later update.
+        deals: [
+          { from_stage: null, to_stage: 'prospecting', amount: '10.00', day: '01-01' },
+          { from_stage: 'prospecting', to_stage: 'won', amount: '10.00', day: '01-20' },
+        ],
+      });
     });
   });
 

@@ -7,3 +7,5 @@ export { LeadScoreModel } from './analytics/lead-score-model.entity';
 export { AnalyticsModule } from './analytics/analytics.module';
 export { LeadScoreService } from './analytics/lead-score.service';
 export { LeadScoreSchedule } from './analytics/lead-score.schedule';
+/** The history backfill of existing records, as the migration runs it (its test replays it). */
+export { HISTORY_BACKFILL } from './migrations/Migration20261208002106';

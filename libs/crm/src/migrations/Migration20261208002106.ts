@@ -1,5 +1,18 @@
 import { Migration } from '@mikro-orm/migrations';
 
+/** The backfill (what it cannot know: see the class). Ordered so ids follow time within a record. */
+export const HISTORY_BACKFILL: readonly string[] = [
+  `insert into lead_status_history (lead_id, from_status, to_status, owner_id, at)
+      select id, null, 'new', owner_id, created_at from leads order by created_at, id;`,
+  `insert into lead_status_history (lead_id, from_status, to_status, owner_id, at)
+      select id, 'new', status, owner_id, greatest(updated_at, created_at) from leads where status <> 'new' order by updated_at, id;`,
+  `insert into deal_stage_history (deal_id, from_stage, to_stage, amount, currency, owner_id, at)
+      select id, null, 'prospecting', amount, currency, owner_id, created_at from deals order by created_at, id;`,
+  `insert into deal_stage_history (deal_id, from_stage, to_stage, amount, currency, owner_id, at)
+      select id, 'prospecting', stage, amount, currency, owner_id, greatest(coalesce(closed_at, updated_at), created_at)
+        from deals where stage <> 'prospecting' order by updated_at, id;`,
+];
+
 /**
  * Tenant database: stage and status history kept by triggers, backfilled; lead score models.
  *
@@ -76,16 +89,7 @@ end $$;`);
       `create trigger "deals_stage_history_delete" after delete on "deals" for each row execute function deal_stage_history_write();`,
     );
 
-    // The backfill (what it cannot know: see above). Ordered so ids follow time within a record.
-    this.addSql(`insert into lead_status_history (lead_id, from_status, to_status, owner_id, at)
-      select id, null, 'new', owner_id, created_at from leads order by created_at, id;`);
-    this.addSql(`insert into lead_status_history (lead_id, from_status, to_status, owner_id, at)
-      select id, 'new', status, owner_id, greatest(updated_at, created_at) from leads where status <> 'new' order by updated_at, id;`);
-    this.addSql(`insert into deal_stage_history (deal_id, from_stage, to_stage, amount, currency, owner_id, at)
-      select id, null, 'prospecting', amount, currency, owner_id, created_at from deals order by created_at, id;`);
-    this.addSql(`insert into deal_stage_history (deal_id, from_stage, to_stage, amount, currency, owner_id, at)
-      select id, 'prospecting', stage, amount, currency, owner_id, greatest(coalesce(closed_at, updated_at), created_at)
-        from deals where stage <> 'prospecting' order by updated_at, id;`);
+    for (const statement of HISTORY_BACKFILL) this.addSql(statement);
   }
 
   override down(): void {
