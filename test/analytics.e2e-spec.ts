@@ -616,4 +616,25 @@ describe('analytics (two tenants)', () => {
       ]);
     });
   });
+
+  describe('plan', () => {
+    it('refuses the analytics and the lead score with 403 feature-not-in-plan once the plan lacks analytics', async () => {
+      const pt = await t.platformToken();
+      await t
+        .http()
+        .put(`/api/v1/platform/tenants/${globex.slug}/plan`)
+        .set('authorization', `Bearer ${pt}`)
+        .send({ plan: 'starter' })
+        .expect(200);
+      const [lead] = await sql<{ id: string }>(globex, 'select id from leads limit 1');
+      const answers = await Promise.all([
+        as(globex).get('/analytics/forecast'),
+        as(globex).get(`/leads/${lead.id}/score`),
+        as(globex).post('/analytics/models/lead-score/train', {}),
+      ]);
+      expect(answers.map((a) => [a.status, a.body.type])).toEqual(
+        Array(3).fill([403, expect.stringMatching(/\/feature-not-in-plan$/)]),
+      );
+    });
+  });
 });
