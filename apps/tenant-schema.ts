@@ -20,8 +20,11 @@ import {
   CustomFieldSchema,
   Deal,
   DEAL_EVENT_SOURCE,
+  DealStageHistory,
   Lead,
   LEAD_EVENT_SOURCE,
+  LeadScoreModel,
+  LeadStatusHistory,
 } from '@app/crm';
 import { EVENTS_TENANT_MIGRATIONS, OutboxEvent, OutboxHead, OutboxSubscriber, USER_EVENT_SOURCE } from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
@@ -49,6 +52,9 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     TenantExport,
     PrivacyRequest,
     UsageCounter,
+    LeadStatusHistory,
+    DealStageHistory,
+    LeadScoreModel,
   ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,

@@ -26,6 +26,10 @@ const steps = [
     'custom field filters and sort on 100k leads (index builds, plans, API timings)',
     ['bench/custom-fields.mjs', '100000'],
   ],
+  [
+    'analytics on 100k leads and 100k deals with history, lead score training on 100k leads',
+    ['bench/analytics.mjs', '100000'],
+  ],
   ['export of a tenant with 100k leads: time, zip size, API RSS growth', ['bench/export.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],

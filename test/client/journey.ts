@@ -191,6 +191,7 @@ async function tenantDay(
   const dealIds = await deals(manager, staff, leadIds, userIds);
   await reports(manager, staff);
   await customFields(admin, manager);
+  await analytics(manager, staff, leadIds);
   await apiKeys(admin, client);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
@@ -480,6 +481,55 @@ async function reports(manager: Api, staff: Api): Promise<void> {
   });
   same(bodyOf(ranged, 200, 'an empty range').wonAmount, {});
   expectProblem(await staff.GET('/api/v1/reports/sales-summary'), 403, 'staff reads reports');
+}
+
+/** Analytics of the day's records (this year), and a lead score the tenant has too few closed leads for. */
+async function analytics(manager: Api, staff: Api, [wileId]: string[]): Promise<void> {
+  const year = new Date().getUTCFullYear();
+  const period = { from: `${year}-01-01`, to: `${year + 1}-01-01` };
+  const pipeline = bodyOf(
+    await manager.GET('/api/v1/analytics/pipeline', { params: { query: { ...period, interval: 'month' } } }),
+    200,
+    'pipeline',
+  );
+  assert.equal(pipeline.intervals.length, 12);
+  const lastMonth = pipeline.intervals[11].stages;
+  same(
+    lastMonth.map((row) => row.stage),
+    ['prospecting', 'proposal', 'negotiation', 'won', 'lost'],
+  );
+  const funnel = bodyOf(await manager.GET('/api/v1/analytics/funnel', { params: { query: period } }), 200, 'funnel');
+  same(
+    funnel.steps.map((step) => step.status),
+    ['new', 'contacted', 'qualified', 'converted'],
+  );
+  assert.ok(funnel.steps[3].count >= 1, 'a converted lead');
+  const winRate = bodyOf(
+    await manager.GET('/api/v1/analytics/win-rate', { params: { query: { ...period, groupBy: 'month' } } }),
+    200,
+    'win rate',
+  );
+  assert.ok(
+    winRate.groups.every((group) => group.winRate === null || group.winRate <= 1),
+    'rates are ratios',
+  );
+  const forecast = bodyOf(await manager.GET('/api/v1/analytics/forecast'), 200, 'forecast');
+  same(
+    forecast.stages.map((row) => row.stage),
+    ['prospecting', 'proposal', 'negotiation'],
+  );
+  expectProblem(
+    await manager.GET('/api/v1/analytics/funnel', { params: { query: { from: period.to, to: period.from } } }),
+    400,
+    'a reversed period',
+  );
+  expectProblem(await staff.GET('/api/v1/analytics/forecast'), 403, 'staff reads analytics');
+  expectProblem(await manager.POST('/api/v1/analytics/models/lead-score/train', { body: {} }), 409, 'too few to train');
+  expectProblem(
+    await manager.GET('/api/v1/leads/{id}/score', { params: { path: { id: wileId } } }),
+    409,
+    'no model to score with',
+  );
 }
 
 /** A key is shown once, works through X-API-Key within its scopes, and stops when revoked. */

@@ -128,6 +128,11 @@ describe('the OpenAPI document', () => {
     expect(responses('createTenant')['202'].headers).toHaveProperty('Location.required', true);
   });
 
+  it('declares the 202 of a lead score training without Location: it queues a job, it creates no resource', () => {
+    expect(responses('trainLeadScoreModel')['202']).toBeDefined();
+    expect(responses('trainLeadScoreModel')['202'].headers).not.toHaveProperty('Location');
+  });
+
   it('declares X-Request-ID on every answer, RateLimit-* on tenant answers and Retry-After on 429', () => {
     for (const { id, path } of operations) {
       for (const [status, response] of Object.entries(responses(id))) {

@@ -9,6 +9,7 @@ export const QUEUE_NAMES = [
   'events',
   'webhooks',
   'custom-fields',
+  'analytics',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
