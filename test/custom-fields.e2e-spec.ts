@@ -509,6 +509,18 @@ describe('custom fields (two tenants)', () => {
       await define(acme, { entity: 'lead', key: 'gone', label: 'Back', type: 'number' }).expect(201);
     });
 
+    it('drops the index by a job when a field stops being indexed; its filters are then refused', async () => {
+      await define(acme, { entity: 'lead', key: 'brief', label: 'Brief', type: 'number', indexed: true }).expect(201);
+      await indexReady(acme, 'lead', 'brief');
+      const res = await as(acme).patch('/custom-fields/lead/brief', { indexed: false }).expect(200);
+      expect(res.body).toMatchObject({ indexed: false, indexStatus: 'none' });
+      await until(
+        'the index to go',
+        async () => !(await rows(acme, `select 1 from pg_indexes where indexname = 'cf_lead_brief'`)).length,
+      );
+      expect(errorFields(await as(acme).get('/leads?cf.brief=1').expect(400))).toContain('cf.brief');
+    });
+
     it('refuses purge=maybe with 400', async () => {
       const res = await as(acme).delete('/custom-fields/lead/notes?purge=maybe').expect(400);
       expect(errorFields(res)).toContain('purge');
