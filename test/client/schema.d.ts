@@ -2015,11 +2015,8 @@ export interface components {
             lastRun?: components["schemas"]["FleetMigrationRunView"];
         };
         StartFleetMigrationDto: {
-            /**
-             * @description most tenants of one database server migrated at once
-             * @default 4
-             */
-            perServer: number | null;
+            /** @description most tenants of one database server migrated at once (default 4) */
+            perServer?: number;
         };
         Liveness: {
             /** @enum {string} */

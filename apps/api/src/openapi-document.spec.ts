@@ -109,7 +109,7 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
-  it('declares Location on every 201 and on the 202 of onboarding', () => {
+  it('declares Location on every 201 and on the 202 of onboarding and of a fleet migration', () => {
     const created = operations.filter(({ operation }) => (operation.responses as Record<string, unknown>)['201']);
     expect(created.map(({ id }) => id).sort()).toEqual(
       [
@@ -125,6 +125,7 @@ describe('the OpenAPI document', () => {
     );
     for (const { id } of created) expect(responses(id)['201'].headers).toHaveProperty('Location.required', true);
     expect(responses('createTenant')['202'].headers).toHaveProperty('Location.required', true);
+    expect(responses('startFleetMigration')['202'].headers).toHaveProperty('Location.required', true);
   });
 
   it('declares X-Request-ID on every answer, RateLimit-* on tenant answers and Retry-After on 429', () => {

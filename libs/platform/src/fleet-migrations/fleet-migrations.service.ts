@@ -9,7 +9,6 @@ import { FleetMigrationsView, FleetMigrationRunView, toFleetMigrationRunView } f
 
 /** A run whose instance died leaves its row `running`: past this age it no longer blocks a new run. */
 const ABANDONED_AFTER_MS = 30 * 60_000;
-const MIGRATED_STATUSES = ['active', 'suspended'];
 
 /**
  * The fleet's schema status, and fleet migrations started from the platform API: the tenants
@@ -28,7 +27,7 @@ export class FleetMigrationsService {
 
   async status(): Promise<FleetMigrationsView> {
     const latest = latestMigration(this.schema);
-    const sql = this.orm.em.getConnection();
+    const sql = this.orm.em.fork().getConnection();
     const versions = await sql.execute<{ version: string | null; n: string }[]>(
       `select schema_version as version, count(*) as n from tenants where status in ('active', 'suspended')
         group by schema_version order by schema_version desc nulls last`,
@@ -40,7 +39,9 @@ export class FleetMigrationsService {
     );
     const tenants = versions.reduce((n, row) => n + Number(row.n), 0);
     const upToDate = Number(versions.find((row) => row.version === latest)?.n ?? 0);
-    const lastRun = await this.orm.em.fork().findOne(FleetMigrationRun, {}, { orderBy: { startedAt: 'desc' } });
+    const [lastRun] = await this.orm.em
+      .fork()
+      .find(FleetMigrationRun, {}, { orderBy: { startedAt: 'desc' }, limit: 1 });
     const view: FleetMigrationsView = {
       latest,
       tenants,
@@ -81,7 +82,7 @@ export class FleetMigrationsService {
   }
 
   private async execute(id: string, perServer: number): Promise<void> {
-    const sql = this.orm.em.getConnection();
+    const sql = this.orm.em.fork().getConnection();
     try {
       await this.fleet.migrateAll(perServer, (result) => void this.count(id, result), true);
     } catch (error) {
@@ -102,6 +103,7 @@ export class FleetMigrationsService {
       ? []
       : [{ slug: result.slug, from: result.from, error: result.error ?? 'failed', at: new Date().toISOString() }];
     await this.orm.em
+      .fork()
       .getConnection()
       .execute(
         `update fleet_migration_runs set done = done + 1, failed = failed + ?, failures = failures || ?::jsonb where id = ?`,
@@ -115,10 +117,11 @@ export class FleetMigrationsService {
   private async stillBehind(failures: FleetMigrationFailure[], latest: string): Promise<FleetMigrationFailure[]> {
     if (!failures.length) return [];
     const rows = await this.orm.em
+      .fork()
       .getConnection()
       .execute<{ slug: string }[]>(
-        `select slug from tenants where slug in (${failures.map(() => '?').join(', ')}) and status = any(?) and (schema_version is null or schema_version < ?)`,
-        [...failures.map((f) => f.slug), MIGRATED_STATUSES, latest],
+        `select slug from tenants where slug in (${failures.map(() => '?').join(', ')}) and status in ('active', 'suspended') and (schema_version is null or schema_version < ?)`,
+        [...failures.map((f) => f.slug), latest],
       );
     const behind = new Set(rows.map((row) => row.slug));
     return failures.filter((f) => behind.has(f.slug));

@@ -1,15 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptionalButNotNull } from '@app/common';
+import { IsInt, Max, Min } from 'class-validator';
 
 export class StartFleetMigrationDto {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
     maximum: 32,
-    default: 4,
-    description: 'most tenants of one database server migrated at once',
+    description: 'most tenants of one database server migrated at once (default 4)',
   })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
   @Max(32)
