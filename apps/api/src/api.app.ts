@@ -27,7 +27,7 @@ import { ApiModule } from './api.module';
 import { buildOpenApiDocument, prefixRoutes } from './openapi-document';
 import { InterceptorChain } from './interceptor-chain';
 import { useLeanInterceptors } from './lean-interceptors';
-import { mountOpsConsole } from './ops-console';
+import { consoleDirectory, mountOpsConsole } from './ops-console';
 import { installSecurityHeaders } from './security-headers';
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
@@ -169,7 +169,7 @@ export async function createApiApp(
   });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
   // The ops console at /ops, under its own strict content security policy (it calls /api/v1/platform only).
-  mountOpsConsole(fastify);
+  mountOpsConsole(fastify, consoleDirectory());
   return app;
 }
 

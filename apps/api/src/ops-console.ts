@@ -34,7 +34,7 @@ export function consoleDirectory(): string | undefined {
  * index.html for /ops and every deep link below it, all under OPS_CONSOLE_CSP. The files are
  * read once at start-up (a few tens of kB). Without a build, /ops answers 503 saying so.
  */
-export function mountOpsConsole(fastify: FastifyInstance, dir = consoleDirectory()): boolean {
+export function mountOpsConsole(fastify: FastifyInstance, dir: string | undefined): boolean {
   const secure = (reply: FastifyReply) =>
     reply.header('Content-Security-Policy', OPS_CONSOLE_CSP).header('Referrer-Policy', 'no-referrer');
   if (!dir) {
