@@ -28,7 +28,10 @@ export const auditPage: Page = async (ctx) => {
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter the audit trail' },
-    field('Action', h('input', { name: 'action', value: q.get('action') ?? '', placeholder: 'tenant.suspend' })),
+    field(
+      'Action',
+      h('input', { name: 'action', value: q.get('action') ?? '', placeholder: 'platform.tenant.suspend' }),
+    ),
     field('Entity', h('input', { name: 'entity', value: q.get('entity') ?? '', placeholder: 'tenant' })),
     field('Outcome', select('outcome', [['', 'Any'], ...OUTCOMES.map((o): [string, string] => [o, o])], outcome ?? '')),
     h('button', { type: 'submit' }, 'Apply'),
