@@ -30,6 +30,10 @@ const steps = [
     'analytics on 100k leads and 100k deals with history, lead score training on 100k leads',
     ['bench/analytics.mjs', '100000'],
   ],
+  [
+    'ops console: tenants list with 5,000 tenants, each filter and a search',
+    ['bench/console-tenants.mjs', '5000', '40'],
+  ],
   ['export of a tenant with 100k leads: time, zip size, API RSS growth', ['bench/export.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],

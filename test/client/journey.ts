@@ -938,6 +938,29 @@ async function platformDay(
     404,
     'abort an unknown relocation',
   );
+  // What the ops console reads: servers, a tenant's usage and support sessions, the fleet's schema status.
+  const servers = bodyOf(await platform.GET('/api/v1/platform/servers'), 200, 'servers');
+  assert.ok(
+    servers.data.some((server) => server.name === home && server.tenants >= 1),
+    "the tenant's server is listed with its tenants",
+  );
+  const tenantUsage = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}/usage', { params: { path: { slug: alpha.slug } } }),
+    200,
+    "a tenant's usage, platform side",
+  );
+  same([tenantUsage.plan, tenantUsage.used.leads], [planCode, alpha.leadIds.length], 'platform usage');
+  const supportSessions = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}/impersonations', { params: { path: { slug: alpha.slug } } }),
+    200,
+    "a tenant's support sessions",
+  );
+  assert.ok(supportSessions.meta.total >= 1, 'the support requests made above are listed');
+  const fleet = bodyOf(await platform.GET('/api/v1/platform/migrations'), 200, 'fleet migrations');
+  same(fleet.behind, 0, 'no tenant behind');
+  const run = await platform.POST('/api/v1/platform/migrations', { body: {} });
+  assert.equal(run.response.headers.get('location'), '/api/v1/platform/migrations');
+  assert.equal(bodyOf(run, 202, 'start a fleet migration').target, fleet.latest);
   const offboarding = await platform.DELETE('/api/v1/platform/tenants/{slug}', {
     params: { path: { slug: beta.slug } },
   });

@@ -788,7 +788,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A tenant's support requests and sessions, newest first (who, for whom, reason, status, times)
+         * @description Roles: super_admin.
+         */
+        get: operations["listImpersonations"];
         put?: never;
         /**
          * Ask to act as a tenant's user: 201 with the token (always), 202 pending approval (approval)
@@ -929,6 +933,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/tenants/{slug}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's plan: limits, records in use, features (what its GET /usage answers)
+         * @description Roles: super_admin.
+         */
+        get: operations["getTenantUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/usage": {
         parameters: {
             query?: never;
@@ -943,6 +967,50 @@ export interface paths {
         get: operations["getUsage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Database servers: tags, capacity, tenants, pooler, and this instance's pools and connections
+         * @description Roles: super_admin.
+         */
+        get: operations["listServers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fleet schema status: tenants per version, behind, failed (with errors), the last run
+         * @description Roles: super_admin.
+         */
+        get: operations["getFleetMigrations"];
+        put?: never;
+        /**
+         * Migrate every tenant behind the latest version (in the background; progress at GET)
+         * @description Roles: super_admin.
+         */
+        post: operations["startFleetMigration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2114,6 +2182,121 @@ export interface components {
             limits: components["schemas"]["PlanLimitsDto"];
             used: components["schemas"]["UsageCountsView"];
             features: components["schemas"]["PlanFeature"][];
+        };
+        ServerPoolsView: {
+            /** @description tenant ORM instances kept (connected or not) */
+            open: number;
+            /** @description pools with connections reserved */
+            connected: number;
+            /** @description pools serving a request or job right now */
+            inUse: number;
+            /** @description requests waiting for a connection slot */
+            waiting: number;
+            /** @description pools of TENANT_POOL_SIZE the connection budget holds (0: not opened by this instance yet) */
+            max: number;
+            /** @description pools closed to make room for another tenant, since start */
+            evictions: number;
+        };
+        ServerConnectionsView: {
+            /** @description connections the tenant pools hold right now */
+            held: number;
+            /** @description connections reserved by the tenant pools */
+            reserved: number;
+            /** @description the budget: this instance's share of max_connections (null: no tenant of it served yet) */
+            budget: number | null;
+        };
+        ServerView: {
+            /** @example main */
+            name: string;
+            /**
+             * @example [
+             *       "general"
+             *     ]
+             */
+            tags: string[];
+            /** @description tenants it may hold */
+            capacity: number;
+            /** @description tenants placed on it (offboarded ones left out) */
+            tenants: number;
+            /** @description false once the server left tenants.config.json (its tenants stay) */
+            active: boolean;
+            /**
+             * @description the PgBouncer tenant traffic goes through (host:port); null: direct
+             * @example 127.0.0.1:6432
+             */
+            pooler: string | null;
+            pools: components["schemas"]["ServerPoolsView"];
+            connections: components["schemas"]["ServerConnectionsView"];
+        };
+        ServerPage: {
+            data: components["schemas"]["ServerView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        SchemaVersionCount: {
+            /** @description the last tenant migration applied (null: none yet) */
+            version: string | null;
+            /** @description active and suspended tenants at this version */
+            tenants: number;
+        };
+        FleetMigrationFailureView: {
+            /** @example acme */
+            slug: string;
+            /** @description its schema version before the attempt */
+            from: string | null;
+            /** @description what went wrong */
+            error: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @enum {string} */
+        FleetMigrationStatus: "running" | "done";
+        FleetMigrationRunView: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["FleetMigrationStatus"];
+            /**
+             * @description the schema version it brings tenants to
+             * @example Migration20261207212636
+             */
+            target: string;
+            /** @description tenants queued (those behind when it started) */
+            total: number;
+            /** @description tenants finished, failed ones included */
+            done: number;
+            /** @description tenants that failed */
+            failed: number;
+            failures: components["schemas"]["FleetMigrationFailureView"][];
+            /** @description the platform user who started it */
+            startedBy: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        FleetMigrationsView: {
+            /**
+             * @description the code's latest tenant migration
+             * @example Migration20261207212636
+             */
+            latest: string;
+            /** @description active and suspended tenants (the ones migrations apply to) */
+            tenants: number;
+            /** @description tenants at the latest version */
+            upToDate: number;
+            /** @description tenants behind the latest version */
+            behind: number;
+            /** @description tenants per schema version, newest version first */
+            versions: components["schemas"]["SchemaVersionCount"][];
+            /** @description slugs of tenants behind (at most 100, oldest version first) */
+            behindTenants: string[];
+            /** @description tenants the last run could not migrate and that are still behind, with the errors */
+            failed: components["schemas"]["FleetMigrationFailureView"][];
+            /** @description the newest run (absent: none yet) */
+            lastRun?: components["schemas"]["FleetMigrationRunView"];
+        };
+        StartFleetMigrationDto: {
+            /** @description most tenants of one database server migrated at once (default 4) */
+            perServer?: number;
         };
         Liveness: {
             /** @enum {string} */
@@ -7297,6 +7480,14 @@ export interface operations {
                 /** @description items per page */
                 limit?: number;
                 status?: "provisioning" | "active" | "suspended" | "failed" | "offboarded";
+                /** @description the database server the tenants live on */
+                server?: string;
+                /** @description the plan's code */
+                plan?: string;
+                /** @description the last tenant migration applied (`none`: tenants without a schema yet) */
+                schemaVersion?: string;
+                /** @description case-insensitive search in the slug and the name */
+                q?: string;
                 /** @description sort order: a field, ascending, or -field, descending (slug, name, plan, status, createdAt, activatedAt) */
                 sort?: "slug" | "-slug" | "name" | "-name" | "plan" | "-plan" | "status" | "-status" | "createdAt" | "-createdAt" | "activatedAt" | "-activatedAt";
             };
@@ -8336,6 +8527,98 @@ export interface operations {
             };
         };
     };
+    listImpersonations: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description sort order: a field, ascending, or -field, descending (requestedAt) */
+                sort?: "requestedAt" | "-requestedAt";
+            };
+            header?: never;
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportSessionPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant is not active */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     requestImpersonation: {
         parameters: {
             query?: never;
@@ -9229,6 +9512,91 @@ export interface operations {
             };
         };
     };
+    getTenantUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acme */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant is not active */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getUsage: {
         parameters: {
             query?: never;
@@ -9346,6 +9714,238 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
                     "RateLimit-Reset": components["headers"]["rateLimitReset"];
                     "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServers: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFleetMigrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetMigrationsView"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startFleetMigration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartFleetMigrationDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the run goes on in the background */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetMigrationRunView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A fleet migration is running; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };

@@ -29,6 +29,7 @@ import { buildOpenApiDocument, prefixRoutes } from './openapi-document';
 import { TenantOpenApi } from '@app/crm';
 import { InterceptorChain } from './interceptor-chain';
 import { useLeanInterceptors } from './lean-interceptors';
+import { consoleDirectory, mountOpsConsole } from './ops-console';
 import { installSecurityHeaders } from './security-headers';
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
@@ -172,6 +173,8 @@ export async function createApiApp(
     swaggerOptions: { persistAuthorization: true, displayOperationId: true },
   });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
+  // The ops console at /ops, under its own strict content security policy (it calls /api/v1/platform only).
+  mountOpsConsole(fastify, consoleDirectory());
   return app;
 }
 

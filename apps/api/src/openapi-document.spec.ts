@@ -109,7 +109,7 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
-  it('declares Location on every 201 and on the 202 of onboarding', () => {
+  it('declares Location on every 201 and on the 202 of onboarding and of a fleet migration', () => {
     const created = operations.filter(({ operation }) => (operation.responses as Record<string, unknown>)['201']);
     expect(created.map(({ id }) => id).sort()).toEqual(
       [
@@ -126,6 +126,7 @@ describe('the OpenAPI document', () => {
     );
     for (const { id } of created) expect(responses(id)['201'].headers).toHaveProperty('Location.required', true);
     expect(responses('createTenant')['202'].headers).toHaveProperty('Location.required', true);
+    expect(responses('startFleetMigration')['202'].headers).toHaveProperty('Location.required', true);
   });
 
   it('declares the 202 of a lead score training without Location: it queues a job, it creates no resource', () => {
