@@ -15,7 +15,7 @@ import {
   User,
 } from '@app/auth';
 import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
-import { EVENTS_TENANT_MIGRATIONS } from '@app/events';
+import { EVENTS_TENANT_MIGRATIONS, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay } from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
@@ -37,6 +37,10 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     TenantExport,
     PrivacyRequest,
     UsageCounter,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
+    WebhookRelay,
   ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,

@@ -1,5 +1,27 @@
 import { Module } from '@nestjs/common';
+import { EventRelay } from './webhooks/event-relay';
+import { EventRelayProcessor } from './webhooks/event-relay.processor';
+import { EventRelayTrigger } from './webhooks/event-relay.trigger';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { WebhookNetwork } from './webhooks/webhook-network';
+import { WebhookWake } from './webhooks/webhook-wake';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /** The transactional outbox, webhook delivery, the event log and its stream. */
-@Module({})
+@Module({
+  controllers: [WebhooksController],
+  providers: [
+    WebhookNetwork,
+    WebhookWake,
+    WebhooksService,
+    WebhookDispatcher,
+    EventRelay,
+    EventRelayProcessor,
+    WebhookDeliveryProcessor,
+    EventRelayTrigger,
+  ],
+  exports: [WebhookNetwork, WebhookDispatcher, EventRelay],
+})
 export class EventsModule {}

@@ -1,2 +1,12 @@
 export { EventsModule } from './events.module';
 export { EVENTS_TENANT_MIGRATIONS } from './migrations';
+export { WebhookAttempt } from './webhooks/webhook-attempt.entity';
+export { WebhookDelivery } from './webhooks/webhook-delivery.entity';
+export { WebhookEndpoint } from './webhooks/webhook-endpoint.entity';
+export { WebhookRelay } from './webhooks/webhook-relay.entity';
+export { EventRelay } from './webhooks/event-relay';
+export { WebhookDispatcher, DELIVERY_CONCURRENCY } from './webhooks/webhook-dispatcher';
+export { WebhookNetwork } from './webhooks/webhook-network';
+export type { AddressResolver } from './webhooks/webhook-network';
+export { refusedAddress } from './webhooks/webhook-address';
+export { signWebhook, webhookHeaders } from './webhooks/webhook-signature';

@@ -1,3 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261208001652 } from './Migration20261208001652';
+import { Migration20261208001704 } from './Migration20261208001704';
 
-export const EVENTS_TENANT_MIGRATIONS: MigrationObject[] = [];
+/** Tenant-database migrations owned by events (merged with the other libs' by name). */
+export const EVENTS_TENANT_MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261208001652', class: Migration20261208001652 },
+  { name: 'Migration20261208001704', class: Migration20261208001704 },
+];
