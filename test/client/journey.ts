@@ -191,6 +191,7 @@ async function tenantDay(
   const dealIds = await deals(manager, staff, leadIds, userIds);
   await reports(manager, staff);
   await apiKeys(admin, client);
+  await webhooks(admin, manager);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
   await dataRights(admin, manager, tenant.slug);
@@ -505,6 +506,57 @@ async function apiKeys(admin: Api, client: (headers?: Record<string, string>) =>
   expectProblem(await consumer.GET('/api/v1/users'), 403, 'users without the scope');
   expectEmpty(await admin.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: key.id } } }), 'revoke key');
   expectProblem(await consumer.GET('/api/v1/leads'), 401, 'a revoked key');
+}
+
+/**
+ * Webhook endpoints: created inactive (an IP-literal public URL needs no DNS and, inactive, is
+ * never contacted), read, changed, rotated, their attempt log, a retry of an unknown attempt, deleted.
+ */
+async function webhooks(admin: Api, manager: Api): Promise<void> {
+  const created = await admin.POST('/api/v1/webhooks', {
+    body: { url: 'https://1.1.1.1/tessera-journey', events: ['lead.*'], active: false },
+  });
+  const hook = bodyOf(created, 201, 'create webhook');
+  assert.equal(created.response.headers.get('location'), `/api/v1/webhooks/${hook.id}`);
+  assert.ok(hook.secret.startsWith('whsec_'), 'the secret is shown once');
+  const path = { path: { id: hook.id } };
+  const listed = bodyOf(
+    await admin.GET('/api/v1/webhooks', { params: { query: { sort: '-createdAt' } } }),
+    200,
+    'hooks',
+  );
+  assert.ok(
+    listed.data.some((row) => row.id === hook.id),
+    'the webhook is listed',
+  );
+  const read = await admin.GET('/api/v1/webhooks/{id}', { params: path });
+  same(bodyOf(read, 200, 'webhook').events, ['lead.*']);
+  const changed = bodyOf(
+    await admin.PATCH('/api/v1/webhooks/{id}', {
+      params: { ...path, header: { 'If-Match': read.response.headers.get('etag') ?? '*' } },
+      body: { events: ['lead.created', 'deal.*'] },
+    }),
+    200,
+    'change webhook',
+  );
+  same(changed.events, ['lead.created', 'deal.*']);
+  const rotated = bodyOf(await admin.POST('/api/v1/webhooks/{id}/rotate-secret', { params: path }), 200, 'rotate');
+  assert.notEqual(rotated.secret, hook.secret);
+  const attempts = bodyOf(
+    await admin.GET('/api/v1/webhooks/{id}/deliveries', { params: { ...path, query: { status: 'failed' } } }),
+    200,
+    'attempts',
+  );
+  assert.equal(attempts.meta.total, 0);
+  expectProblem(
+    await admin.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', {
+      params: { path: { id: hook.id, deliveryId: hook.id } },
+    }),
+    404,
+    'retry an unknown attempt',
+  );
+  expectProblem(await manager.GET('/api/v1/webhooks'), 403, 'a manager lists webhooks');
+  expectEmpty(await admin.DELETE('/api/v1/webhooks/{id}', { params: path }), 'delete webhook');
 }
 
 /** Refresh rotates the pair (a spent token is refused), logout ends the family. */

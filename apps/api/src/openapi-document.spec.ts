@@ -119,6 +119,7 @@ describe('the OpenAPI document', () => {
         'createLead',
         'createPlan',
         'createUser',
+        'createWebhook',
         'requestImpersonation',
         'startImpersonation',
       ].sort(),

@@ -22,7 +22,7 @@ export class CreateWebhookDto {
   @MaxLength(2000)
   url: string;
 
-  @ApiProperty({ enum: EVENT_FILTERS, enumName: 'WebhookEventFilter', isArray: true, example: ['lead.*'] })
+  @ApiProperty({ enum: EVENT_FILTERS, isArray: true, example: ['lead.*'] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(EVENT_FILTERS.length)
@@ -30,7 +30,7 @@ export class CreateWebhookDto {
   @IsIn(EVENT_FILTERS, { each: true, message: 'each event must be an event type or <lead|deal|user>.*' })
   events: EventFilter[];
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ description: 'true unless given (deliveries go only to active endpoints)' })
   @IsOptionalButNotNull()
   @IsBoolean()
   active?: boolean;

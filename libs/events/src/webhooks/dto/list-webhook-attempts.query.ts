@@ -7,7 +7,7 @@ export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /** The attempts of an endpoint, newest first; `?status=` keeps one outcome. */
 export class ListWebhookAttemptsQuery extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ATTEMPT_STATUSES, enumName: 'WebhookAttemptStatus' })
+  @ApiPropertyOptional({ enum: ATTEMPT_STATUSES })
   @IsOptional()
   @IsIn(ATTEMPT_STATUSES, { message: 'status must be one of succeeded, failed' })
   status?: AttemptStatus;
