@@ -14,8 +14,18 @@ import {
   SupportSession,
   User,
 } from '@app/auth';
-import { CRM_TENANT_MIGRATIONS, Deal, Lead } from '@app/crm';
-import { EVENTS_TENANT_MIGRATIONS, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay } from '@app/events';
+import { CRM_TENANT_MIGRATIONS, Deal, DEAL_EVENT_SOURCE, Lead, LEAD_EVENT_SOURCE } from '@app/crm';
+import {
+  EVENTS_TENANT_MIGRATIONS,
+  OutboxEvent,
+  OutboxHead,
+  OutboxSubscriber,
+  USER_EVENT_SOURCE,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookRelay,
+} from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
@@ -34,6 +44,8 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     Lead,
     Deal,
     AuditLog,
+    OutboxEvent,
+    OutboxHead,
     TenantExport,
     PrivacyRequest,
     UsageCounter,
@@ -50,7 +62,10 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     ...EXPORTS_TENANT_MIGRATIONS,
     ...PLATFORM_TENANT_MIGRATIONS,
   ].sort((a, b) => a.name.localeCompare(b.name)),
-  subscribers: [new AuditSubscriber(auditContext)],
+  subscribers: [
+    new AuditSubscriber(auditContext),
+    new OutboxSubscriber([LEAD_EVENT_SOURCE, DEAL_EVENT_SOURCE, USER_EVENT_SOURCE]),
+  ],
   appendOnlyTables: AUDIT_APPEND_ONLY_TABLES,
   databaseSetColumns: AUDIT_CHAIN_COLUMNS,
   seedCompanyAdmin,

@@ -13,6 +13,7 @@ import {
 } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobQueue } from '@app/jobs';
+import { outboxSignal } from '@app/events';
 import { MetricsService, mountQueuesBoard } from '@app/platform';
 import { ServerLockdown } from '@app/fleet';
 import { type ResolvedTenant, TenantContextInterceptor } from '@app/tenancy';
@@ -100,6 +101,7 @@ export async function createApiApp(
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   auditContext.enabled = config.auditTrail;
+  outboxSignal.recording = config.outbox;
   // Order matters: idempotency keys are checked inside the tenant context (and its rate limit), and a
   // replay stops before the audit interceptor; the audit interceptor runs inside the tenant context.
   // One chain of the three: Nest's own chaining of global interceptors costs more per request than they do.

@@ -11,6 +11,6 @@ export type { AuditErasure, AuditErasureResult, ErasureActor } from './audit-red
 export { AuditRecorder } from './audit-recorder';
 export { AuditInterceptor } from './audit.interceptor';
 export { AuditModule } from './audit.module';
-export { AuditSubscriber } from './audit.subscriber';
+export { AuditSubscriber, diffOf } from './audit.subscriber';
 export { AUDIT_APPEND_ONLY_TABLES, AUDIT_CHAIN_COLUMNS, AUDIT_TENANT_MIGRATIONS } from './migrations';
 export { redact, REDACTED } from './redaction';

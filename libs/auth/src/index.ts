@@ -39,3 +39,4 @@ export {
 export { SupportSessionsService } from './support-access/support-sessions.service';
 export { TokenVerifier } from './token-verifier';
 export { User } from './user.entity';
+export { toUserView, UserView } from './users/user.view';

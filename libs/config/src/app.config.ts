@@ -109,6 +109,8 @@ const ENVIRONMENT = {
   trustProxy: variable('TRUST_PROXY', boolean, 'false'),
   /** `off` exists only to measure the audit trail's cost (npm run bench); refused in production. */
   auditTrail: variable('AUDIT_TRAIL', onOff, 'on').inProduction((on) => (on ? undefined : 'cannot be off')),
+  /** `off` exists only to measure the outbox's cost (npm run bench); refused in production. */
+  outbox: variable('OUTBOX', onOff, 'on').inProduction((on) => (on ? undefined : 'cannot be off')),
   /** How often each tenant's audit chain head is anchored (signed) in the catalog (ms). */
   auditAnchorIntervalMs: variable('AUDIT_ANCHOR_INTERVAL_MS', integer(100, 3_600_000), '60000'),
   /** Job processors run in this process (the API by default, always the worker; see loadAppConfig). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OutboxTenantBinding } from './outbox/outbox-tenant.binding';
 import { EventRelay } from './webhooks/event-relay';
 import { EventRelayProcessor } from './webhooks/event-relay.processor';
 import { EventRelayTrigger } from './webhooks/event-relay.trigger';
@@ -13,6 +14,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 @Module({
   controllers: [WebhooksController],
   providers: [
+    OutboxTenantBinding,
     WebhookNetwork,
     WebhookWake,
     WebhooksService,

@@ -1,5 +1,12 @@
 export { EventsModule } from './events.module';
 export { EVENTS_TENANT_MIGRATIONS } from './migrations';
+export { beforeAndAfter, changes, eventSource, lifecycleType } from './outbox/event-source';
+export type { EventSource } from './outbox/event-source';
+export { OutboxEvent, OutboxHead } from './outbox/outbox-event.entity';
+export { OutboxSignal, outboxSignal } from './outbox/outbox-signal';
+export type { OutboxCommit, OutboxListener } from './outbox/outbox-signal';
+export { OutboxSubscriber } from './outbox/outbox.subscriber';
+export { USER_EVENT_SOURCE } from './outbox/user.event-source';
 export { WebhookAttempt } from './webhooks/webhook-attempt.entity';
 export { WebhookDelivery } from './webhooks/webhook-delivery.entity';
 export { WebhookEndpoint } from './webhooks/webhook-endpoint.entity';
