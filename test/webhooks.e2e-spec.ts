@@ -34,7 +34,7 @@ describe('webhooks (two tenants, receivers on 127.0.0.1)', () => {
     (await as(tenant).post('/leads', { name }).expect(201)).body as { id: string };
   const outbox = (tenant: TestTenant) =>
     t.sql<{ id: string; seq: string; type: string; entity_id: string }>(
-      'select id, seq::text, type, entity_id from outbox order by seq',
+      'select id, seq, type, entity_id from outbox order by seq',
       [],
       tenant.dbName,
     );
@@ -65,7 +65,17 @@ describe('webhooks (two tenants, receivers on 127.0.0.1)', () => {
     network.allowPrivate = true;
     network.allowHttp = true;
     network.resolve = resolveBefore;
-    for (const tenant of [acme, globex]) await t.sql('delete from webhook_endpoints', [], tenant.dbName);
+    for (const tenant of [acme, globex]) {
+      // An attempt still recording may deadlock with the delete: the delete is tried again.
+      for (let tries = 0; ; tries++) {
+        try {
+          await t.sql('delete from webhook_endpoints', [], tenant.dbName);
+          break;
+        } catch (error) {
+          if (tries >= 5 || (error as { code?: string }).code !== '40P01') throw error;
+        }
+      }
+    }
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   }
 
@@ -234,7 +244,7 @@ describe('webhooks (two tenants, receivers on 127.0.0.1)', () => {
       const lead = await newLead(acme, 'Signed');
       await until('the delivery', () => Promise.resolve(r.accepted().length === 1));
       const [got] = r.received;
-      const [event] = await outbox(acme);
+      const [event] = (await outbox(acme)).filter((e) => e.entity_id === lead.id);
       expect(got.json).toEqual({
         id: event.id,
         type: 'lead.created',
@@ -273,8 +283,7 @@ describe('webhooks (two tenants, receivers on 127.0.0.1)', () => {
 
     it('gets a receiver that fails for a while every event once per webhook-id, in order per entity', async () => {
       const r = await receiver();
-      const failUntil = Date.now() + 700;
-      r.behave = () => (Date.now() < failUntil ? 503 : 200);
+      r.behave = (n) => (n < 8 ? 503 : 200); // the first 8 requests are refused
       await subscribe(acme, r.url);
       const start = (await outbox(acme)).length;
       const leads = await Promise.all([1, 2, 3, 4, 5].map((i) => newLead(acme, `Ordered ${i}`)));
@@ -293,7 +302,7 @@ describe('webhooks (two tenants, receivers on 127.0.0.1)', () => {
       const accepted = r.accepted().map((x) => x.json.id);
       expect(new Set(accepted).size).toBe(accepted.length); // once per webhook-id
       expect(new Set(accepted)).toEqual(new Set(events.map((e) => e.id)));
-      expect(r.received.length).toBeGreaterThan(20); // some were refused and retried
+      expect(r.received.length).toBe(28); // the 8 refused were retried
       const seq = new Map(events.map((e) => [e.id, Number(e.seq)]));
       for (const lead of leads) {
         const order = r

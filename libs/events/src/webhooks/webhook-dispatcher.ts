@@ -48,7 +48,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     private readonly secrets: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.leaseMs = network.timeoutMs + 20_000;
+    this.leaseMs = network.timeoutMs + 5_000;
   }
 
   /** Looks for the tenant's due deliveries now (again, if a look is under way). */

@@ -1,7 +1,7 @@
 import { SecretBox } from '@app/catalog';
 import { NotFoundException, Page, pageWindow, parseSort, type Precondition, ValidationException } from '@app/common';
 import { TenantContext } from '@app/tenancy';
-import { EntityManager, LockMode } from '@mikro-orm/postgresql';
+import { DeadlockException, EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { type AttemptStatus, ListWebhookAttemptsQuery } from './dto/list-webhook-attempts.query';
@@ -99,13 +99,20 @@ export class WebhooksService {
     return view;
   }
 
+  /** Deletes the endpoint with its deliveries and attempt log; an attempt recording meanwhile may deadlock it once. */
   async remove(id: string, precondition?: Precondition): Promise<void> {
-    await this.tenancy.em.transactional(async (em) => {
-      const endpoint = await this.find(em, id, true);
-      precondition?.assertMatches(toWebhookView(endpoint));
-      em.remove(endpoint);
-      await em.flush();
-    });
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.tenancy.em.transactional(async (em) => {
+          const endpoint = await this.find(em, id, true);
+          precondition?.assertMatches(toWebhookView(endpoint));
+          em.remove(endpoint);
+          await em.flush();
+        });
+      } catch (error) {
+        if (!(error instanceof DeadlockException) || tries >= 3) throw error;
+      }
+    }
   }
 
   /**
