@@ -37,6 +37,37 @@ export interface RelayBatch {
   lastSeq: number;
 }
 
+/** A claimed delivery and what to send (none when its event left the 30-day log). */
+export interface ClaimedAttempt {
+  delivery: ClaimedDelivery;
+  payload?: DeliveryPayload;
+}
+
+interface PayloadRow {
+  id: string;
+  event_id: string;
+  type: string | null;
+  occurred_at: Date;
+  data: unknown;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+function toPayload(r: PayloadRow): DeliveryPayload {
+  return {
+    eventId: r.event_id,
+    type: r.type!,
+    occurredAt: new Date(r.occurred_at),
+    data: r.data,
+    url: r.url,
+    secret: r.secret,
+    previousSecret: r.previous_secret,
+    previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at) : null,
+  };
+}
+
 const RELAY_BATCH = 500;
 const DISABLE_AFTER = "interval '5 days'";
 
@@ -102,7 +133,7 @@ export class WebhookDeliveryRepository {
    * per endpoint, none of the endpoints in `full`. The attempt's lease (`leaseMs`) is its
    * `next_attempt_at`: a process that dies mid-attempt leaves the delivery due again after it.
    */
-  async claim(limit: number, perEndpoint: number, full: string[], leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(limit: number, perEndpoint: number, full: string[], leaseMs: number): Promise<ClaimedAttempt[]> {
     const candidates = await this.run<{ id: string; endpoint_id: string }>(
       `select d.id, d.endpoint_id from webhook_deliveries d
        join webhook_endpoints e on e.id = d.endpoint_id and e.active
@@ -121,54 +152,25 @@ export class WebhookDeliveryRepository {
       ids.push(row.id);
     }
     if (!ids.length) return [];
-    const rows = await this.run<{ id: string; endpoint_id: string; event_id: string; attempts: number }>(
+    const rows = await this.run<PayloadRow & { endpoint_id: string; attempts: number }>(
       `with picked as (
          select id from webhook_deliveries where id = any(?::uuid[]) and status = 'pending' and next_attempt_at <= now()
          for update skip locked
+       ), taken as (
+         update webhook_deliveries d set attempts = d.attempts + 1,
+           next_attempt_at = now() + make_interval(secs => ?::double precision / 1000)
+         from picked where d.id = picked.id
+         returning d.id, d.endpoint_id, d.event_id, d.attempts
        )
-       update webhook_deliveries d set attempts = d.attempts + 1,
-         next_attempt_at = now() + make_interval(secs => ?::double precision / 1000)
-       from picked where d.id = picked.id
-       returning d.id, d.endpoint_id, d.event_id, d.attempts`,
+       select t.id, t.endpoint_id, t.event_id, t.attempts, o.type, o.occurred_at, o.data, e.url, e.secret,
+              e.previous_secret, e.previous_secret_expires_at
+       from taken t join webhook_endpoints e on e.id = t.endpoint_id left join outbox o on o.id = t.event_id`,
       [`{${ids.join(',')}}`, leaseMs],
     );
-    return rows.map((r) => ({ id: r.id, endpointId: r.endpoint_id, eventId: r.event_id, attempts: r.attempts }));
-  }
-
-  /** The events and endpoints of claimed deliveries, by delivery id (an event pruned meanwhile is missing). */
-  async payloads(deliveryIds: string[]): Promise<Map<string, DeliveryPayload>> {
-    const rows = await this.run<{
-      id: string;
-      event_id: string;
-      type: string;
-      occurred_at: Date;
-      data: unknown;
-      url: string;
-      secret: string;
-      previous_secret: string | null;
-      previous_secret_expires_at: Date | null;
-    }>(
-      `select d.id, o.id as event_id, o.type, o.occurred_at, o.data, e.url, e.secret, e.previous_secret,
-              e.previous_secret_expires_at
-       from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id join outbox o on o.id = d.event_id
-       where d.id = any(?::uuid[])`,
-      [`{${deliveryIds.join(',')}}`],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          eventId: r.event_id,
-          type: r.type,
-          occurredAt: new Date(r.occurred_at),
-          data: r.data,
-          url: r.url,
-          secret: r.secret,
-          previousSecret: r.previous_secret,
-          previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at) : null,
-        },
-      ]),
-    );
+    return rows.map((r) => ({
+      delivery: { id: r.id, endpointId: r.endpoint_id, eventId: r.event_id, attempts: r.attempts },
+      payload: r.type === null ? undefined : toPayload(r),
+    }));
   }
 
   /**
@@ -177,56 +179,45 @@ export class WebhookDeliveryRepository {
    * endpoint's failing clock, and an endpoint failing for 5 days without a success is disabled; a
    * success stops the clock.
    */
-  record(attempt: AttemptRecord): Promise<void> {
-    return this.em.transactional(async (em) => {
-      const tx = new WebhookDeliveryRepository(em);
-      const { delivery } = attempt;
-      await tx.run(
-        `insert into webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status, response_code, ms, error)
-         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          delivery.id,
-          delivery.endpointId,
-          delivery.eventId,
-          delivery.attempts,
-          attempt.ok ? 'succeeded' : 'failed',
-          attempt.responseCode,
-          attempt.ms,
-          attempt.error ?? null,
-        ],
-      );
-      if (attempt.ok) {
-        await tx.run(
-          `update webhook_deliveries set status = 'succeeded', completed_at = now() where id = ? and attempts = ? and status = 'pending'`,
-          [delivery.id, delivery.attempts],
-        );
-        await tx.run('update webhook_endpoints set failing_since = null where id = ? and failing_since is not null', [
-          delivery.endpointId,
-        ]);
-        return;
-      }
-      if (attempt.retryInMs === null) {
-        await tx.run(
-          `update webhook_deliveries set status = 'failed', completed_at = now() where id = ? and attempts = ? and status = 'pending'`,
-          [delivery.id, delivery.attempts],
-        );
-      } else {
-        await tx.run(
-          `update webhook_deliveries set next_attempt_at = now() + make_interval(secs => ?::double precision / 1000)
-           where id = ? and attempts = ? and status = 'pending'`,
-          [attempt.retryInMs, delivery.id, delivery.attempts],
-        );
-      }
-      await tx.run(
-        `update webhook_endpoints set failing_since = coalesce(failing_since, now()),
+  async record(attempt: AttemptRecord): Promise<void> {
+    const { delivery } = attempt;
+    const settle = attempt.ok
+      ? `update webhook_deliveries set status = 'succeeded', completed_at = now()
+         where id = ? and attempts = ? and status = 'pending' returning 1`
+      : attempt.retryInMs === null
+        ? `update webhook_deliveries set status = 'failed', completed_at = now()
+           where id = ? and attempts = ? and status = 'pending' returning 1`
+        : `update webhook_deliveries set next_attempt_at = now() + make_interval(secs => ${Number(attempt.retryInMs)}::double precision / 1000)
+           where id = ? and attempts = ? and status = 'pending' returning 1`;
+    const endpoint = attempt.ok
+      ? 'update webhook_endpoints set failing_since = null where id = ? and failing_since is not null'
+      : `update webhook_endpoints set failing_since = coalesce(failing_since, now()),
            active = case when failing_since < now() - ${DISABLE_AFTER} then false else active end,
            disabled_at = case when active and failing_since < now() - ${DISABLE_AFTER} then now() else disabled_at end,
            disabled_reason = case when active and failing_since < now() - ${DISABLE_AFTER}
                                   then 'failing for 5 days' else disabled_reason end
-         where id = ?`,
-        [delivery.endpointId],
-      );
-    });
+         where id = ?`;
+    // One statement: the attempt, the delivery and the endpoint change together or not at all.
+    await this.run(
+      `with logged as (
+         insert into webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, status, response_code, ms, error)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?) returning 1
+       ), settled as (${settle})
+       ${endpoint}`,
+      [
+        delivery.id,
+        delivery.endpointId,
+        delivery.eventId,
+        delivery.attempts,
+        attempt.ok ? 'succeeded' : 'failed',
+        attempt.responseCode,
+        attempt.ms,
+        attempt.error ?? null,
+        delivery.id,
+        delivery.attempts,
+        delivery.endpointId,
+      ],
+    );
   }
 
   /** When the next pending delivery of an active endpoint is due (null: none). */

@@ -100,14 +100,13 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     const room = Math.min(DELIVERY_CONCURRENCY.tenant - lane.inflight, DELIVERY_CONCURRENCY.process - this.inflight);
     if (room <= 0) return; // a finishing attempt kicks the lane again
     const full = [...lane.perEndpoint].filter(([, n]) => n >= DELIVERY_CONCURRENCY.endpoint).map(([id]) => id);
-    const { claimed, payloads, nextDue } = await this.registry.run(lane.tenant, async () => {
+    const { claimed, nextDue } = await this.registry.run(lane.tenant, async () => {
       const deliveries = this.repository();
       const claimed = await deliveries.claim(room, DELIVERY_CONCURRENCY.endpoint, full, this.leaseMs);
-      const payloads = claimed.length ? await deliveries.payloads(claimed.map((d) => d.id)) : new Map();
       const nextDue = claimed.length ? null : await deliveries.nextDue();
-      return { claimed, payloads, nextDue };
+      return { claimed, nextDue };
     });
-    for (const delivery of claimed) this.start(lane, delivery, payloads.get(delivery.id));
+    for (const { delivery, payload } of claimed) this.start(lane, delivery, payload);
     if (nextDue) this.wakeAt(lane, nextDue.getTime());
   }
 

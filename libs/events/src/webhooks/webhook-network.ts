@@ -57,7 +57,8 @@ export class WebhookNetwork {
   /** Why `raw` cannot be a webhook URL (a sentence about `url`), or undefined when it can. */
   async problem(raw: string): Promise<string | undefined> {
     if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
-    if (/[\u0000-\u0020\u007f]/.test(raw)) return 'url must not contain spaces or control characters';
+    if ([...raw].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f))
+      return 'url must not contain spaces or control characters';
     let url: URL;
     try {
       url = new URL(raw);
