@@ -7,30 +7,43 @@
 // usage: node bench/webhook-latency.mjs [seconds=60] [tenants=10]
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { api, companyAdminToken, onboard, percentile, platformToken, psql, RUN, startApi } from './lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 60);
 const count = Number(process.argv[3] ?? 10);
 const server = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const arrivals = [];
+// The receiver runs in a process of its own: autocannon's 64 connections would otherwise delay its
+// answers and its clock readings on this process's event loop.
+const RECEIVER = `
+const { createServer } = require('node:http');
 const seen = new Set();
-const receiver = createServer((req, res) => {
+const server = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => (body += chunk));
   req.on('end', () => {
     const at = Date.now();
     const event = JSON.parse(body);
-    if (!seen.has(event.id)) {
-      seen.add(event.id);
-      arrivals.push({ at, latency: at - Date.parse(event.occurredAt) });
-    }
     res.writeHead(204).end();
+    if (seen.has(event.id)) return;
+    seen.add(event.id);
+    process.stdout.write(JSON.stringify({ at, latency: at - Date.parse(event.occurredAt) }) + '\\n');
   });
 });
-await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+`;
+const arrivals = [];
+const receiver = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((resolve) => {
+  createInterface({ input: receiver.stdout }).on('line', (line) => {
+    const message = JSON.parse(line);
+    if (message.port) resolve(message.port);
+    else arrivals.push(message);
+  });
+});
+const url = `http://127.0.0.1:${port}/hook`;
 
 const app = await startApi(server, {
   TENANT_RATE_LIMIT_RPS: '0',
@@ -112,5 +125,5 @@ try {
   if (summary.delivered !== summary.events) process.exitCode = 1;
 } finally {
   await app.stop();
-  receiver.close();
+  receiver.kill();
 }

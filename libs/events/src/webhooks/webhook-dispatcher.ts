@@ -4,16 +4,23 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import type { ResolvedTenant } from '@app/tenancy';
 import { TenantContext, TenantOrmRegistry } from '@app/tenancy';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ClaimedDelivery, DeliveryPayload, WebhookDeliveryRepository } from './webhook-delivery.repository';
+import {
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryPayload,
+  WebhookDeliveryRepository,
+} from './webhook-delivery.repository';
 import { WebhookNetwork } from './webhook-network';
 import { webhookHeaders } from './webhook-signature';
 
 /** Attempts in flight at once: per tenant, per endpoint, per process. */
-export const DELIVERY_CONCURRENCY = { tenant: 8, endpoint: 4, process: 256 };
+export const DELIVERY_CONCURRENCY = { tenant: 16, endpoint: 8, process: 256 };
 /** A timer never waits longer than this: a long retry is looked at again (and the full sweep kicks too). */
 const MAX_TIMER_MS = 600_000;
+/** Tries to record an attempt while the tenant's pool is busy. */
+const RECORD_TRIES = 5;
 /** Retry of a pump that failed (database unreachable, tenant pools busy). */
-const PUMP_RETRY_MS = 1000;
+const PUMP_RETRY_MS = 250;
 
 interface TenantLane {
   tenant: ResolvedTenant;
@@ -27,7 +34,7 @@ interface TenantLane {
 
 /**
  * Sends the tenants' due deliveries from this process. Each tenant has a lane of its own: at most
- * 8 attempts in flight per tenant and 4 per endpoint, so a tenant whose endpoint hangs for the full
+ * 16 attempts in flight per tenant and 8 per endpoint, so a tenant whose endpoint hangs for the full
  * 10 s timeout holds only its own slots, never another tenant's. A lane is woken (`kick`) by the
  * relay, a manual retry, a finished attempt or its timer for the next retry; the database decides
  * what is due (`SKIP LOCKED` claims with a lease), so several processes may pump the same tenant.
@@ -151,9 +158,22 @@ export class WebhookDispatcher implements OnApplicationShutdown {
       signing.push(this.secrets.open(payload.previousSecret));
     const headers = webhookHeaders(signing, payload.eventId, Math.floor(Date.now() / 1000), body);
     const outcome = await this.network.post(payload.url, headers, body);
-    await this.registry.run(tenant, () =>
-      this.repository().record({ delivery, ...outcome, retryInMs: outcome.ok ? null : retryInMs }),
-    );
+    await this.recorded(tenant, { delivery, ...outcome, retryInMs: outcome.ok ? null : retryInMs });
+  }
+
+  /**
+   * Records an attempt, trying again while the tenant's pool is busy: an attempt left unrecorded
+   * would be sent again only after its lease (a duplicate, and late).
+   */
+  private async recorded(tenant: ResolvedTenant, record: AttemptRecord): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.registry.run(tenant, () => this.repository().record(record));
+      } catch (error) {
+        if (tries >= RECORD_TRIES || this.closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * tries));
+      }
+    }
   }
 
   private repository(): WebhookDeliveryRepository {
