@@ -24,6 +24,7 @@ const STACK_SUITES = [
   'auth-races',
   'cli',
   'database-roles',
+  'events',
   'faults',
   'idempotency',
   'lifecycle',

@@ -29,6 +29,7 @@ const steps = [
   ['export of a tenant with 100k leads: time, zip size, API RSS growth', ['bench/export.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],
+  ['outbox overhead on POST /leads (16 connections)', ['bench/outbox-overhead.mjs', '5', '16', '3']],
   ['plan limits on POST /leads (16 connections)', ['bench/quota-overhead.mjs', '5', '16', '3']],
   ['Idempotency-Key on POST /leads (16 connections)', ['bench/idempotency-overhead.mjs', '5', '16', '3']],
   [

@@ -194,6 +194,7 @@ async function tenantDay(
   await webhooks(admin, manager);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
+  await events(manager, staff);
   await dataRights(admin, manager, tenant.slug);
   leadIds.push(await retries(staff, tenant.slug));
   return { slug: tenant.slug, tokens, leadIds, dealIds };
@@ -603,6 +604,41 @@ async function auditLogs(admin: Api, manager: Api): Promise<void> {
   );
   assert.equal(none.meta.total, 0);
   expectProblem(await manager.GET('/api/v1/audit-logs'), 403, 'a manager reads the audit');
+}
+
+/** The event log by cursor, staff's share of it, and the stream read briefly from a cursor. */
+async function events(manager: Api, staff: Api): Promise<void> {
+  const log = bodyOf(await manager.GET('/api/v1/events', { params: { query: { limit: 100 } } }), 200, 'events');
+  const last = log.data.at(-1);
+  assert.ok(last && log.meta.page === 1 && log.meta.nextAfter === last.seq, 'the log has events and a cursor');
+  const after = bodyOf(
+    await manager.GET('/api/v1/events', { params: { query: { after: String(last.seq) } } }),
+    200,
+    'events after the last',
+  );
+  same([after.data.length, after.meta.nextAfter], [0, last.seq], 'nothing after the last seq');
+  const own = bodyOf(await staff.GET('/api/v1/events', { params: { query: { limit: 100 } } }), 200, 'staff events');
+  assert.ok(own.data.length < log.data.length, 'staff see only their records');
+  expectProblem(await manager.GET('/api/v1/events', { params: { query: { after: '-1' } } }), 400, 'a bad cursor');
+  const abort = new AbortController();
+  const stream = await manager.GET('/api/v1/events/stream', {
+    params: { query: { after: String(last.seq - 1) } },
+    parseAs: 'stream',
+    signal: abort.signal,
+  });
+  assert.equal(stream.response.status, 200);
+  assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+  assert.ok(stream.response.body, 'the stream has a body');
+  const reader = stream.response.body.getReader();
+  let text = '';
+  while (!text.includes(`id: ${last.seq}\n`)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += new TextDecoder().decode(chunk.value);
+  }
+  abort.abort();
+  await reader.cancel().catch(() => undefined);
+  assert.ok(text.includes(`event: ${last.type}\n`), 'the stream resumes after the cursor');
 }
 
 /** Polls `read` until `done` says so (jobs run in the background), for at most 30 s. */

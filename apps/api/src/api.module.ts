@@ -3,7 +3,7 @@ import { AuthModule } from '@app/auth';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
 import { CrmModule } from '@app/crm';
-import { EventsModule } from '@app/events';
+import { EventLogModule, EventsModule } from '@app/events';
 import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
@@ -26,6 +26,7 @@ export class ApiModule {
         AuthModule,
         AuditModule,
         EventsModule,
+        EventLogModule,
         CrmModule,
         ExportsModule,
         PlatformTenantsModule,

@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import type { ResolvedTenant } from '@app/tenancy';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AuthErrors } from './auth.exception';
@@ -25,6 +26,18 @@ export class TokenVerifier {
     const principal = this.verify(token);
     if (principal.scope !== 'platform' || principal.role !== 'super_admin') throw AuthErrors.forbidden();
     await this.sessions.assertPlatformCurrent(principal);
+    return principal;
+  }
+
+  /**
+   * A tenant user's bearer token, still good for this tenant: signature and expiry, the tenant's own
+   * token, and the user still active at the token's version in a live family (for long responses,
+   * such as the event stream, that check their caller again while they last).
+   */
+  async tenantUser(token: string, tenant: ResolvedTenant): Promise<Principal> {
+    const principal = this.verify(token);
+    if (principal.scope !== 'tenant' || principal.tid !== tenant.slug || principal.apiKey) throw AuthErrors.badToken();
+    await this.sessions.assertCurrent(tenant, principal);
     return principal;
   }
 

@@ -1,6 +1,6 @@
 import { Entity, ManyToOne, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 
-/** What a plan may cap: record counts in the tenant's database, and its requests per second. */
+/** What a plan may cap: record counts in the tenant's database, its requests per second and open event streams. */
 export const PLAN_LIMIT_KEYS = [
   'users',
   'leads',
@@ -9,11 +9,14 @@ export const PLAN_LIMIT_KEYS = [
   'customFields',
   'webhooks',
   'requestsPerSecond',
+  'eventStreams',
 ] as const;
 export type PlanLimitKey = (typeof PLAN_LIMIT_KEYS)[number];
 /** The counted limits: enforced in the tenant's database, in the transaction that creates the record. */
-export type CountedResource = Exclude<PlanLimitKey, 'requestsPerSecond'>;
-export const COUNTED_RESOURCES = PLAN_LIMIT_KEYS.filter((key): key is CountedResource => key !== 'requestsPerSecond');
+export type CountedResource = Exclude<PlanLimitKey, 'requestsPerSecond' | 'eventStreams'>;
+export const COUNTED_RESOURCES = PLAN_LIMIT_KEYS.filter(
+  (key): key is CountedResource => key !== 'requestsPerSecond' && key !== 'eventStreams',
+);
 
 /** A missing limit is unlimited. */
 export type PlanLimits = Partial<Record<PlanLimitKey, number>>;

@@ -111,6 +111,10 @@ const ENVIRONMENT = {
   auditTrail: variable('AUDIT_TRAIL', onOff, 'on').inProduction((on) => (on ? undefined : 'cannot be off')),
   /** `off` exists only to measure the outbox's cost (npm run bench); refused in production. */
   outbox: variable('OUTBOX', onOff, 'on').inProduction((on) => (on ? undefined : 'cannot be off')),
+  /** A comment line on every open GET /events/stream this often (ms); tokens and the tenant are checked at each. */
+  eventStreamHeartbeatMs: variable('EVENT_STREAM_HEARTBEAT_MS', integer(50, 300_000), '15000'),
+  /** Open event streams per tenant when its plan sets no `eventStreams` limit (across replicas with Redis). */
+  eventStreamsPerTenant: variable('EVENT_STREAMS_PER_TENANT', integer(1, 100_000), '20'),
   /** How often each tenant's audit chain head is anchored (signed) in the catalog (ms). */
   auditAnchorIntervalMs: variable('AUDIT_ANCHOR_INTERVAL_MS', integer(100, 3_600_000), '60000'),
   /** Job processors run in this process (the API by default, always the worker; see loadAppConfig). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OutboxWake } from './event-log/outbox-wake';
 import { OutboxTenantBinding } from './outbox/outbox-tenant.binding';
 import { EventRelay } from './webhooks/event-relay';
 import { EventRelayProcessor } from './webhooks/event-relay.processor';
@@ -10,11 +11,12 @@ import { WebhookWake } from './webhooks/webhook-wake';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
-/** The transactional outbox, webhook delivery, the event log and its stream. */
+/** The transactional outbox and its wake-ups (API and worker), the relay and webhook delivery. */
 @Module({
   controllers: [WebhooksController],
   providers: [
     OutboxTenantBinding,
+    OutboxWake,
     WebhookNetwork,
     WebhookWake,
     WebhooksService,
@@ -24,6 +26,6 @@ import { WebhooksService } from './webhooks/webhooks.service';
     WebhookDeliveryProcessor,
     EventRelayTrigger,
   ],
-  exports: [WebhookNetwork, WebhookDispatcher, EventRelay],
+  exports: [OutboxWake, WebhookNetwork, WebhookDispatcher, EventRelay],
 })
 export class EventsModule {}

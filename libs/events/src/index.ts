@@ -1,3 +1,9 @@
+export { EventLogModule } from './event-log/event-log.module';
+export { EVENT_TYPES, EventView } from './event-log/event.view';
+export type { EventType } from './event-log/event.view';
+export { EventStreamHub } from './event-log/event-stream.hub';
+export { OutboxWake } from './event-log/outbox-wake';
+export type { OutboxWakeUp } from './event-log/outbox-wake';
 export { EventsModule } from './events.module';
 export { EVENTS_TENANT_MIGRATIONS } from './migrations';
 export { beforeAndAfter, changes, eventSource, lifecycleType } from './outbox/event-source';

@@ -54,7 +54,7 @@ export class MetricsService {
         this.reset();
         for (const [tenant, read] of await usage())
           for (const [resource, n] of Object.entries(read.limits))
-            if (resource !== 'requestsPerSecond') this.set({ tenant, resource }, n);
+            if (resource !== 'requestsPerSecond' && resource !== 'eventStreams') this.set({ tenant, resource }, n);
       },
     });
     this.http = new Histogram({

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 const COUNT = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
 const RATE = { type: 'integer', minimum: 1, maximum: 100_000 } as const;
+const STREAMS = { type: 'integer', minimum: 1, maximum: 100_000, example: 20 } as const;
 
 /** A plan's limits: each one left out is unlimited. */
 export class PlanLimitsDto {
@@ -55,6 +56,16 @@ export class PlanLimitsDto {
   @Min(1)
   @Max(100_000)
   requestsPerSecond?: number;
+
+  @ApiPropertyOptional({
+    ...STREAMS,
+    description: 'open GET /events/stream connections (else EVENT_STREAMS_PER_TENANT)',
+  })
+  @IsOptionalButNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  eventStreams?: number;
 }
 
 /** Limits to change: a number sets one, `null` removes it (unlimited), a limit left out stays as it is. */
@@ -107,4 +118,11 @@ export class PlanLimitsPatchDto {
   @Min(1)
   @Max(100_000)
   requestsPerSecond?: number | null;
+
+  @ApiPropertyOptional({ ...STREAMS, nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  eventStreams?: number | null;
 }
