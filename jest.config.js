@@ -34,6 +34,7 @@ const STACK_SUITES = [
   'relocation-worker',
   'replica-limits',
   'server-log',
+  'webhooks-relay',
   'shutdown',
   'start-anywhere',
   'support-access',

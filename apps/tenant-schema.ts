@@ -26,7 +26,17 @@ import {
   LeadScoreModel,
   LeadStatusHistory,
 } from '@app/crm';
-import { EVENTS_TENANT_MIGRATIONS, OutboxEvent, OutboxHead, OutboxSubscriber, USER_EVENT_SOURCE } from '@app/events';
+import {
+  EVENTS_TENANT_MIGRATIONS,
+  OutboxEvent,
+  OutboxHead,
+  OutboxSubscriber,
+  USER_EVENT_SOURCE,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookRelay,
+} from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
@@ -55,6 +65,10 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     LeadStatusHistory,
     DealStageHistory,
     LeadScoreModel,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
+    WebhookRelay,
   ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,

@@ -193,8 +193,10 @@ async function tenantDay(
   await customFields(admin, manager);
   await analytics(manager, staff, leadIds);
   await apiKeys(admin, client);
+  await webhooks(admin, manager);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
+  await events(manager, staff);
   await dataRights(admin, manager, tenant.slug);
   leadIds.push(await retries(staff, tenant.slug));
   return { slug: tenant.slug, tokens, leadIds, dealIds };
@@ -558,6 +560,57 @@ async function apiKeys(admin: Api, client: (headers?: Record<string, string>) =>
   expectProblem(await consumer.GET('/api/v1/leads'), 401, 'a revoked key');
 }
 
+/**
+ * Webhook endpoints: created inactive (an IP-literal public URL needs no DNS and, inactive, is
+ * never contacted), read, changed, rotated, their attempt log, a retry of an unknown attempt, deleted.
+ */
+async function webhooks(admin: Api, manager: Api): Promise<void> {
+  const created = await admin.POST('/api/v1/webhooks', {
+    body: { url: 'https://1.1.1.1/tessera-journey', events: ['lead.*'], active: false },
+  });
+  const hook = bodyOf(created, 201, 'create webhook');
+  assert.equal(created.response.headers.get('location'), `/api/v1/webhooks/${hook.id}`);
+  assert.ok(hook.secret.startsWith('whsec_'), 'the secret is shown once');
+  const path = { path: { id: hook.id } };
+  const listed = bodyOf(
+    await admin.GET('/api/v1/webhooks', { params: { query: { sort: '-createdAt' } } }),
+    200,
+    'hooks',
+  );
+  assert.ok(
+    listed.data.some((row) => row.id === hook.id),
+    'the webhook is listed',
+  );
+  const read = await admin.GET('/api/v1/webhooks/{id}', { params: path });
+  same(bodyOf(read, 200, 'webhook').events, ['lead.*']);
+  const changed = bodyOf(
+    await admin.PATCH('/api/v1/webhooks/{id}', {
+      params: { ...path, header: { 'If-Match': read.response.headers.get('etag') ?? '*' } },
+      body: { events: ['lead.created', 'deal.*'] },
+    }),
+    200,
+    'change webhook',
+  );
+  same(changed.events, ['lead.created', 'deal.*']);
+  const rotated = bodyOf(await admin.POST('/api/v1/webhooks/{id}/rotate-secret', { params: path }), 200, 'rotate');
+  assert.notEqual(rotated.secret, hook.secret);
+  const attempts = bodyOf(
+    await admin.GET('/api/v1/webhooks/{id}/deliveries', { params: { ...path, query: { status: 'failed' } } }),
+    200,
+    'attempts',
+  );
+  assert.equal(attempts.meta.total, 0);
+  expectProblem(
+    await admin.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', {
+      params: { path: { id: hook.id, deliveryId: hook.id } },
+    }),
+    404,
+    'retry an unknown attempt',
+  );
+  expectProblem(await manager.GET('/api/v1/webhooks'), 403, 'a manager lists webhooks');
+  expectEmpty(await admin.DELETE('/api/v1/webhooks/{id}', { params: path }), 'delete webhook');
+}
+
 /** Refresh rotates the pair (a spent token is refused), logout ends the family. */
 async function sessions(
   client: (headers?: Record<string, string>) => Api,
@@ -602,6 +655,41 @@ async function auditLogs(admin: Api, manager: Api): Promise<void> {
   );
   assert.equal(none.meta.total, 0);
   expectProblem(await manager.GET('/api/v1/audit-logs'), 403, 'a manager reads the audit');
+}
+
+/** The event log by cursor, staff's share of it, and the stream read briefly from a cursor. */
+async function events(manager: Api, staff: Api): Promise<void> {
+  const log = bodyOf(await manager.GET('/api/v1/events', { params: { query: { limit: 100 } } }), 200, 'events');
+  const last = log.data.at(-1);
+  assert.ok(last && log.meta.page === 1 && log.meta.nextAfter === last.seq, 'the log has events and a cursor');
+  const after = bodyOf(
+    await manager.GET('/api/v1/events', { params: { query: { after: String(last.seq) } } }),
+    200,
+    'events after the last',
+  );
+  same([after.data.length, after.meta.nextAfter], [0, last.seq], 'nothing after the last seq');
+  const own = bodyOf(await staff.GET('/api/v1/events', { params: { query: { limit: 100 } } }), 200, 'staff events');
+  assert.ok(own.data.length < log.data.length, 'staff see only their records');
+  expectProblem(await manager.GET('/api/v1/events', { params: { query: { after: '-1' } } }), 400, 'a bad cursor');
+  const abort = new AbortController();
+  const stream = await manager.GET('/api/v1/events/stream', {
+    params: { query: { after: String(last.seq - 1) } },
+    parseAs: 'stream',
+    signal: abort.signal,
+  });
+  assert.equal(stream.response.status, 200);
+  assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+  assert.ok(stream.response.body, 'the stream has a body');
+  const reader = stream.response.body.getReader();
+  let text = '';
+  while (!text.includes(`id: ${last.seq}\n`)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += new TextDecoder().decode(chunk.value);
+  }
+  abort.abort();
+  await reader.cancel().catch(() => undefined);
+  assert.ok(text.includes(`event: ${last.type}\n`), 'the stream resumes after the cursor');
 }
 
 /** Polls `read` until `done` says so (jobs run in the background), for at most 30 s. */

@@ -29,13 +29,17 @@ describe('the OpenAPI document', () => {
     );
   }, 60_000);
 
-  it('gives every success answer with a body a JSON schema, or a binary one for a zip download', () => {
+  it('gives every success answer with a body a JSON schema, a binary one for a zip download, or a string event stream', () => {
     const isZip = (response: ResponseObject) =>
       (response.content?.['application/zip']?.schema as SchemaObject | undefined)?.format === 'binary';
+    const isStream = (response: ResponseObject) =>
+      (response.content?.['text/event-stream']?.schema as SchemaObject | undefined)?.type === 'string';
     const missing = operations.flatMap(({ id, operation }) =>
       Object.entries(operation.responses as Record<string, ResponseObject>)
         .filter(([status]) => /^2\d\d$/.test(status) && status !== '204')
-        .filter(([, response]) => !response.content?.['application/json']?.schema && !isZip(response))
+        .filter(
+          ([, response]) => !response.content?.['application/json']?.schema && !isZip(response) && !isStream(response),
+        )
         .map(([status]) => `${id} ${status}`),
     );
     expect(missing).toEqual([]);
@@ -47,6 +51,10 @@ describe('the OpenAPI document', () => {
       'downloadPrivacyAccess',
       'downloadTenantExport',
     ]);
+    const streams = operations.filter(({ operation }) =>
+      Object.values(operation.responses as Record<string, ResponseObject>).some(isStream),
+    );
+    expect(streams.map(({ id }) => id)).toEqual(['streamEvents']);
   });
 
   it('answers lists with a page schema of the items and meta', () => {
@@ -120,6 +128,7 @@ describe('the OpenAPI document', () => {
         'createLead',
         'createPlan',
         'createUser',
+        'createWebhook',
         'requestImpersonation',
         'startImpersonation',
       ].sort(),

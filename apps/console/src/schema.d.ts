@@ -389,6 +389,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Roles: company_admin.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint (its secret is shown once)
+         * @description Roles: company_admin.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description Roles: company_admin.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint and its delivery log
+         * @description Roles: company_admin.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint (active: true enables it again)
+         * @description Roles: company_admin.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret (shown once); the old one keeps signing for 24 h
+         * @description Roles: company_admin.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's delivery attempts, newest first (one row per attempt)
+         * @description Roles: company_admin.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the delivery of an attempt (its id from the attempt log) again now
+         * @description Roles: company_admin.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1736,6 +1848,149 @@ export interface components {
         AuditLogPage: {
             data: components["schemas"]["AuditLogView"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        /** @enum {string} */
+        WebhookEventFilter: "lead.created" | "lead.updated" | "lead.deleted" | "lead.assigned" | "lead.converted" | "deal.created" | "deal.updated" | "deal.deleted" | "deal.stage_changed" | "user.created" | "user.updated" | "user.deactivated" | "lead.*" | "deal.*" | "user.*";
+        WebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/tessera */
+            url: string;
+            events: components["schemas"]["WebhookEventFilter"][];
+            /** @description false when turned off, or disabled after failing for 5 days */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description the first failure since the last success
+             */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /** @example failing for 5 days */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description until then the secret before the last rotation signs too
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookPage: {
+            data: components["schemas"]["WebhookView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        CreateWebhookDto: {
+            /**
+             * @description https; must not resolve to a loopback, private, link-local or metadata address
+             * @example https://hooks.example.com/tessera
+             */
+            url: string;
+            /**
+             * @example [
+             *       "lead.*"
+             *     ]
+             */
+            events: ("lead.created" | "lead.updated" | "lead.deleted" | "lead.assigned" | "lead.converted" | "deal.created" | "deal.updated" | "deal.deleted" | "deal.stage_changed" | "user.created" | "user.updated" | "user.deactivated" | "lead.*" | "deal.*" | "user.*")[];
+            /** @description true unless given (deliveries go only to active endpoints) */
+            active?: boolean;
+        };
+        CreatedWebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/tessera */
+            url: string;
+            events: components["schemas"]["WebhookEventFilter"][];
+            /** @description false when turned off, or disabled after failing for 5 days */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description the first failure since the last success
+             */
+            failingSince: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /** @example failing for 5 days */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description until then the secret before the last rotation signs too
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description shown once; stored encrypted
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        UpdateWebhookDto: {
+            /**
+             * @description https; must not resolve to a loopback, private, link-local or metadata address
+             * @example https://hooks.example.com/tessera
+             */
+            url?: string;
+            /**
+             * @example [
+             *       "lead.*"
+             *     ]
+             */
+            events?: ("lead.created" | "lead.updated" | "lead.deleted" | "lead.assigned" | "lead.converted" | "deal.created" | "deal.updated" | "deal.deleted" | "deal.stage_changed" | "user.created" | "user.updated" | "user.deactivated" | "lead.*" | "deal.*" | "user.*")[];
+            /** @description true unless given (deliveries go only to active endpoints) */
+            active?: boolean;
+        };
+        RotatedSecretView: {
+            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description deliveries carry both signatures until then
+             */
+            previousSecretExpiresAt: string;
+        };
+        /** @enum {string} */
+        WebhookAttemptStatus: "succeeded" | "failed";
+        WebhookAttemptView: {
+            /**
+             * Format: uuid
+             * @description the attempt; POST …/deliveries/{id}/retry sends its delivery again
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description the event (the `webhook-id` header)
+             */
+            eventId: string;
+            attempt: number;
+            status: components["schemas"]["WebhookAttemptStatus"];
+            /** @description null when no answer came */
+            responseCode: number | null;
+            ms: number;
+            /** Format: date-time */
+            at: string;
+        };
+        WebhookAttemptPage: {
+            data: components["schemas"]["WebhookAttemptView"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** @enum {string} */
+        WebhookDeliveryStatus: "pending" | "succeeded" | "failed";
+        RetriedDeliveryView: {
+            /**
+             * Format: uuid
+             * @description the delivery (one event to one endpoint)
+             */
+            id: string;
+            /** Format: uuid */
+            eventId: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** Format: date-time */
+            nextAttemptAt: string;
         };
         /** @enum {string} */
         EventType: "lead.created" | "lead.updated" | "lead.deleted" | "lead.assigned" | "lead.converted" | "deal.created" | "deal.updated" | "deal.deleted" | "deal.stage_changed" | "user.created" | "user.updated" | "user.deactivated";
@@ -6034,6 +6289,1219 @@ export interface operations {
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["requestId"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                /** @description sort order: a field, ascending, or -field, descending (createdAt, url) */
+                sort?: "createdAt" | "-createdAt" | "url" | "-url";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description The new resource, an absolute path under /api/v1 */
+                    Location: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags you hold (or *): if one still matches, the answer is 304 without a body */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description Not Modified: your copy is current */
+            304: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag you last read (or *): the write happens only if the resource still has it */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description strong validator of this representation; send it back in If-Match or If-None-Match */
+                    ETag: string;
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match no longer matches: read again, then retry */
+            412: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body runs once; the answer holds a secret shown once, so a retry is a 409 with the Location of what the first request created. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecretView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: the first request with this Idempotency-Key is still running, or succeeded (see its Location) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page */
+                limit?: number;
+                status?: "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the list */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPage"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    "Retry-After": components["headers"]["retryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: for 24 h the same key (per tenant and caller) with the same body replays the first answer. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @example 0b6f1c3e-8f4a-4c2e-9d7b-2a5e6f8c1d90 */
+                id: string;
+                /** @description an attempt id from GET /webhooks/{id}/deliveries */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the delivery is due now */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    /** @description `true` when this is the replayed answer of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetriedDeliveryView"];
+                };
+            };
+            /** @description Invalid input: field errors in `errors` */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked credentials */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, API-key scope, another tenant, or a suspended tenant */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The delivery is still pending, or its event left the 30-day log; or the first request with this Idempotency-Key is still running, or was committed but its answer was lost (idempotency-key-committed, with the Location of what it wrote) */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another body or route */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A database is unavailable or the tenant is being moved: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["requestId"];
+                    "RateLimit-Limit": components["headers"]["rateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["rateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["rateLimitReset"];
+                    "X-Impersonated-By": components["headers"]["impersonatedBy"];
                     "Retry-After": components["headers"]["retryAfter"];
                     [name: string]: unknown;
                 };

@@ -39,25 +39,20 @@ export class StreamSlots implements OnApplicationShutdown {
     this.redis?.disconnect();
   }
 
+  /** Whether a slot was taken. Redis unreachable: this process's own count decides (a warning, never a 500). */
   async take(tenantId: string, connection: string, cap: number): Promise<boolean> {
-    if (!this.redis) {
-      const held = this.here.get(tenantId) ?? new Set<string>();
-      if (held.size >= cap) return false;
-      this.here.set(tenantId, held.add(connection));
-      return true;
+    if (this.redis) {
+      const now = Date.now();
+      const key = this.prefix + tenantId;
+      const taken = await this.redis
+        .eval(TAKE, 1, key, now, now + this.ttlMs, cap, connection, this.ttlMs)
+        .catch((e: Error) => this.logger.warn(`stream slots: ${e.message}; counting in this process`));
+      if (taken !== undefined) return taken === 1;
     }
-    const now = Date.now();
-    const taken = await this.redis.eval(
-      TAKE,
-      1,
-      this.prefix + tenantId,
-      now,
-      now + this.ttlMs,
-      cap,
-      connection,
-      this.ttlMs,
-    );
-    return taken === 1;
+    const held = this.here.get(tenantId) ?? new Set<string>();
+    if (held.size >= cap) return false;
+    this.here.set(tenantId, held.add(connection));
+    return true;
   }
 
   /** Keeps the slots of connections still open (at each heartbeat). */
@@ -73,12 +68,9 @@ export class StreamSlots implements OnApplicationShutdown {
   }
 
   async give(tenantId: string, connection: string): Promise<void> {
-    if (!this.redis) {
-      const held = this.here.get(tenantId);
-      held?.delete(connection);
-      if (held && !held.size) this.here.delete(tenantId);
-      return;
-    }
+    const held = this.here.get(tenantId);
+    if (held?.delete(connection) && !held.size) this.here.delete(tenantId);
+    if (!this.redis) return;
     await this.redis
       .zrem(this.prefix + tenantId, connection)
       .catch((e: Error) => this.logger.warn(`cannot free a stream slot: ${e.message}`));
