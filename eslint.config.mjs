@@ -15,7 +15,7 @@ const LAYERS = {
   auth: ['config', 'common', 'catalog', 'tenancy'],
   audit: ['config', 'common', 'catalog', 'tenancy', 'auth'],
   events: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'auth', 'audit'],
-  crm: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'events'],
+  crm: ['config', 'common', 'jobs', 'tenancy', 'fleet', 'auth', 'audit', 'events'],
   exports: ['config', 'common', 'jobs', 'tenancy', 'auth', 'audit', 'events', 'crm'],
   platform: ['config', 'common', 'catalog', 'jobs', 'tenancy', 'fleet', 'auth'],
 };

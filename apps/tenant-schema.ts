@@ -14,8 +14,29 @@ import {
   SupportSession,
   User,
 } from '@app/auth';
-import { CRM_TENANT_MIGRATIONS, Deal, DEAL_EVENT_SOURCE, Lead, LEAD_EVENT_SOURCE } from '@app/crm';
-import { EVENTS_TENANT_MIGRATIONS, OutboxEvent, OutboxHead, OutboxSubscriber, USER_EVENT_SOURCE } from '@app/events';
+import {
+  CRM_TENANT_MIGRATIONS,
+  CustomField,
+  CustomFieldSchema,
+  Deal,
+  DEAL_EVENT_SOURCE,
+  DealStageHistory,
+  Lead,
+  LEAD_EVENT_SOURCE,
+  LeadScoreModel,
+  LeadStatusHistory,
+} from '@app/crm';
+import {
+  EVENTS_TENANT_MIGRATIONS,
+  OutboxEvent,
+  OutboxHead,
+  OutboxSubscriber,
+  USER_EVENT_SOURCE,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookRelay,
+} from '@app/events';
 import { EXPORTS_TENANT_MIGRATIONS, PrivacyRequest, TenantExport } from '@app/exports';
 import { PLATFORM_TENANT_MIGRATIONS, UsageCounter } from '@app/platform';
 import type { TenantSchema } from '@app/tenancy';
@@ -33,12 +54,21 @@ export const TENANT_DATABASE_SCHEMA: TenantSchema = {
     SupportSession,
     Lead,
     Deal,
+    CustomField,
+    CustomFieldSchema,
     AuditLog,
     OutboxEvent,
     OutboxHead,
     TenantExport,
     PrivacyRequest,
     UsageCounter,
+    LeadStatusHistory,
+    DealStageHistory,
+    LeadScoreModel,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
+    WebhookRelay,
   ],
   migrations: [
     ...AUTH_TENANT_MIGRATIONS,

@@ -20,8 +20,24 @@ const steps = [
   ],
   ['noisy neighbour at 10× its rate limit', ['bench/noisy.mjs', '10', '100']],
   ['load: 64 connections, 60 s, reads and writes over 10 tenants, every write audited', ['bench/load.mjs', '60', '10']],
+  [
+    'webhooks: commit → receiver latency and deliveries/s under the 60 s load, 10 tenants',
+    ['bench/webhook-latency.mjs', '60', '10'],
+  ],
   ['onboarding 50 tenants, then 200 in all, then a fleet migration of 200', ['bench/fleet.mjs', '50', '200']],
   ['leads list and search on 100k leads (plans and API timings)', ['bench/explain.mjs', '100000']],
+  [
+    'custom field filters and sort on 100k leads (index builds, plans, API timings)',
+    ['bench/custom-fields.mjs', '100000'],
+  ],
+  [
+    'analytics on 100k leads and 100k deals with history, lead score training on 100k leads',
+    ['bench/analytics.mjs', '100000'],
+  ],
+  [
+    'ops console: tenants list with 5,000 tenants, each filter and a search',
+    ['bench/console-tenants.mjs', '5000', '40'],
+  ],
   ['export of a tenant with 100k leads: time, zip size, API RSS growth', ['bench/export.mjs', '100000']],
   ['audit trail overhead on POST /leads (16 connections)', ['bench/audit-overhead.mjs', '5', '16', '3']],
   ['audit trail overhead on POST /leads (4 connections)', ['bench/audit-overhead.mjs', '5', '4', '3']],

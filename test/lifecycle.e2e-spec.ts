@@ -92,6 +92,9 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
     it('lists every queue', async () => {
       const api = await t.http().get('/platform/queues/api/queues').set('authorization', `Bearer ${pt}`).expect(200);
       expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+        'analytics',
+        'custom-fields',
+        'events',
         'exports',
         'migrations',
         'offboarding',
@@ -99,6 +102,7 @@ describe('onboarding on Bull (real Redis), lifecycle and fleet migrations', () =
         'provisioning',
         'relocations',
         'spares',
+        'webhooks',
       ]);
     });
 

@@ -106,6 +106,29 @@ describe('The transactional outbox (two tenants)', () => {
       ]);
     });
 
+    it('carries custom values as the API answers them: money as a decimal string, archived keys hidden', async () => {
+      for (const field of [
+        { entity: 'deal', key: 'budget', label: 'Budget', type: 'money' },
+        { entity: 'deal', key: 'old_code', label: 'Old code', type: 'text' },
+      ])
+        await as(acme).post('/custom-fields', field).expect(201);
+      const { id } = (
+        await as(acme)
+          .post('/deals', {
+            title: 'With values',
+            amount: '10.00',
+            currency: 'EUR',
+            customFields: { budget: '1250.5', old_code: 'X1' },
+          })
+          .expect(201)
+      ).body as { id: string };
+      await as(acme).delete('/custom-fields/deal/old_code').expect(204);
+      await as(acme).patch(`/deals/${id}`, { title: 'Renamed' }).expect(200);
+      const [created, updated] = await rows(acme, 'entity_id = $1', [id]);
+      expect(created.data.customFields).toEqual({ budget: '1250.50', old_code: 'X1' });
+      expect(updated.data.customFields).toEqual({ budget: '1250.50' });
+    });
+
     it('writes lead.deleted carrying the last view', async () => {
       const { id } = await newLead('To delete');
       expect(await eventsOf(() => as(acme).delete(`/leads/${id}`).expect(204))).toEqual([['lead.deleted', id]]);

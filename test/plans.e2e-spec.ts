@@ -49,7 +49,10 @@ describe('Plans, quotas and feature flags (two tenants)', () => {
       expect(byCode.standard).toMatchObject({ limits: {}, version: 1 });
       expect(byCode.enterprise).toMatchObject({ limits: {} });
       expect(byCode.standard.features).toHaveLength(6);
-      expect(byCode.starter).toMatchObject({ limits: { users: 5, leads: 1000 }, features: ['exports'] });
+      expect(byCode.starter).toMatchObject({
+        limits: { users: 5, leads: 1000 },
+        features: ['exports', 'customFields', 'webhooks', 'events'],
+      });
       expect((await platform('get', `/tenants/${globex.slug}`).expect(200)).body.plan).toBe('standard');
     });
 

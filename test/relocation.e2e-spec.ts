@@ -189,6 +189,24 @@ describe('relocating a live tenant to another database server', () => {
     expect(page.body.data.map((l: { email: string }) => l.email)).toEqual(['stays@other.test']);
   }, 180_000);
 
+  it('takes the tenant’s custom field indexes along (cf_…, made by jobs, not by migrations)', async () => {
+    const fields = await tenantOn('fields', 'main');
+    await t
+      .as(fields.token, fields.slug)
+      .post('/custom-fields', { entity: 'lead', key: 'rank', label: 'Rank', type: 'number', indexed: true })
+      .expect(201);
+    const built = `select 1 from pg_indexes where indexname = 'cf_lead_rank'`;
+    for (let i = 0; !(await on(main(), built, [], fields.dbName)).length; i++) {
+      if (i > 300) throw new Error('the custom field index was not built');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const started = await platform()
+      .post(`/tenants/${fields.slug}/relocations`, { targetServer: 'dedicated-1' })
+      .expect(202);
+    expect(await waitForEnd(fields.slug, started.body.id)).toMatchObject({ status: 'done' });
+    expect(await on(second, built, [], fields.dbName)).toHaveLength(1);
+  }, 120_000);
+
   it('logical method (source with logical WAL): writes go on during the copy, refused only at the cut-over', async () => {
     const globex = await tenantOn('globex', 'dedicated-1');
     await seedLeads(second, globex, 3000);

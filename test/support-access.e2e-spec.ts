@@ -250,6 +250,20 @@ describe('support access (impersonation)', () => {
     expect(await sessionRow(id)).toEqual({ status: 'ended' });
   });
 
+  it('ends the session when the support agent signs out: the row is ended by them, the token fails on both instances', async () => {
+    await setMode('always');
+    const { id, accessToken } = (await ask(staff.id).expect(201)).body as { id: string; accessToken: string };
+    await session(accessToken, second).get('/leads').expect(200);
+    await session(accessToken).post('/auth/logout', {}).expect(204);
+    await session(accessToken, second).get('/leads').expect(401);
+    const [row] = await first.sql<{ status: string; ended_by: string; end_reason: string }>(
+      'select status, ended_by, end_reason from support_sessions where id = $1',
+      [id],
+      acme.dbName,
+    );
+    expect(row).toEqual({ status: 'ended', ended_by: platformUserId, end_reason: 'signed-out' });
+  });
+
   it("lets no session take the tenant's data out: exports and privacy requests are refused (403)", async () => {
     await setMode('always');
     const { accessToken } = (await ask(acmeAdminId).expect(201)).body as { accessToken: string };

@@ -58,7 +58,8 @@ const DEFINITIONS_SQL = `
   union all
   select format('index %s', pg_get_indexdef(i.indexrelid))
     from pg_index i join pg_class c on c.oid = i.indrelid and c.relnamespace = 'public'::regnamespace
-   where c.relname <> all($1)
+    join pg_class ic on ic.oid = i.indexrelid
+   where c.relname <> all($1) and ic.relname not like 'cf\\_%'
   union all
   select format('constraint %s on %s: %s', k.conname, c.relname, pg_get_constraintdef(k.oid))
     from pg_constraint k join pg_class c on c.oid = k.conrelid and c.relnamespace = 'public'::regnamespace

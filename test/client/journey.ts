@@ -190,7 +190,10 @@ async function tenantDay(
   const leadIds = await leads(manager, staff, userIds);
   const dealIds = await deals(manager, staff, leadIds, userIds);
   await reports(manager, staff);
+  await customFields(admin, manager);
+  await analytics(manager, staff, leadIds);
   await apiKeys(admin, client);
+  await webhooks(admin, manager);
   await sessions(client, anonymous, tenant);
   await auditLogs(admin, manager);
   await events(manager, staff);
@@ -482,6 +485,55 @@ async function reports(manager: Api, staff: Api): Promise<void> {
   expectProblem(await staff.GET('/api/v1/reports/sales-summary'), 403, 'staff reads reports');
 }
 
+/** Analytics of the day's records (this year), and a lead score the tenant has too few closed leads for. */
+async function analytics(manager: Api, staff: Api, [wileId]: string[]): Promise<void> {
+  const year = new Date().getUTCFullYear();
+  const period = { from: `${year}-01-01`, to: `${year + 1}-01-01` };
+  const pipeline = bodyOf(
+    await manager.GET('/api/v1/analytics/pipeline', { params: { query: { ...period, interval: 'month' } } }),
+    200,
+    'pipeline',
+  );
+  assert.equal(pipeline.intervals.length, 12);
+  const lastMonth = pipeline.intervals[11].stages;
+  same(
+    lastMonth.map((row) => row.stage),
+    ['prospecting', 'proposal', 'negotiation', 'won', 'lost'],
+  );
+  const funnel = bodyOf(await manager.GET('/api/v1/analytics/funnel', { params: { query: period } }), 200, 'funnel');
+  same(
+    funnel.steps.map((step) => step.status),
+    ['new', 'contacted', 'qualified', 'converted'],
+  );
+  assert.ok(funnel.steps[3].count >= 1, 'a converted lead');
+  const winRate = bodyOf(
+    await manager.GET('/api/v1/analytics/win-rate', { params: { query: { ...period, groupBy: 'month' } } }),
+    200,
+    'win rate',
+  );
+  assert.ok(
+    winRate.groups.every((group) => group.winRate === null || group.winRate <= 1),
+    'rates are ratios',
+  );
+  const forecast = bodyOf(await manager.GET('/api/v1/analytics/forecast'), 200, 'forecast');
+  same(
+    forecast.stages.map((row) => row.stage),
+    ['prospecting', 'proposal', 'negotiation'],
+  );
+  expectProblem(
+    await manager.GET('/api/v1/analytics/funnel', { params: { query: { from: period.to, to: period.from } } }),
+    400,
+    'a reversed period',
+  );
+  expectProblem(await staff.GET('/api/v1/analytics/forecast'), 403, 'staff reads analytics');
+  expectProblem(await manager.POST('/api/v1/analytics/models/lead-score/train', { body: {} }), 409, 'too few to train');
+  expectProblem(
+    await manager.GET('/api/v1/leads/{id}/score', { params: { path: { id: wileId } } }),
+    409,
+    'no model to score with',
+  );
+}
+
 /** A key is shown once, works through X-API-Key within its scopes, and stops when revoked. */
 async function apiKeys(admin: Api, client: (headers?: Record<string, string>) => Api): Promise<void> {
   const created = await admin.POST('/api/v1/api-keys', {
@@ -506,6 +558,57 @@ async function apiKeys(admin: Api, client: (headers?: Record<string, string>) =>
   expectProblem(await consumer.GET('/api/v1/users'), 403, 'users without the scope');
   expectEmpty(await admin.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: key.id } } }), 'revoke key');
   expectProblem(await consumer.GET('/api/v1/leads'), 401, 'a revoked key');
+}
+
+/**
+ * Webhook endpoints: created inactive (an IP-literal public URL needs no DNS and, inactive, is
+ * never contacted), read, changed, rotated, their attempt log, a retry of an unknown attempt, deleted.
+ */
+async function webhooks(admin: Api, manager: Api): Promise<void> {
+  const created = await admin.POST('/api/v1/webhooks', {
+    body: { url: 'https://1.1.1.1/tessera-journey', events: ['lead.*'], active: false },
+  });
+  const hook = bodyOf(created, 201, 'create webhook');
+  assert.equal(created.response.headers.get('location'), `/api/v1/webhooks/${hook.id}`);
+  assert.ok(hook.secret.startsWith('whsec_'), 'the secret is shown once');
+  const path = { path: { id: hook.id } };
+  const listed = bodyOf(
+    await admin.GET('/api/v1/webhooks', { params: { query: { sort: '-createdAt' } } }),
+    200,
+    'hooks',
+  );
+  assert.ok(
+    listed.data.some((row) => row.id === hook.id),
+    'the webhook is listed',
+  );
+  const read = await admin.GET('/api/v1/webhooks/{id}', { params: path });
+  same(bodyOf(read, 200, 'webhook').events, ['lead.*']);
+  const changed = bodyOf(
+    await admin.PATCH('/api/v1/webhooks/{id}', {
+      params: { ...path, header: { 'If-Match': read.response.headers.get('etag') ?? '*' } },
+      body: { events: ['lead.created', 'deal.*'] },
+    }),
+    200,
+    'change webhook',
+  );
+  same(changed.events, ['lead.created', 'deal.*']);
+  const rotated = bodyOf(await admin.POST('/api/v1/webhooks/{id}/rotate-secret', { params: path }), 200, 'rotate');
+  assert.notEqual(rotated.secret, hook.secret);
+  const attempts = bodyOf(
+    await admin.GET('/api/v1/webhooks/{id}/deliveries', { params: { ...path, query: { status: 'failed' } } }),
+    200,
+    'attempts',
+  );
+  assert.equal(attempts.meta.total, 0);
+  expectProblem(
+    await admin.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', {
+      params: { path: { id: hook.id, deliveryId: hook.id } },
+    }),
+    404,
+    'retry an unknown attempt',
+  );
+  expectProblem(await manager.GET('/api/v1/webhooks'), 403, 'a manager lists webhooks');
+  expectEmpty(await admin.DELETE('/api/v1/webhooks/{id}', { params: path }), 'delete webhook');
 }
 
 /** Refresh rotates the pair (a spent token is refused), logout ends the family. */
@@ -609,6 +712,48 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
 function isZip(data: ArrayBuffer): boolean {
   const head = new Uint8Array(data, 0, 4);
   return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/** A custom field of leads: defined, listed, read, changed, used on a lead, archived; the tenant's document. */
+async function customFields(admin: Api, manager: Api): Promise<void> {
+  const body = {
+    entity: 'lead' as const,
+    key: 'industry',
+    label: 'Industry',
+    type: 'select' as const,
+    options: ['space'],
+  };
+  const created = await admin.POST('/api/v1/custom-fields', { body });
+  const field = bodyOf(created, 201, 'create custom field');
+  assert.equal(created.response.headers.get('location'), '/api/v1/custom-fields/lead/industry');
+  expectProblem(await manager.POST('/api/v1/custom-fields', { body }), 403, 'a manager defines a field');
+  const listed = bodyOf(
+    await manager.GET('/api/v1/custom-fields', { params: { query: { entity: 'lead' } } }),
+    200,
+    'fields',
+  );
+  assert.ok(
+    listed.data.some((item) => item.key === field.key),
+    'the field is listed',
+  );
+  const path = { path: { entity: 'lead' as const, key: 'industry' } };
+  bodyOf(await manager.GET('/api/v1/custom-fields/{entity}/{key}', { params: path }), 200, 'get custom field');
+  const changed = bodyOf(
+    await admin.PATCH('/api/v1/custom-fields/{entity}/{key}', { params: path, body: { options: ['space', 'roads'] } }),
+    200,
+    'change custom field',
+  );
+  same(changed.options, ['space', 'roads']);
+  const lead = bodyOf(
+    await manager.POST('/api/v1/leads', { body: { name: 'Custom', customFields: { industry: 'roads' } } }),
+    201,
+    'lead with a custom value',
+  );
+  same(lead.customFields, { industry: 'roads' });
+  const document = bodyOf(await manager.GET('/api/v1/openapi.json'), 200, "the tenant's document");
+  assert.ok(JSON.stringify(document).includes('industry'), 'the document names the field');
+  expectEmpty(await admin.DELETE('/api/v1/custom-fields/{entity}/{key}', { params: path }), 'archive custom field');
+  expectEmpty(await manager.DELETE('/api/v1/leads/{id}', { params: { path: { id: lead.id } } }), 'delete the lead');
 }
 
 /** An export of the whole tenant, and a person's access and erase requests. */
@@ -886,6 +1031,29 @@ async function platformDay(
     404,
     'abort an unknown relocation',
   );
+  // What the ops console reads: servers, a tenant's usage and support sessions, the fleet's schema status.
+  const servers = bodyOf(await platform.GET('/api/v1/platform/servers'), 200, 'servers');
+  assert.ok(
+    servers.data.some((server) => server.name === home && server.tenants >= 1),
+    "the tenant's server is listed with its tenants",
+  );
+  const tenantUsage = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}/usage', { params: { path: { slug: alpha.slug } } }),
+    200,
+    "a tenant's usage, platform side",
+  );
+  same([tenantUsage.plan, tenantUsage.used.leads], [planCode, alpha.leadIds.length], 'platform usage');
+  const supportSessions = bodyOf(
+    await platform.GET('/api/v1/platform/tenants/{slug}/impersonations', { params: { path: { slug: alpha.slug } } }),
+    200,
+    "a tenant's support sessions",
+  );
+  assert.ok(supportSessions.meta.total >= 1, 'the support requests made above are listed');
+  const fleet = bodyOf(await platform.GET('/api/v1/platform/migrations'), 200, 'fleet migrations');
+  same(fleet.behind, 0, 'no tenant behind');
+  const run = await platform.POST('/api/v1/platform/migrations', { body: {} });
+  assert.equal(run.response.headers.get('location'), '/api/v1/platform/migrations');
+  assert.equal(bodyOf(run, 202, 'start a fleet migration').target, fleet.latest);
   const offboarding = await platform.DELETE('/api/v1/platform/tenants/{slug}', {
     params: { path: { slug: beta.slug } },
   });

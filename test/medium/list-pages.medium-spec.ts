@@ -219,7 +219,7 @@ describe('List pages against the ORM (two tenants with data)', () => {
               ),
               query.sort,
               query,
-              toLeadView,
+              (lead) => toLeadView(lead, []),
             ),
           ]);
           const expected: Page<LeadView> =
@@ -261,7 +261,7 @@ describe('List pages against the ORM (two tenants with data)', () => {
               ),
               query.sort,
               query,
-              toDealView,
+              (deal) => toDealView(deal, []),
             ),
           ]);
           const expected: Page<DealView> =

@@ -26,8 +26,10 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { ApiModule } from './api.module';
 import { buildOpenApiDocument, prefixRoutes } from './openapi-document';
+import { TenantOpenApi } from '@app/crm';
 import { InterceptorChain } from './interceptor-chain';
 import { useLeanInterceptors } from './lean-interceptors';
+import { consoleDirectory, mountOpsConsole } from './ops-console';
 import { installSecurityHeaders } from './security-headers';
 
 /** Builds the HTTP application: the same wiring for `npm start` and the end-to-end tests. */
@@ -163,12 +165,16 @@ export async function createApiApp(
   });
 
   const document = buildOpenApiDocument(app);
+  // A tenant's own document (GET /api/v1/openapi.json) is this one with its custom fields typed.
+  app.get(TenantOpenApi).useSharedDocument(document);
   // Swagger UI keeps what Authorize was given across reloads, so the README journey can be run from /docs.
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true, displayOperationId: true },
   });
   await mountQueuesBoard(fastify, app.get(JobQueue), app.get(TokenVerifier));
+  // The ops console at /ops, under its own strict content security policy (it calls /api/v1/platform only).
+  mountOpsConsole(fastify, consoleDirectory());
   return app;
 }
 

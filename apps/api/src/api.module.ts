@@ -7,7 +7,14 @@ import { EventLogModule, EventsModule } from '@app/events';
 import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
 import { JobsModule } from '@app/jobs';
-import { HealthModule, MetricsModule, PlansModule, PlatformTenantsModule } from '@app/platform';
+import {
+  FleetMigrationsModule,
+  HealthModule,
+  MetricsModule,
+  PlansModule,
+  PlatformTenantsModule,
+  ServersModule,
+} from '@app/platform';
 import { TenancyModule } from '@app/tenancy';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
@@ -31,6 +38,8 @@ export class ApiModule {
         ExportsModule,
         PlatformTenantsModule,
         PlansModule,
+        ServersModule,
+        FleetMigrationsModule,
         HealthModule,
         MetricsModule,
       ],

@@ -117,22 +117,30 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
-  it('declares Location on every 201 and on the 202 of onboarding', () => {
+  it('declares Location on every 201 and on the 202 of onboarding and of a fleet migration', () => {
     const created = operations.filter(({ operation }) => (operation.responses as Record<string, unknown>)['201']);
     expect(created.map(({ id }) => id).sort()).toEqual(
       [
         'convertLead',
         'createApiKey',
+        'createCustomField',
         'createDeal',
         'createLead',
         'createPlan',
         'createUser',
+        'createWebhook',
         'requestImpersonation',
         'startImpersonation',
       ].sort(),
     );
     for (const { id } of created) expect(responses(id)['201'].headers).toHaveProperty('Location.required', true);
     expect(responses('createTenant')['202'].headers).toHaveProperty('Location.required', true);
+    expect(responses('startFleetMigration')['202'].headers).toHaveProperty('Location.required', true);
+  });
+
+  it('declares the 202 of a lead score training without Location: it queues a job, it creates no resource', () => {
+    expect(responses('trainLeadScoreModel')['202']).toBeDefined();
+    expect(responses('trainLeadScoreModel')['202'].headers).not.toHaveProperty('Location');
   });
 
   it('declares X-Request-ID on every answer, RateLimit-* on tenant answers and Retry-After on 429', () => {

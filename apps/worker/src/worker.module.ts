@@ -1,6 +1,7 @@
 import { AuditAnchorsModule } from '@app/audit';
 import { CatalogModule } from '@app/catalog';
 import { AppConfig, ConfigModule } from '@app/config';
+import { AnalyticsModule, CustomFieldsModule } from '@app/crm';
 import { EventsModule } from '@app/events';
 import { ExportsModule } from '@app/exports';
 import { FleetModule } from '@app/fleet';
@@ -13,7 +14,8 @@ import { TENANT_DATABASE_SCHEMA } from '../../tenant-schema';
  * The job process: the same tenancy machinery as the API, without HTTP. It runs the queues of
  * FleetModule (provisioning.processor.ts, migrations.processor.ts, offboarding.processor.ts;
  * started by JobProcessors, which logs them), ExportsModule (exports.processor.ts, privacy.processor.ts)
- * and the audit anchoring timer.
+ * CustomFieldsModule (custom-fields.processor.ts), AnalyticsModule (lead-score.processor.ts and its
+ * nightly schedule) and the audit anchoring timer.
  */
 @Module({})
 export class WorkerModule {
@@ -28,6 +30,8 @@ export class WorkerModule {
         FleetModule,
         AuditAnchorsModule,
         EventsModule,
+        CustomFieldsModule,
+        AnalyticsModule,
         ExportsModule,
       ],
     };

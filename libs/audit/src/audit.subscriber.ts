@@ -2,8 +2,10 @@ import {
   ChangeSet,
   ChangeSetType,
   EntityManager,
+  type EntityProperty,
   EventSubscriber,
   FlushEventArgs,
+  JsonType,
   TransactionEventArgs,
 } from '@mikro-orm/core';
 import { IdempotencyErrors } from '@app/auth';
@@ -15,7 +17,15 @@ import { isNoise, isSecretField, REDACTED, redact } from './redaction';
 
 type Diff = Record<string, { before?: unknown; after?: unknown }>;
 
-function plain(value: unknown): unknown {
+function plain(value: unknown, json = false): unknown {
+  // A json property's payload is its serialized text: the diff keeps the document (custom fields).
+  if (json && typeof value === 'string') {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
   return value instanceof Date ? value.toISOString() : value;
 }
 
@@ -39,8 +49,10 @@ export function diffOf(cs: ChangeSet<object>): Diff {
       continue;
     }
     const entry: { before?: unknown; after?: unknown } = {};
-    if (cs.type !== ChangeSetType.CREATE) entry.before = redact(plain(before[field]));
-    if (cs.type !== ChangeSetType.DELETE) entry.after = redact(plain(after[field]));
+    const json =
+      (cs.meta.properties as Record<string, EntityProperty | undefined>)[field]?.customType instanceof JsonType;
+    if (cs.type !== ChangeSetType.CREATE) entry.before = redact(plain(before[field], json));
+    if (cs.type !== ChangeSetType.DELETE) entry.after = redact(plain(after[field], json));
     diff[field] = entry;
   }
   return diff;

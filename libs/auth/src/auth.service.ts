@@ -8,6 +8,7 @@ import { LoginDto } from './dto/login.dto';
 import { LiveSessions } from './live-sessions';
 import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
+import { SupportSessionsService } from './support-access/support-sessions.service';
 import { RefreshTokens } from './refresh-tokens';
 import { TENANT_ROLES, type Principal } from './roles';
 import { TokenPair, TokenService } from './token.service';
@@ -50,6 +51,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly sessions: LiveSessions,
     private readonly audit: AuthAudit,
+    private readonly support: SupportSessionsService,
   ) {}
 
   async login(dto: LoginDto, client: ClientInfo): Promise<TokenPair> {
@@ -113,6 +115,7 @@ export class AuthService {
 
   async logout(principal: Principal, client: ClientInfo): Promise<void> {
     if (!principal.fam) return;
+    if (principal.act) return this.support.signedOut(principal, client);
     const { tenant, em } = this.tenancy;
     await this.refresh.revokeFamily(em, TABLE, principal.fam);
     await this.sessions.familyRevoked(tenant.id, principal.fam);

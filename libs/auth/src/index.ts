@@ -24,6 +24,7 @@ export { PlatformAuthService } from './platform-auth.service';
 export { hashToken, RefreshTokens } from './refresh-tokens';
 export { COMPANY_ADMINS, MANAGERS, SUPER_ADMINS, TENANT_USERS } from './roles';
 export type { Principal, Role, TenantRole } from './roles';
+export { ListSupportSessionsQuery } from './support-access/dto/list-support-sessions.query';
 export { RequestImpersonationDto } from './support-access/dto/request-impersonation.dto';
 export { ImpersonationsService } from './support-access/impersonations.service';
 export { NotInSupportSession } from './support-access/not-in-support-session.decorator';

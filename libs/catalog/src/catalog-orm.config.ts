@@ -1,3 +1,4 @@
+import { FleetMigrationRun } from './fleet-migration-run.entity';
 import { Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -9,7 +10,16 @@ import { Relocation } from './relocation.entity';
 import { SpareDatabase } from './spare-database.entity';
 import { Tenant } from './tenant.entity';
 
-export const CATALOG_ENTITIES = [Tenant, DbServer, PlatformUser, SpareDatabase, Relocation, Plan, PlanVersion];
+export const CATALOG_ENTITIES = [
+  Tenant,
+  DbServer,
+  PlatformUser,
+  SpareDatabase,
+  Relocation,
+  Plan,
+  PlanVersion,
+  FleetMigrationRun,
+];
 
 /** MikroORM options of the catalog database, shared by the API, the worker and the CLI. */
 export function catalogOrmOptions(clientUrl: string): Options<PostgreSqlDriver> {

@@ -33,3 +33,5 @@ export { COUNTED_RESOURCES, Plan, PLAN_CODE_PATTERN, PLAN_FEATURES, PLAN_LIMIT_K
 export type { CountedResource, PlanFeature, PlanLimitKey, PlanLimits } from './plan.entity';
 export { appendPlatformAudit } from './platform-audit';
 export type { PlatformAuditEntry } from './platform-audit';
+export { FLEET_MIGRATION_STATUSES, FleetMigrationRun } from './fleet-migration-run.entity';
+export type { FleetMigrationFailure, FleetMigrationStatus } from './fleet-migration-run.entity';

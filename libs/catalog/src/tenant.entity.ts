@@ -51,6 +51,7 @@ export class Tenant {
   name: string;
 
   /** The plan's code: its limits and features apply to this tenant (PUT /platform/tenants/:slug/plan). */
+  @Index()
   @ManyToOne(() => Plan, {
     fieldName: 'plan',
     deleteRule: 'restrict',
@@ -86,6 +87,8 @@ export class Tenant {
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
 
+  /** The tenants list's default order (newest first), also under its filters. */
+  @Index()
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
@@ -96,6 +99,7 @@ export class Tenant {
   activatedAt?: Date | null;
 
   /** Name of the newest tenant migration applied to its database. */
+  @Index()
   @Property({ type: 'text', nullable: true })
   schemaVersion?: string | null;
 

@@ -294,6 +294,36 @@ describe('loadAppConfig: environment', () => {
     const message = configError(() => loadAppConfig(env, folderWith()), 'METRICS_TOKEN', 'NODE_ENV=production');
     expect(message).toBe('environment: METRICS_TOKEN must be set when NODE_ENV=production');
   });
+
+  it('retries webhooks 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h apart unless WEBHOOK_RETRY_SCHEDULE says', () => {
+    const h = 3_600_000;
+    expect(loadAppConfig({}, folderWith()).webhooks).toEqual({
+      retryScheduleMs: [5000, 300_000, 1_800_000, 2 * h, 5 * h, 10 * h, 10 * h],
+      allowPrivate: false,
+      allowHttp: false,
+      relaySweepMs: 5000,
+    });
+    const given = loadAppConfig({ WEBHOOK_RETRY_SCHEDULE: '250ms, 1s,2m,1d' }, folderWith());
+    expect(given.webhooks.retryScheduleMs).toEqual([250, 1000, 120_000, 86_400_000]);
+  });
+
+  it.each([' , ', '5x', '1s,,2s', '-1s', '8d', '1.5s'])(
+    'refuses WEBHOOK_RETRY_SCHEDULE=%p in one line that names it',
+    (value) => {
+      expect(() => loadAppConfig({ WEBHOOK_RETRY_SCHEDULE: value }, folderWith())).toThrow(
+        /^environment: WEBHOOK_RETRY_SCHEDULE: /,
+      );
+    },
+  );
+
+  it('refuses WEBHOOKS_ALLOW_PRIVATE and WEBHOOKS_ALLOW_HTTP in production', () => {
+    expect(() => loadAppConfig({ ...PRODUCTION, WEBHOOKS_ALLOW_PRIVATE: 'true' }, folderWith())).toThrow(
+      'environment: WEBHOOKS_ALLOW_PRIVATE cannot be true when NODE_ENV=production',
+    );
+    expect(() => loadAppConfig({ ...PRODUCTION, WEBHOOKS_ALLOW_HTTP: 'true' }, folderWith())).toThrow(
+      'environment: WEBHOOKS_ALLOW_HTTP cannot be true when NODE_ENV=production',
+    );
+  });
 });
 
 describe('loadAppConfig: tenants.config.json', () => {

@@ -3,6 +3,7 @@ import {
   boolean,
   ConfigVariable,
   decimal,
+  durations,
   email,
   EnvVariable,
   integer,
@@ -153,6 +154,24 @@ const ENVIRONMENT = {
   metricsToken: variable('METRICS_TOKEN', text({ least: 16 })).requiredInProduction(),
   /** Browser origins allowed by CORS, comma-separated (none by default: server-to-server only). */
   corsOrigins: variable('CORS_ORIGINS', list(ORIGINS, 'must be comma-separated http(s) origins'), ''),
+  webhooks: {
+    /** Delays before each retry of a failed delivery; after the last one the delivery is failed. */
+    retryScheduleMs: variable(
+      'WEBHOOK_RETRY_SCHEDULE',
+      durations(0, 7 * 86_400_000, { least: 1, most: 30 }),
+      '5s,5m,30m,2h,5h,10h,10h',
+    ),
+    /** Development and tests only: endpoints on loopback and private addresses (never link-local/metadata). */
+    allowPrivate: variable('WEBHOOKS_ALLOW_PRIVATE', boolean, 'false').inProduction((on) =>
+      on ? 'cannot be true' : undefined,
+    ),
+    /** Development and tests only: http:// endpoints. */
+    allowHttp: variable('WEBHOOKS_ALLOW_HTTP', boolean, 'false').inProduction((on) =>
+      on ? 'cannot be true' : undefined,
+    ),
+    /** How often the relay looks for committed events of recently served tenants that no wake-up handled (ms). */
+    relaySweepMs: variable('EVENT_RELAY_SWEEP_MS', integer(50, 3_600_000), '5000'),
+  },
   /** A request still running after this long is answered 503 and its connection closed (ms). */
   requestTimeoutMs: variable('REQUEST_TIMEOUT_MS', integer(1000, 600_000), '30000'),
   /**

@@ -146,3 +146,23 @@ export const map =
   <T, U>(parse: Parser<T>, then: (value: T) => U): Parser<U> =>
   (value, context) =>
     then(parse(value, context));
+
+const DURATION = /^(\d{1,9})(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Comma-separated durations such as `5s,5m,2h` (units ms, s, m, h, d), each within `most` ms, in milliseconds. */
+export const durations =
+  (least: number, most: number, count: { least: number; most: number }): Parser<number[]> =>
+  (value) => {
+    const items = value.split(',').map((item) => item.trim());
+    if (items.length < count.least || items.length > count.most) {
+      throw new InvalidValue(`must list ${count.least} to ${count.most} durations`);
+    }
+    return items.map((item) => {
+      const match = DURATION.exec(item);
+      if (!match) throw new InvalidValue('must be comma-separated durations such as 5s,5m,2h (ms, s, m, h or d)');
+      const ms = Number(match[1]) * UNIT_MS[match[2]];
+      if (ms < least || ms > most) throw new InvalidValue(`each duration must be between ${least} ms and ${most} ms`);
+      return ms;
+    });
+  };

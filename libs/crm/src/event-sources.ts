@@ -1,6 +1,7 @@
 import { beforeAndAfter, changes, eventSource, lifecycleType } from '@app/events';
 import { Deal, toDealView } from './deals/deal.entity';
 import { Lead, toLeadView } from './leads/lead.entity';
+import { heldRulesOf } from './custom-fields/custom-field-registry';
 
 /**
  * Leads' changes: `lead.converted` over `lead.assigned` (owner changed) over `lead.updated`. Staff
@@ -11,7 +12,7 @@ export const LEAD_EVENT_SOURCE = eventSource<Lead>({
   entity: Lead,
   name: 'lead',
   types: ['lead.converted', 'lead.assigned', 'lead.created', 'lead.deleted', 'lead.updated'],
-  view: (lead) => toLeadView(lead),
+  view: (lead, database) => toLeadView(lead, heldRulesOf(database, 'lead')),
   visibleTo: (cs) => beforeAndAfter(cs, 'ownerId'),
   type: (cs) =>
     lifecycleType('lead', cs) ??
@@ -27,7 +28,7 @@ export const DEAL_EVENT_SOURCE = eventSource<Deal>({
   entity: Deal,
   name: 'deal',
   types: ['deal.stage_changed', 'deal.created', 'deal.deleted', 'deal.updated'],
-  view: (deal) => toDealView(deal),
+  view: (deal, database) => toDealView(deal, heldRulesOf(database, 'deal')),
   visibleTo: (cs) => beforeAndAfter(cs, 'ownerId'),
   type: (cs) => lifecycleType('deal', cs) ?? (changes(cs, 'stage') ? 'deal.stage_changed' : 'deal.updated'),
 });

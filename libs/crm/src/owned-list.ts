@@ -1,5 +1,6 @@
 import { pageWindow, type SortSpec } from '@app/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { valueExpression } from './custom-fields/custom-field-filters';
 import { readRows } from './read-rows';
 
 /** What every list of owned records (leads, deals) is asked for. */
@@ -88,7 +89,11 @@ export class OwnedList<View> {
   }
 
   private build(conditions: ListCondition[], sort: SortSpec): Statement {
-    const column = this.spec.sortColumns[sort.field];
+    const { table, columns } = this.spec;
+    // A custom field sorts by its jsonb value, the expression its cf_ index holds (a column of the table).
+    const column = sort.field.startsWith('cf.')
+      ? `(${table}.${valueExpression(sort.field.slice(3))})`
+      : this.spec.sortColumns[sort.field] && `${table}.${this.spec.sortColumns[sort.field]}`;
     if (!column) throw new Error(`not a sortable field: ${sort.field}`);
     const direction = sort.direction === 'desc' ? 'desc' : 'asc';
     // The n-th condition's value is parameter $n, wherever the condition refers to it.
@@ -96,11 +101,10 @@ export class OwnedList<View> {
       ? ` where ${conditions.map((condition, i) => condition.sql.replaceAll('?', `$${i + 1}`)).join(' and ')}`
       : '';
     const n = conditions.length;
-    const { table, columns } = this.spec;
     return {
       page:
         `select ${columns}, (select count(*) from ${table}${where}) as "total" from ${table}${where}` +
-        ` order by ${table}.${column} ${direction}, ${table}."id" ${direction} limit $${n + 1} offset $${n + 2}`,
+        ` order by ${column} ${direction}, ${table}."id" ${direction} limit $${n + 1} offset $${n + 2}`,
       count: `select count(*) as "total" from ${table}${where}`,
     };
   }

@@ -12,6 +12,7 @@ import { SpareDatabases } from './spare-databases';
 import { SparesProcessor } from './spares.processor';
 import { TemplateDatabases } from './template-databases';
 import { TenantFleet } from './tenant-fleet.service';
+import { TenantIndexes } from './tenant-indexes';
 import { TenantLifecycle } from './tenant-lifecycle.service';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantOnboarding } from './tenant-onboarding.service';
@@ -27,6 +28,7 @@ const exported = [
   TenantRelocator,
   ServerLockdown,
   SpareDatabases,
+  TenantIndexes,
 ];
 
 /** Its queues; JobProcessors starts them where workers run (API_WORKERS, apps/worker). */

@@ -11,3 +11,5 @@ export { TenantMigrator } from './tenant-migrator';
 export { TenantOnboarding } from './tenant-onboarding.service';
 export { TenantProvisioner } from './tenant-provisioner';
 export { TenantRelocator } from './tenant-relocator';
+export { customIndexStatement, TenantIndexes } from './tenant-indexes';
+export type { CustomFieldIndex, TenantDatabase } from './tenant-indexes';

@@ -294,7 +294,7 @@ export class TenantRelocator implements OnApplicationShutdown {
         method = await this.preflight(relocation, source, target);
         relocation.method = method;
       });
-      await phase('target', () => this.prepareTarget(tenant, target));
+      await phase('target', () => this.prepareTarget(tenant, source, target));
       const frozen = relocation.phases.find((p) => p.phase === 'freeze');
       let frozenAt = frozen && tenant.writesFrozen ? Date.parse(frozen.at) : 0;
       const freeze = async () => {
@@ -380,10 +380,31 @@ export class TenantRelocator implements OnApplicationShutdown {
     return relocation.phases.some((p) => p.phase === 'preflight');
   }
 
-  private async prepareTarget(tenant: Tenant, target: string): Promise<void> {
+  private async prepareTarget(tenant: Tenant, source: string, target: string): Promise<void> {
     await this.admin.ensureRole(target, tenant.dbRole, this.secrets.open(tenant.dbPasswordEnc));
     await this.templates.cloneInto(target, tenant.dbName, tenant.dbRole);
     await this.admin.grantRuntimePrivileges(target, tenant.dbName, tenant.dbRole);
+    await this.copyCustomIndexes(tenant, source, target);
+  }
+
+  /**
+   * The tenant's own custom field indexes (`cf_…`, made by jobs, not by migrations, so the template
+   * lacks them) go along: built on the target while its tables are still empty, kept up by the copy.
+   */
+  private async copyCustomIndexes(tenant: Tenant, source: string, target: string): Promise<void> {
+    const definitions = await this.admin.withDatabase(source, tenant.dbName, async (c) =>
+      (
+        await c.query<{ definition: string }>(
+          `select pg_get_indexdef(i.indexrelid) as "definition" from pg_index i
+             join pg_class ic on ic.oid = i.indexrelid and ic.relnamespace = 'public'::regnamespace
+            where ic.relname like 'cf\\_%' and i.indisvalid`,
+        )
+      ).rows.map((row) => row.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')),
+    );
+    if (!definitions.length) return;
+    await this.admin.withDatabase(target, tenant.dbName, async (c) => {
+      for (const definition of definitions) await c.query(definition);
+    });
   }
 
   /** Both databases at once, with the servers' admin credentials. */

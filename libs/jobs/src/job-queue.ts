@@ -8,6 +8,8 @@ export const QUEUE_NAMES = [
   'privacy',
   'events',
   'webhooks',
+  'custom-fields',
+  'analytics',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

@@ -10,3 +10,5 @@ export type { RelocationView } from './tenants/relocation.view';
 export { PLATFORM_TENANT_MIGRATIONS } from './migrations';
 export { UsageCounter } from './plans/usage-counter.entity';
 export { PlansModule } from './plans/plans.module';
+export { ServersModule } from './servers/servers.module';
+export { FleetMigrationsModule } from './fleet-migrations/fleet-migrations.module';

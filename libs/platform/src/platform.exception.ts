@@ -1,7 +1,7 @@
 import { AppException } from '@app/common';
 
 /** The problems of the platform API itself (`https://tessera.dev/problems/<code>`). */
-export type PlatformErrorCode = 'not-ready' | 'tenant-not-active';
+export type PlatformErrorCode = 'not-ready' | 'tenant-not-active' | 'fleet-migration-running';
 
 export class PlatformException extends AppException<PlatformErrorCode> {}
 
@@ -15,6 +15,12 @@ export const PlatformErrors = {
     }),
   tenantNotActive: (status: string) =>
     new PlatformException({ status: 409, code: 'tenant-not-active', detail: `The tenant is ${status}, not active.` }),
+  fleetMigrationRunning: () =>
+    new PlatformException({
+      status: 409,
+      code: 'fleet-migration-running',
+      detail: 'A fleet migration is running: follow it at GET /platform/migrations.',
+    }),
   shuttingDown: () =>
     new PlatformException({
       status: 503,

@@ -11,6 +11,7 @@ export { TenantContextInterceptor } from './tenant-context.interceptor';
 export { TenantDirectory } from './tenant-directory.service';
 export { TenantOrmFactory, tenantOrmOptions } from './tenant-orm.factory';
 export { TenantOrmRegistry } from './tenant-orm.registry';
+export type { ServerPoolStats } from './tenant-orm.registry';
 export { TenantRateLimiter } from './tenant-rate-limiter';
 export type { RateLimitState } from './tenant-rate-limiter';
 export { TenantOrmPool } from './tenant-orm-pool';

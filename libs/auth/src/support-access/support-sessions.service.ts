@@ -85,6 +85,28 @@ export class SupportSessionsService {
   }
 
   /**
+   * The support agent signs out of a session: it ends like a revoked one, by the platform user, so
+   * the tenant's list no longer shows it active. A session already ended (or expired) stays as it is.
+   */
+  async signedOut(principal: Principal, client: ClientInfo): Promise<void> {
+    if (!principal.act || !principal.fam) return;
+    const tenant = this.tenancy.tenant;
+    const actor = { id: principal.act.sub, role: 'super_admin' };
+    const sessionId = principal.fam;
+    const session = await this.tenancy.em.transactional(async (tx) => {
+      const ended = await repository(tx).move({ id: sessionId, from: ['active'] }, 'ended', {
+        endedAt: this.clock.now(),
+        endedBy: principal.act?.sub ?? null,
+        endReason: 'signed-out',
+      });
+      if (ended) await this.audit.inTenant(tx, endMove(tenant, ended, actor, 'signed-out'), client);
+      return ended;
+    });
+    if (session) await this.ended({ tenant, sessions: [session], actor, reason: 'signed-out' }, client);
+    else await this.sessions.familyRevoked(tenant.id, sessionId);
+  }
+
+  /**
    * Ends every live session (of one user, or all), inside the caller's transaction, each with its
    * tenant audit entry; `ended` must follow the commit.
    */

@@ -7,6 +7,8 @@ import { Migration20261201000300 } from './Migration20261201000300';
 import { Migration20261207031937 } from './Migration20261207031937';
 import { Migration20261207180850 } from './Migration20261207180850';
 import { Migration20261207212606 } from './Migration20261207212606';
+import { Migration20261208001425 } from './Migration20261208001425';
+import { Migration20261208002029 } from './Migration20261208002029';
 
 /** Catalog migrations, in order; listed explicitly so no folder is scanned at run time. */
 export const CATALOG_MIGRATIONS: MigrationObject[] = [
@@ -18,4 +20,6 @@ export const CATALOG_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207031937', class: Migration20261207031937 },
   { name: 'Migration20261207180850', class: Migration20261207180850 },
   { name: 'Migration20261207212606', class: Migration20261207212606 },
+  { name: 'Migration20261208001425', class: Migration20261208001425 },
+  { name: 'Migration20261208002029', class: Migration20261208002029 },
 ];

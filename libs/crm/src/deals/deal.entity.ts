@@ -13,6 +13,8 @@ import {
   Unique,
 } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { CustomFieldsAnswer } from '../custom-fields/custom-fields.property';
+import { answerValues, type FieldRule, type StoredValue, type StoredValues } from '../custom-fields/custom-field-types';
 import { DealRepository } from './deal.repository';
 
 export const DEAL_STAGES = ['prospecting', 'proposal', 'negotiation', 'won', 'lost'] as const;
@@ -49,7 +51,7 @@ export const CLOSED_STAGES: readonly DealStage[] = ['won', 'lost'];
 @Check({ name: 'deals_closed_check', expression: `("stage" = any (array['won', 'lost'])) = ("closed_at" is not null)` })
 export class Deal {
   [EntityRepositoryType]?: DealRepository;
-  [OptionalProps]?: 'stage' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'stage' | 'customFields' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -83,6 +85,10 @@ export class Deal {
 
   @Property({ type: 'timestamptz', nullable: true })
   closedAt?: Date | null;
+
+  /** Values of the tenant's custom fields by key (custom-field-types.ts: what each type stores). */
+  @Property({ type: 'json', defaultRaw: `'{}'` })
+  customFields: StoredValues = {};
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
@@ -120,6 +126,9 @@ export class DealView {
   @TimeProperty({ nullable: true, description: 'when the deal entered won or lost' })
   closedAt: string | null;
 
+  @CustomFieldsAnswer()
+  customFields: Record<string, StoredValue>;
+
   @TimeProperty()
   createdAt: string;
 
@@ -127,7 +136,8 @@ export class DealView {
   updatedAt: string;
 }
 
-export function toDealView(deal: Deal): DealView {
+/** The view; `rules` are the tenant's definitions of deals (archived keys hidden, money as decimal strings). */
+export function toDealView(deal: Deal, rules: readonly FieldRule[]): DealView {
   return {
     id: deal.id,
     title: deal.title,
@@ -138,6 +148,7 @@ export function toDealView(deal: Deal): DealView {
     ownerId: deal.ownerId,
     expectedCloseDate: deal.expectedCloseDate ?? null,
     closedAt: deal.closedAt?.toISOString() ?? null,
+    customFields: answerValues(rules, deal.customFields),
     createdAt: deal.createdAt.toISOString(),
     updatedAt: deal.updatedAt.toISOString(),
   };

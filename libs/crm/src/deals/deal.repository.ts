@@ -8,6 +8,8 @@ export interface DealSearch extends OwnedListQuery {
   leadId?: string;
   currency?: string;
   q?: string;
+  /** Conditions of the request's `cf.*` filters (custom-field-filters.ts). */
+  custom?: ListCondition[];
 }
 
 const LIST = new OwnedList<DealView>({
@@ -15,6 +17,7 @@ const LIST = new OwnedList<DealView>({
   columns:
     '"id", "title", "amount", "currency", "stage", "lead_id" as "leadId", "owner_id" as "ownerId", ' +
     `to_char("expected_close_date", 'YYYY-MM-DD') as "expectedCloseDate", ${isoTime('"closed_at"')} as "closedAt", ` +
+    '"custom_fields" as "customFields", ' +
     `${isoTime('"created_at"')} as "createdAt", ${isoTime('"updated_at"')} as "updatedAt"`,
   sortColumns: {
     title: '"title"',
@@ -34,6 +37,7 @@ const LIST = new OwnedList<DealView>({
     ownerId: row.ownerId as string,
     expectedCloseDate: row.expectedCloseDate as string | null,
     closedAt: row.closedAt as string | null,
+    customFields: row.customFields as DealView['customFields'],
     createdAt: row.createdAt as string,
     updatedAt: row.updatedAt as string,
   }),
@@ -47,6 +51,7 @@ export class DealRepository extends EntityRepository<Deal> {
     if (search.leadId) filters.push({ sql: '"lead_id" = ?', value: search.leadId });
     if (search.currency) filters.push({ sql: '"currency" = ?', value: search.currency });
     if (search.q) filters.push({ sql: '"title" ilike ?', value: `%${escapeLike(search.q)}%` });
+    filters.push(...(search.custom ?? []));
     return LIST.page(this.em, filters, search);
   }
 

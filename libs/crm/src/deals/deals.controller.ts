@@ -11,7 +11,9 @@ import {
   type Precondition,
   Versioned,
 } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { CustomListParamsInterceptor, CustomListQuery } from '../custom-fields/custom-field-query';
+import type { CustomListParams } from '../custom-fields/custom-field-filters';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from './deal.entity';
@@ -36,12 +38,22 @@ export class DealsController {
     return this.deals.create(user, dto);
   }
 
-  @ApiOperation({ operationId: 'listDeals', summary: 'List deals (filters, pages)' })
+  @ApiOperation({
+    operationId: 'listDeals',
+    summary: 'List deals (filters, pages)',
+    description:
+      'Custom fields (indexed ones only): `cf.<key>=v` (multiselect: contains v), `cf.<key>[gte|lte|gt|lt]=v` (number, money, date), `sort=[-]cf.<key>`; GET /openapi.json lists them per tenant.',
+  })
   @ApiPage(DealView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'deals:read' })
+  @UseInterceptors(CustomListParamsInterceptor)
   @Get()
-  list(@CurrentUser() user: Principal, @Query() query: ListDealsQuery): Promise<Page<DealView>> {
-    return this.deals.list(user, query);
+  list(
+    @CurrentUser() user: Principal,
+    @Query() query: ListDealsQuery,
+    @CustomListQuery() custom: CustomListParams,
+  ): Promise<Page<DealView>> {
+    return this.deals.list(user, query, custom);
   }
 
   @ApiOperation({ operationId: 'getDeal', summary: 'Get a deal' })

@@ -12,6 +12,8 @@ import { CrmErrors } from '../crm.exception';
 import { Lead } from '../leads/lead.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
+import { customListTerms, type CustomListParams } from '../custom-fields/custom-field-filters';
+import { CustomFieldValues } from '../custom-fields/custom-field-values';
 import { applyStage, Deal, DealView, toDealView } from './deal.entity';
 import { DealRepository } from './deal.repository';
 import { CreateDealDto } from './dto/create-deal.dto';
@@ -20,28 +22,38 @@ import { UpdateDealDto } from './dto/update-deal.dto';
 
 @Injectable()
 export class DealsService {
-  constructor(private readonly tenancy: TenantContext) {}
+  constructor(
+    private readonly tenancy: TenantContext,
+    private readonly values: CustomFieldValues,
+  ) {}
 
   private get deals(): DealRepository {
     return this.tenancy.em.getRepository(Deal);
   }
 
+  /** Custom values are checked against the definitions confirmed in the creating transaction. */
   async create(principal: Principal, dto: CreateDealDto): Promise<DealView> {
-    if (dto.leadId) await this.assertLinkable(this.tenancy.em, principal, dto.leadId);
-    const deal = this.deals.create({
-      title: dto.title,
-      amount: normalizeAmount(dto.amount),
-      currency: dto.currency,
-      leadId: dto.leadId ?? null,
-      expectedCloseDate: dto.expectedCloseDate ?? null,
-      ownerId: principal.sub,
+    return this.tenancy.em.transactional(async (em) => {
+      if (dto.leadId) await this.assertLinkable(em, principal, dto.leadId);
+      const { values, rules } = await this.values.apply(em, 'deal', {}, dto.customFields, true);
+      const deal = em.getRepository(Deal).create({
+        title: dto.title,
+        amount: normalizeAmount(dto.amount),
+        currency: dto.currency,
+        leadId: dto.leadId ?? null,
+        expectedCloseDate: dto.expectedCloseDate ?? null,
+        customFields: values,
+        ownerId: principal.sub,
+      });
+      applyStage(deal, dto.stage ?? 'prospecting');
+      await this.flushLinked(em);
+      return toDealView(deal, rules);
     });
-    applyStage(deal, dto.stage ?? 'prospecting');
-    await this.flushLinked(this.tenancy.em);
-    return toDealView(deal);
   }
 
-  async list(principal: Principal, query: ListDealsQuery): Promise<Page<DealView>> {
+  async list(principal: Principal, query: ListDealsQuery, params?: CustomListParams): Promise<Page<DealView>> {
+    const rules = await this.values.rules('deal');
+    const custom = customListTerms(rules, params ?? { filters: {} });
     const found = await this.tenancy.rootEm.getRepository(Deal).search({
       ownerScope: ownerScope(principal),
       stage: query.stage,
@@ -49,16 +61,18 @@ export class DealsService {
       leadId: query.leadId,
       currency: query.currency,
       q: query.q,
+      custom: custom.conditions,
       updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
-      sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
+      sort: custom.sort ?? parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
     });
-    return pageOf(query, found, (view) => view);
+    return pageOf(query, found, (view) => ({ ...view, customFields: this.values.answer(rules, view.customFields) }));
   }
 
   async get(principal: Principal, id: string): Promise<DealView> {
-    return toDealView(await findVisible(this.tenancy.em, Deal, principal, id, 'deal'));
+    const rules = await this.values.rules('deal');
+    return toDealView(await findVisible(this.tenancy.em, Deal, principal, id, 'deal'), rules);
   }
 
   /** Changes the deal under its row lock: of writers holding the same ETag (`If-Match`) the first wins, the rest get 412. */
@@ -72,8 +86,14 @@ export class DealsService {
       if (dto.leadId !== undefined) deal.leadId = dto.leadId;
       if (dto.expectedCloseDate !== undefined) deal.expectedCloseDate = dto.expectedCloseDate;
       if (dto.stage !== undefined && dto.stage !== deal.stage) applyStage(deal, dto.stage);
+      let rules = await this.values.rules('deal');
+      if (dto.customFields !== undefined) {
+        const applied = await this.values.apply(em, 'deal', deal.customFields, dto.customFields, false);
+        deal.customFields = applied.values;
+        rules = applied.rules;
+      }
       await this.flushLinked(em);
-      return toDealView(deal);
+      return toDealView(deal, rules);
     });
   }
 
@@ -82,7 +102,7 @@ export class DealsService {
     await assertActiveUser(this.tenancy.em, dto.ownerId);
     deal.ownerId = dto.ownerId;
     await this.tenancy.em.flush();
-    return toDealView(deal);
+    return toDealView(deal, await this.values.rules('deal'));
   }
 
   async remove(principal: Principal, id: string, precondition?: Precondition): Promise<void> {
@@ -100,7 +120,7 @@ export class DealsService {
     precondition?: Precondition,
   ): Promise<Deal> {
     const deal = await findVisible(em, Deal, principal, id, 'deal', true);
-    precondition?.assertMatches(toDealView(deal));
+    precondition?.assertMatches(toDealView(deal, await this.values.rules('deal')));
     return deal;
   }
 
@@ -109,6 +129,8 @@ export class DealsService {
     try {
       await em.flush();
     } catch (error) {
+      const taken = this.values.uniqueProblem('deal', error);
+      if (taken) throw taken;
       if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadHasDeal();
       if (error instanceof ForeignKeyConstraintViolationException)
         throw new ValidationException([{ field: 'leadId', message: 'leadId must be a lead you can see' }]);

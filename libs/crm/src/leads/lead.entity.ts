@@ -2,6 +2,8 @@ import { IdProperty, NullableText, TimeProperty } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { CustomFieldsAnswer } from '../custom-fields/custom-fields.property';
+import { answerValues, type FieldRule, type StoredValue, type StoredValues } from '../custom-fields/custom-field-types';
 import { CrmErrors } from '../crm.exception';
 import { LeadRepository } from './lead.repository';
 
@@ -56,7 +58,7 @@ export function assertTransition(from: LeadStatus, to: LeadStatus): void {
 })
 export class Lead {
   [EntityRepositoryType]?: LeadRepository;
-  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'status' | 'customFields' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -81,6 +83,10 @@ export class Lead {
 
   @Property({ type: 'uuid' })
   ownerId: string;
+
+  /** Values of the tenant's custom fields by key (custom-field-types.ts: what each type stores). */
+  @Property({ type: 'json', defaultRaw: `'{}'` })
+  customFields: StoredValues = {};
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
@@ -115,6 +121,9 @@ export class LeadView {
   @IdProperty({ description: 'the user who owns the lead' })
   ownerId: string;
 
+  @CustomFieldsAnswer()
+  customFields: Record<string, StoredValue>;
+
   @TimeProperty()
   createdAt: string;
 
@@ -122,7 +131,8 @@ export class LeadView {
   updatedAt: string;
 }
 
-export function toLeadView(lead: Lead): LeadView {
+/** The view; `rules` are the tenant's definitions of leads (archived keys hidden, money as decimal strings). */
+export function toLeadView(lead: Lead, rules: readonly FieldRule[]): LeadView {
   return {
     id: lead.id,
     name: lead.name,
@@ -132,6 +142,7 @@ export function toLeadView(lead: Lead): LeadView {
     source: lead.source ?? null,
     status: lead.status,
     ownerId: lead.ownerId,
+    customFields: answerValues(rules, lead.customFields),
     createdAt: lead.createdAt.toISOString(),
     updatedAt: lead.updatedAt.toISOString(),
   };

@@ -6,12 +6,15 @@ import type { Lead, LeadStatus, LeadView } from './lead.entity';
 export interface LeadSearch extends OwnedListQuery {
   status?: LeadStatus;
   q?: string;
+  /** Conditions of the request's `cf.*` filters (custom-field-filters.ts). */
+  custom?: ListCondition[];
 }
 
 const LIST = new OwnedList<LeadView>({
   table: '"leads"',
   columns:
     '"id", "name", "email", "phone", "company", "source", "status", "owner_id" as "ownerId", ' +
+    '"custom_fields" as "customFields", ' +
     `${isoTime('"created_at"')} as "createdAt", ${isoTime('"updated_at"')} as "updatedAt"`,
   sortColumns: {
     name: '"name"',
@@ -29,6 +32,7 @@ const LIST = new OwnedList<LeadView>({
     source: row.source as string | null,
     status: row.status as LeadStatus,
     ownerId: row.ownerId as string,
+    customFields: row.customFields as LeadView['customFields'],
     createdAt: row.createdAt as string,
     updatedAt: row.updatedAt as string,
   }),
@@ -44,6 +48,7 @@ export class LeadRepository extends EntityRepository<Lead> {
         sql: '("name" ilike ? or "email" ilike ? or "company" ilike ?)',
         value: `%${escapeLike(search.q)}%`,
       });
+    filters.push(...(search.custom ?? []));
     return LIST.page(this.em, filters, search);
   }
 }

@@ -11,7 +11,9 @@ import {
   type Precondition,
   Versioned,
 } from '@app/common';
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { CustomListParamsInterceptor, CustomListQuery } from '../custom-fields/custom-field-query';
+import type { CustomListParams } from '../custom-fields/custom-field-filters';
 import { ApiTags, ApiOperation } from '@nestjs/swagger';
 import { AssignOwnerDto } from '../assign-owner.dto';
 import { DealView } from '../deals/deal.entity';
@@ -37,12 +39,22 @@ export class LeadsController {
     return this.leads.create(user, dto);
   }
 
-  @ApiOperation({ operationId: 'listLeads', summary: 'List leads (filters, search, pages)' })
+  @ApiOperation({
+    operationId: 'listLeads',
+    summary: 'List leads (filters, search, pages)',
+    description:
+      'Custom fields (indexed ones only): `cf.<key>=v` (multiselect: contains v), `cf.<key>[gte|lte|gt|lt]=v` (number, money, date), `sort=[-]cf.<key>`; GET /openapi.json lists them per tenant.',
+  })
   @ApiPage(LeadView)
   @Access({ roles: TENANT_USERS, apiKeyScope: 'leads:read' })
+  @UseInterceptors(CustomListParamsInterceptor)
   @Get()
-  list(@CurrentUser() user: Principal, @Query() query: ListLeadsQuery): Promise<Page<LeadView>> {
-    return this.leads.list(user, query);
+  list(
+    @CurrentUser() user: Principal,
+    @Query() query: ListLeadsQuery,
+    @CustomListQuery() custom: CustomListParams,
+  ): Promise<Page<LeadView>> {
+    return this.leads.list(user, query, custom);
   }
 
   @ApiOperation({ operationId: 'getLead', summary: 'Get a lead' })

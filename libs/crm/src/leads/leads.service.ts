@@ -8,6 +8,8 @@ import { CrmErrors } from '../crm.exception';
 import { Deal, DealView, toDealView } from '../deals/deal.entity';
 import { normalizeAmount } from '../money';
 import { assertActiveUser, findVisible, ownerScope } from '../record-access';
+import { customListTerms, type CustomListParams } from '../custom-fields/custom-field-filters';
+import { CustomFieldValues } from '../custom-fields/custom-field-values';
 import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { ListLeadsQuery } from './dto/list-leads.query';
@@ -17,34 +19,46 @@ import { LeadRepository } from './lead.repository';
 
 @Injectable()
 export class LeadsService {
-  constructor(private readonly tenancy: TenantContext) {}
+  constructor(
+    private readonly tenancy: TenantContext,
+    private readonly values: CustomFieldValues,
+  ) {}
 
   private get leads(): LeadRepository {
     return this.tenancy.em.getRepository(Lead);
   }
 
+  /** Custom values are checked against the definitions confirmed in the creating transaction. */
   async create(principal: Principal, dto: CreateLeadDto): Promise<LeadView> {
-    const lead = this.leads.create({ ...dto, ownerId: principal.sub });
-    await this.tenancy.em.flush();
-    return toLeadView(lead);
+    const { customFields, ...fields } = dto;
+    return this.tenancy.em.transactional(async (em) => {
+      const { values, rules } = await this.values.apply(em, 'lead', {}, customFields, true);
+      const lead = em.getRepository(Lead).create({ ...fields, customFields: values, ownerId: principal.sub });
+      await this.flush(em);
+      return toLeadView(lead, rules);
+    });
   }
 
-  async list(principal: Principal, query: ListLeadsQuery): Promise<Page<LeadView>> {
+  async list(principal: Principal, query: ListLeadsQuery, params?: CustomListParams): Promise<Page<LeadView>> {
+    const rules = await this.values.rules('lead');
+    const custom = customListTerms(rules, params ?? { filters: {} });
     const found = await this.tenancy.rootEm.getRepository(Lead).search({
       ownerScope: ownerScope(principal),
       status: query.status,
       ownerId: query.ownerId,
       q: query.q,
+      custom: custom.conditions,
       updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
-      sort: parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
+      sort: custom.sort ?? parseSort(query.sort, { field: 'createdAt', direction: 'desc' }),
       page: query.page,
       limit: query.limit,
     });
-    return pageOf(query, found, (view) => view);
+    return pageOf(query, found, (view) => ({ ...view, customFields: this.values.answer(rules, view.customFields) }));
   }
 
   async get(principal: Principal, id: string): Promise<LeadView> {
-    return toLeadView(await findVisible(this.tenancy.em, Lead, principal, id, 'lead'));
+    const rules = await this.values.rules('lead');
+    return toLeadView(await findVisible(this.tenancy.em, Lead, principal, id, 'lead'), rules);
   }
 
   /**
@@ -53,11 +67,18 @@ export class LeadsService {
    */
   async update(principal: Principal, id: string, dto: UpdateLeadDto, precondition?: Precondition): Promise<LeadView> {
     return this.tenancy.em.transactional(async (em) => {
+      const { customFields, ...fields } = dto;
       const lead = await this.open(em, principal, id, precondition);
-      if (dto.status !== undefined) assertTransition(lead.status, dto.status);
-      em.getRepository(Lead).assign(lead, dto);
-      await em.flush();
-      return toLeadView(lead);
+      if (fields.status !== undefined) assertTransition(lead.status, fields.status);
+      em.getRepository(Lead).assign(lead, fields);
+      let rules = await this.values.rules('lead');
+      if (customFields !== undefined) {
+        const applied = await this.values.apply(em, 'lead', lead.customFields, customFields, false);
+        lead.customFields = applied.values;
+        rules = applied.rules;
+      }
+      await this.flush(em);
+      return toLeadView(lead, rules);
     });
   }
 
@@ -68,7 +89,7 @@ export class LeadsService {
       await assertActiveUser(em, dto.ownerId);
       lead.ownerId = dto.ownerId;
       await em.flush();
-      return toLeadView(lead);
+      return toLeadView(lead, await this.values.rules('lead'));
     });
   }
 
@@ -91,7 +112,7 @@ export class LeadsService {
           ownerId: lead.ownerId,
         });
         await em.flush();
-        return toDealView(deal);
+        return toDealView(deal, await this.values.rules('deal'));
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadConverted();
@@ -106,7 +127,7 @@ export class LeadsService {
   async remove(principal: Principal, id: string, precondition?: Precondition): Promise<void> {
     await this.tenancy.em.transactional(async (em) => {
       const lead = await findVisible(em, Lead, principal, id, 'lead', true);
-      precondition?.assertMatches(toLeadView(lead));
+      precondition?.assertMatches(toLeadView(lead, await this.values.rules('lead')));
       for (const deal of await em.getRepository(Deal).linkedTo(lead.id)) deal.leadId = null;
       em.remove(lead);
       await em.flush();
@@ -119,8 +140,17 @@ export class LeadsService {
    */
   private async open(em: EntityManager, principal: Principal, id: string, precondition?: Precondition): Promise<Lead> {
     const lead = await findVisible(em, Lead, principal, id, 'lead', true);
-    precondition?.assertMatches(toLeadView(lead));
+    precondition?.assertMatches(toLeadView(lead, await this.values.rules('lead')));
     if (lead.status === 'converted') throw CrmErrors.leadConverted();
     return lead;
+  }
+
+  /** A unique custom field refusing the value → 409 naming it. */
+  private async flush(em: EntityManager): Promise<void> {
+    try {
+      await em.flush();
+    } catch (error) {
+      throw this.values.uniqueProblem('lead', error) ?? error;
+    }
   }
 }

@@ -10,8 +10,8 @@ export interface EventSource<T extends object> {
   name: string;
   /** Most specific first: of two changes to one record in one transaction, the earlier listed type wins. */
   types: readonly string[];
-  /** The record's API view (never a secret): the event's `data`. */
-  view(entity: T): object;
+  /** The record's API view (never a secret): the event's `data`; `database` is the tenant database written to. */
+  view(entity: T, database: string): object;
   /** Staff who may see the event (owners before and after the change, or the user itself). */
   visibleTo(cs: ChangeSet<T>): string[];
   type(cs: ChangeSet<T>): string;

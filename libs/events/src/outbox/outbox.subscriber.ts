@@ -61,13 +61,18 @@ export class OutboxSubscriber implements EventSubscriber {
       if (!source) continue;
       if (cs.type === ChangeSetType.UPDATE && !Object.keys(diffOf(cs)).length) continue;
       events ??= this.pending.get(args.em) ?? new Map<string, PendingEvent>();
-      this.merge(events, source, cs);
+      this.merge(events, source, cs, String(args.em.config.get('dbName')));
     }
     if (events?.size) this.pending.set(args.em, events);
   }
 
   /** One event per record per transaction: the most specific type, the latest view, every owner seen. */
-  private merge(events: Map<string, PendingEvent>, source: EventSource<object>, cs: ChangeSet<object>): void {
+  private merge(
+    events: Map<string, PendingEvent>,
+    source: EventSource<object>,
+    cs: ChangeSet<object>,
+    database: string,
+  ): void {
     const entityId = String(cs.getPrimaryKey() ?? '');
     const key = `${source.name}:${entityId}`;
     const type = source.type(cs);
@@ -77,7 +82,7 @@ export class OutboxSubscriber implements EventSubscriber {
       entity: source.name,
       entityId,
       visibleTo: new Set(source.visibleTo(cs)),
-      data: source.view(cs.entity),
+      data: source.view(cs.entity, database),
       rank: source.types.indexOf(type),
     };
     const earlier = events.get(key);

@@ -13,6 +13,7 @@ import {
 import { PathSlug, WithoutTenant } from '@app/tenancy';
 import { Body, Controller, Get, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantEntry } from '../tenants/tenant-entry';
 import { TenantView, toTenantView } from '../tenants/tenant.view';
 import { CreatePlanDto, SetTenantPlanDto, UpdatePlanDto } from './dto/plan.dto';
 import { PathPlanCode } from './plan-code.param';
@@ -82,7 +83,10 @@ export class PlatformPlansController {
 @Access({ roles: SUPER_ADMINS })
 @Controller('platform/tenants')
 export class PlatformTenantPlanController {
-  constructor(private readonly plans: PlansService) {}
+  constructor(
+    private readonly plans: PlansService,
+    private readonly tenants: TenantEntry,
+  ) {}
 
   @ApiOperation({
     operationId: 'setTenantPlan',
@@ -92,6 +96,17 @@ export class PlatformTenantPlanController {
   @Put(':slug/plan')
   async setPlan(@PathSlug() slug: string, @Body() dto: SetTenantPlanDto): Promise<TenantView> {
     return toTenantView(await this.plans.setTenantPlan(slug, dto.plan));
+  }
+
+  @ApiOperation({
+    operationId: 'getTenantUsage',
+    summary: "A tenant's plan: limits, records in use, features (what its GET /usage answers)",
+  })
+  @ApiAnswer(200, UsageView)
+  @ApiProblems({ 409: 'The tenant is not active' })
+  @Get(':slug/usage')
+  usage(@PathSlug() slug: string): Promise<UsageView> {
+    return this.tenants.run(slug, () => this.plans.usage());
   }
 }
 

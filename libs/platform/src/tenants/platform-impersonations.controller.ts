@@ -6,6 +6,7 @@ import {
   CurrentUser,
   ImpersonationsService,
   ImpersonationToken,
+  ListSupportSessionsQuery,
   NoStore,
   PendingImpersonation,
   type Principal,
@@ -14,9 +15,9 @@ import {
   SupportSessionsService,
   SupportSessionView,
 } from '@app/auth';
-import { ApiAnswer, ApiProblems, Located, PathId, Versioned } from '@app/common';
+import { ApiAnswer, ApiPage, ApiProblems, Located, type Page, PathId, Versioned } from '@app/common';
 import { PathSlug, WithoutTenant } from '@app/tenancy';
-import { Body, Controller, Get, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { TenantEntry } from './tenant-entry';
@@ -65,6 +66,17 @@ export class PlatformImpersonationsController {
     const answer = await this.tenants.run(slug, () => this.impersonations.request(user, dto, client), 'supportAccess');
     if (answer.status === 'pending') void reply.status(202);
     return answer;
+  }
+
+  @ApiOperation({
+    operationId: 'listImpersonations',
+    summary: "A tenant's support requests and sessions, newest first (who, for whom, reason, status, times)",
+  })
+  @ApiPage(SupportSessionView)
+  @ApiProblems({ 409: 'The tenant is not active' })
+  @Get()
+  list(@PathSlug() slug: string, @Query() query: ListSupportSessionsQuery): Promise<Page<SupportSessionView>> {
+    return this.tenants.run(slug, () => this.sessions.list(query));
   }
 
   @ApiOperation({ operationId: 'getImpersonation', summary: 'A support request or session: its status and times' })

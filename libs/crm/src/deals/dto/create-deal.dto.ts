@@ -1,4 +1,5 @@
 import { IsOptionalButNotNull, IsStrictDate } from '@app/common';
+import { CustomFieldsInput } from '../../custom-fields/custom-fields.property';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsIn,
@@ -12,6 +13,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { IsObject } from 'class-validator';
 import { AMOUNT_PATTERN, isCurrency } from '../../money';
 import { DEAL_STAGES, type DealStage } from '../deal.entity';
 
@@ -58,4 +60,9 @@ export class CreateDealDto {
   @IsOptional()
   @IsStrictDate('date', { message: 'expectedCloseDate must be a real date such as 2026-12-31' })
   expectedCloseDate?: string | null;
+
+  @CustomFieldsInput()
+  @IsOptionalButNotNull()
+  @IsObject({ message: 'customFields must be an object' })
+  customFields?: Record<string, unknown>;
 }

@@ -1,6 +1,8 @@
 import { IsOptionalButNotNull } from '@app/common';
+import { CustomFieldsInput } from '../../custom-fields/custom-fields.property';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsObject } from 'class-validator';
 import { LEAD_STATUSES, type LeadStatus } from '../lead.entity';
 
 export class CreateLeadDto {
@@ -39,4 +41,9 @@ export class CreateLeadDto {
     message: 'status must be one of new, contacted, qualified, lost',
   })
   status?: Exclude<LeadStatus, 'converted'>;
+
+  @CustomFieldsInput()
+  @IsOptionalButNotNull()
+  @IsObject({ message: 'customFields must be an object' })
+  customFields?: Record<string, unknown>;
 }
