@@ -116,7 +116,14 @@ describe('privacy requests (two tenants)', () => {
   });
 
   it('erase removes the person from leads and deals, keeps the audit entries redacted, and the chain verifies', async () => {
-    const first = await lead(acme, 'Road Runner', 'road@acme.test', { phone: '+1 555 0199', company: 'Desert' });
+    await as(acme)
+      .post('/custom-fields', { entity: 'lead', key: 'nickname', label: 'Nickname', type: 'text' })
+      .expect(201);
+    const first = await lead(acme, 'Road Runner', 'road@acme.test', {
+      phone: '+1 555 0199',
+      company: 'Desert',
+      customFields: { nickname: 'Beep Beep' },
+    });
     await as(acme).patch(`/leads/${first}`, { company: 'Desert Inc', phone: '+1 555 0200' }).expect(200);
     const deal = (await as(acme).post(`/leads/${first}/convert`, { amount: '20.00', currency: 'USD' }).expect(201)).body
       .id;
@@ -135,10 +142,10 @@ describe('privacy requests (two tenants)', () => {
     expect(done.result!.auditEntries).toBeGreaterThanOrEqual(before);
 
     // Gone from leads and deals, whatever the spelling.
-    for (const value of ['road@acme.test', 'Road Runner', 'R. Runner', 'Desert Inc', '555 0199', '555 0200']) {
+    for (const value of ['road@acme.test', 'Road Runner', 'R. Runner', 'Desert Inc', '555 0199', '555 0200', 'Beep']) {
       const hits = await count(
         acme,
-        `select 1 from leads l where concat_ws('|', l.name, l.email, l.phone, l.company) ilike $1
+        `select 1 from leads l where concat_ws('|', l.name, l.email, l.phone, l.company, l.custom_fields) ilike $1
          union all select 1 from deals d where d.title ilike $1 and d.id = $2`,
         [`%${value}%`, deal],
       );
@@ -153,6 +160,19 @@ describe('privacy requests (two tenants)', () => {
     expect(await count(acme, "select 1 from audit_logs where changes::text ilike '%road@acme.test%'")).toBe(0);
     expect(await count(acme, "select 1 from audit_logs where changes::text ilike '%Road Runner%'")).toBe(0);
     expect(await count(acme, "select 1 from audit_logs where changes::text ilike '%555 0199%'")).toBe(0);
+    expect(await count(acme, "select 1 from audit_logs where changes::text ilike '%Beep Beep%'")).toBe(0);
+    // Nor in the event log: the person's events stay, their values do not.
+    for (const value of ['road@acme.test', 'Road Runner', 'R. Runner', 'Beep Beep', '555 0200'])
+      expect({
+        value,
+        events: await count(acme, 'select 1 from outbox where data::text ilike $1', [`%${value}%`]),
+      }).toEqual({
+        value,
+        events: 0,
+      });
+    expect(
+      await count(acme, 'select 1 from outbox where entity_id = any($1::uuid[])', [[first, second, deal]]),
+    ).toBeGreaterThanOrEqual(5);
     expect(await count(acme, entriesAbout, [[first, second, deal]])).toBe(before);
     // The privacy requests forget the address too.
     expect(await count(acme, "select 1 from privacy_requests where email ilike '%road@acme.test%'")).toBe(0);

@@ -3,8 +3,11 @@ import type { TableQuery } from '../ndjson-zip';
 /** What an erased required field holds instead of the value (optional ones become null). */
 export const ERASED = '[erased]';
 
-/** The fields of leads and deals that describe a person; their values are redacted from the audit trail. */
-export const PERSONAL_FIELDS = ['name', 'email', 'phone', 'company', 'title'];
+/**
+ * The fields of leads and deals that describe a person; their values are redacted from the audit trail.
+ * Custom values count whole: a tenant's own fields may hold anything about the person.
+ */
+export const PERSONAL_FIELDS = ['name', 'email', 'phone', 'company', 'title', 'customFields'];
 
 const LEADS = 'select l.id from leads l where lower(l.email) = ?';
 

@@ -130,8 +130,9 @@ export class PrivacyService {
 
   /**
    * One transaction, one erasure at a time per tenant (a transaction advisory lock): the person's
-   * leads lose name, e-mail, phone and company, their deals their title (name becomes `[erased]`,
-   * the optional fields null); the audit trail keeps its entries with those values redacted and a
+   * leads lose name, e-mail, phone, company and custom values, their deals their title and custom
+   * values (name becomes `[erased]`, the optional fields null), and so do their events in the
+   * outbox; the audit trail keeps its entries with those values redacted and a
    * `privacy.erase` entry listing them (eraseFromAuditTrail); the e-mail leaves this request and
    * every finished request naming it. Plain SQL, not the ORM's flush: an ordinary audit entry of
    * the change would carry the values it erases.
@@ -154,14 +155,27 @@ export class PrivacyService {
       const deals = (
         await run<{ id: string }>('select id from deals where lead_id = any(?::uuid[]) for update', [leadIds])
       ).map((r) => r.id);
+      const dealIds = `{${deals.join(',')}}`;
       await run(
-        'update leads set name = ?, email = null, phone = null, company = null, updated_at = now() where id = any(?::uuid[])',
+        `update leads set name = ?, email = null, phone = null, company = null, custom_fields = '{}', updated_at = now()
+          where id = any(?::uuid[])`,
         [ERASED, leadIds],
       );
-      await run('update deals set title = ?, updated_at = now() where id = any(?::uuid[])', [
+      await run(`update deals set title = ?, custom_fields = '{}', updated_at = now() where id = any(?::uuid[])`, [
         ERASED,
-        `{${deals.join(',')}}`,
+        dealIds,
       ]);
+      // The event log (and the webhook deliveries still to go out, which read it) keeps the events, not the person.
+      await run(
+        `update outbox set data = data || jsonb_build_object('name', ?::text, 'email', null, 'phone', null,
+           'company', null, 'customFields', '{}'::jsonb) where entity = 'lead' and entity_id = any(?::uuid[])`,
+        [ERASED, leadIds],
+      );
+      await run(
+        `update outbox set data = data || jsonb_build_object('title', ?::text, 'customFields', '{}'::jsonb)
+          where entity = 'deal' and entity_id = any(?::uuid[])`,
+        [ERASED, dealIds],
+      );
       const audit = await eraseFromAuditTrail(tx, {
         actor: { tenant: tenant.slug, actorId: record.requestedBy, actorRole: 'company_admin', requestId: null },
         records: [
