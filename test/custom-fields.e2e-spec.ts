@@ -272,6 +272,21 @@ describe('custom fields (two tenants)', () => {
       await as(acme).delete('/custom-fields/deal/region').expect(204);
     });
 
+    it("checks a conversion's deal values like a create: a required deal field must be given", async () => {
+      await define(acme, { entity: 'deal', key: 'contract', label: 'Contract', type: 'text', required: true }).expect(
+        201,
+      );
+      const lead = (await as(acme).post('/leads', { name: 'to convert' }).expect(201)).body as { id: string };
+      const missing = await as(acme).post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD' }).expect(400);
+      expect(errorFields(missing)).toContain('customFields.contract');
+      expect((await as(acme).get(`/leads/${lead.id}`).expect(200)).body.status).toBe('new');
+      const deal = await as(acme)
+        .post(`/leads/${lead.id}/convert`, { amount: '5.00', currency: 'USD', customFields: { contract: 'C-1' } })
+        .expect(201);
+      expect(deal.body.customFields).toEqual({ contract: 'C-1' });
+      await as(acme).delete('/custom-fields/deal/contract').expect(204);
+    });
+
     it('never shows one tenant’s values to the other', async () => {
       const lead = await as(acme)
         .post('/leads', { name: 'secret', customFields: { notes: 'acme only' } })

@@ -2667,6 +2667,10 @@ export interface components {
              * @example USD
              */
             currency: string;
+            /** @description the tenant's custom fields by key (GET /custom-fields; GET /openapi.json types them): text, email, url, select, date (YYYY-MM-DD) and money (decimal string) as strings, number, boolean, multiselect as a list of strings; null removes a value (not of a required field) */
+            customFields?: {
+                [key: string]: (string | null) | number | boolean | string[];
+            };
             /** @description defaults to the lead's company, else its name */
             title?: string;
         };

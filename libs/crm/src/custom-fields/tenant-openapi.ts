@@ -10,9 +10,15 @@ type Document = Record<string, unknown> & {
 };
 
 /** Where each entity's customFields appear in the shared document. */
-const PLACES: Record<CustomFieldEntity, { view: string; create: string; update: string; list: string }> = {
-  lead: { view: 'LeadView', create: 'CreateLeadDto', update: 'UpdateLeadDto', list: '/api/v1/leads' },
-  deal: { view: 'DealView', create: 'CreateDealDto', update: 'UpdateDealDto', list: '/api/v1/deals' },
+const PLACES: Record<CustomFieldEntity, { view: string[]; create: string[]; update: string[]; list: string }> = {
+  lead: { view: ['LeadView'], create: ['CreateLeadDto'], update: ['UpdateLeadDto'], list: '/api/v1/leads' },
+  // A conversion creates a deal: its body carries the deal's values.
+  deal: {
+    view: ['DealView'],
+    create: ['CreateDealDto', 'ConvertLeadDto'],
+    update: ['UpdateDealDto'],
+    list: '/api/v1/deals',
+  },
 };
 
 const RANGE_TYPES = new Set(['number', 'money', 'date']);
@@ -91,13 +97,14 @@ export class TenantOpenApi {
     for (const entity of Object.keys(PLACES) as CustomFieldEntity[]) {
       const live = rules[entity].rules.filter((rule) => !rule.archived);
       const place = PLACES[entity];
-      for (const mode of ['view', 'create', 'update'] as const) {
-        const schema = schemas[place[mode]] as { properties?: Record<string, Schema>; required?: string[] } | undefined;
-        if (!schema?.properties?.customFields) continue;
-        schema.properties.customFields = customFieldsSchema(live, mode, schema.properties.customFields.description);
-        if (mode === 'create' && live.some((rule) => rule.required))
-          schema.required = [...new Set([...(schema.required ?? []), 'customFields'])];
-      }
+      for (const mode of ['view', 'create', 'update'] as const)
+        for (const name of place[mode]) {
+          const schema = schemas[name] as { properties?: Record<string, Schema>; required?: string[] } | undefined;
+          if (!schema?.properties?.customFields) continue;
+          schema.properties.customFields = customFieldsSchema(live, mode, schema.properties.customFields.description);
+          if (mode === 'create' && live.some((rule) => rule.required))
+            schema.required = [...new Set([...(schema.required ?? []), 'customFields'])];
+        }
       const list = document.paths?.[place.list]?.get;
       if (!list) continue;
       list.parameters ??= [];

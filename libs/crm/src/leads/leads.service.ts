@@ -103,18 +103,22 @@ export class LeadsService {
       return await this.tenancy.em.transactional(async (em) => {
         const lead = await this.open(em, principal, id);
         assertTransition(lead.status, 'converted');
+        const { values, rules } = await this.values.apply(em, 'deal', {}, dto.customFields, true);
         lead.status = 'converted';
         const deal = em.create(Deal, {
           title: dto.title ?? lead.company ?? lead.name,
           amount: normalizeAmount(dto.amount),
           currency: dto.currency,
+          customFields: values,
           leadId: lead.id,
           ownerId: lead.ownerId,
         });
         await em.flush();
-        return toDealView(deal, await this.values.rules('deal'));
+        return toDealView(deal, rules);
       });
     } catch (error) {
+      const taken = this.values.uniqueProblem('deal', error);
+      if (taken) throw taken;
       if (error instanceof UniqueConstraintViolationException) throw CrmErrors.leadConverted();
       throw error;
     }
