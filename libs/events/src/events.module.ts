@@ -7,6 +7,7 @@ import { EventRelayTrigger } from './webhooks/event-relay.trigger';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookNetwork } from './webhooks/webhook-network';
+import { WebhookPresence } from './webhooks/webhook-presence';
 import { WebhookWake } from './webhooks/webhook-wake';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -19,6 +20,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
     OutboxWake,
     WebhookNetwork,
     WebhookWake,
+    WebhookPresence,
     WebhooksService,
     WebhookDispatcher,
     EventRelay,

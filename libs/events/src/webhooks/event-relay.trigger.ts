@@ -1,13 +1,15 @@
 import { describeError } from '@app/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { TenantDirectory } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type OutboxCommit, outboxSignal } from '../outbox/outbox-signal';
+import { WebhookPresence } from './webhook-presence';
 import { WebhookWake } from './webhook-wake';
 
 /** Commits of one tenant within this many ms wake its relay once. */
-const DEBOUNCE_MS = 5;
+const DEBOUNCE_MS = 20;
 /** A tenant that committed here within this long is swept every EVENT_RELAY_SWEEP_MS. */
 const RECENT_MS = 600_000;
 /** Every active tenant of the fleet is swept this often (and at start-up) by processes that run workers. */
@@ -31,12 +33,13 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger('EventRelay');
   private readonly pending = new Map<string, { tenant: TenantRef; lastSeq: number; timer: NodeJS.Timeout }>();
   private readonly recent = new Map<string, { tenant: TenantRef; at: number }>();
-  private readonly byDatabase = new Map<string, TenantRef>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe?: () => void;
 
   constructor(
     private readonly wake: WebhookWake,
+    private readonly presence: WebhookPresence,
+    private readonly directory: TenantDirectory,
     private readonly catalog: MikroORM,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -56,8 +59,10 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Queues the tenant's relay a few ms after its commit (one job for a burst of commits). */
-  private async committed(commit: OutboxCommit): Promise<void> {
-    const tenant = commit.tenant ?? (await this.tenantOf(commit.database));
+  private committed(commit: OutboxCommit): void {
+    // Outside a tenant context (provisioning: no endpoint can exist yet) the sweeps relay it; looking
+    // the tenant up here would cache it as still provisioning.
+    const tenant = commit.tenant;
     if (!tenant) return;
     this.recent.set(tenant.slug, { tenant, at: Date.now() });
     const waiting = this.pending.get(tenant.slug);
@@ -68,16 +73,27 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
     const timer = setTimeout(() => {
       const due = this.pending.get(tenant.slug)!;
       this.pending.delete(tenant.slug);
-      this.queue(tenant, `relay:${tenant.slug}:${due.lastSeq}`);
+      void this.relayIfServed(tenant, `relay:${tenant.slug}:${due.lastSeq}`);
     }, DEBOUNCE_MS);
     this.pending.set(tenant.slug, { tenant, lastSeq: commit.lastSeq, timer });
+  }
+
+  /** A tenant without an active endpoint has nothing to relay: its commits queue no job (read at most every 5 s). */
+  private async relayIfServed(ref: TenantRef, jobId: string): Promise<void> {
+    try {
+      const tenant = await this.directory.find(ref.slug);
+      if (!tenant || tenant.id !== ref.id || !(await this.presence.has(tenant))) return;
+    } catch (error) {
+      this.logger.warn(`could not look at the endpoints of ${ref.slug}: ${describeError(error)}`);
+    }
+    this.queue(ref, jobId, 'commit');
   }
 
   private sweepRecent(): void {
     const bucket = Math.floor(Date.now() / this.config.webhooks.relaySweepMs);
     for (const [slug, { tenant, at }] of this.recent) {
       if (at < Date.now() - RECENT_MS) this.recent.delete(slug);
-      else this.queue(tenant, `relay:${slug}:sweep:${bucket}`);
+      else if (this.presence.lastKnown(tenant.id)) this.queue(tenant, `relay:${slug}:sweep:${bucket}`, 'sweep');
     }
   }
 
@@ -86,29 +102,18 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
       const tenants = await this.catalog.em
         .getConnection()
         .execute<TenantRef[]>("select slug, id from tenants where status = 'active' order by slug");
-      for (const tenant of tenants) this.queue(tenant, `relay:${tenant.slug}:full:${round}`, true);
+      for (const tenant of tenants) this.queue(tenant, `relay:${tenant.slug}:full:${round}`, 'prune');
     } catch (error) {
       this.logger.warn(`could not list the tenants to relay: ${describeError(error)}`);
     }
   }
 
-  private queue(tenant: TenantRef, jobId: string, prune = false): void {
+  private queue(tenant: TenantRef, jobId: string, kind: 'commit' | 'sweep' | 'prune'): void {
     this.wake
-      .relay(tenant, jobId, prune)
+      .relay(tenant, jobId, kind)
       .catch((error: unknown) =>
         this.logger.warn(`could not queue the relay of ${tenant.slug}: ${describeError(error)}`),
       );
-  }
-
-  /** A commit outside a tenant context (provisioning) names only its database. */
-  private async tenantOf(database: string): Promise<TenantRef | undefined> {
-    const known = this.byDatabase.get(database);
-    if (known) return known;
-    const [found] = await this.catalog.em
-      .getConnection()
-      .execute<TenantRef[]>('select slug, id from tenants where db_name = ?', [database]);
-    if (found) this.byDatabase.set(database, found);
-    return found;
   }
 
   private every(ms: number, run: () => unknown): void {

@@ -8,6 +8,8 @@ export type WakeJob = Record<string, never>;
 /** A job of the `events` queue: relay the tenant's committed events (and, in a full sweep, prune the log). */
 export interface RelayJob {
   prune?: boolean;
+  /** A sweep relays even a tenant without endpoints (its cursor moves on); a commit's wake-up does not. */
+  sweep?: boolean;
 }
 
 /**
@@ -18,10 +20,11 @@ export interface RelayJob {
 export class WebhookWake {
   constructor(private readonly jobs: JobQueue) {}
 
-  async relay(tenant: { slug: string; id: string }, jobId: string, prune = false): Promise<void> {
+  async relay(tenant: { slug: string; id: string }, jobId: string, kind: 'commit' | 'sweep' | 'prune'): Promise<void> {
+    const data: RelayJob = kind === 'commit' ? {} : kind === 'sweep' ? { sweep: true } : { sweep: true, prune: true };
     await this.jobs.enqueue<RelayJob>(
       'events',
-      { tenant: tenant.slug, tenantId: tenant.id, correlationId: jobId, data: prune ? { prune } : {} },
+      { tenant: tenant.slug, tenantId: tenant.id, correlationId: jobId, data },
       { jobId },
     );
   }

@@ -9,6 +9,7 @@ import { ListWebhooksQuery } from './dto/list-webhooks.query';
 import { UpdateWebhookDto } from './dto/update-webhook.dto';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookNetwork } from './webhook-network';
+import { WebhookPresence } from './webhook-presence';
 import { newWebhookSecret } from './webhook-signature';
 import { WebhookWake } from './webhook-wake';
 import {
@@ -31,6 +32,7 @@ export class WebhooksService {
     private readonly network: WebhookNetwork,
     private readonly secrets: SecretBox,
     private readonly wake: WebhookWake,
+    private readonly presence: WebhookPresence,
   ) {}
 
   async list(query: ListWebhooksQuery): Promise<Page<WebhookView>> {
@@ -70,6 +72,7 @@ export class WebhooksService {
       await em.flush();
       return created;
     });
+    this.presence.changed(this.tenancy.tenant.id);
     return { ...toWebhookView(endpoint), secret };
   }
 
@@ -95,6 +98,7 @@ export class WebhooksService {
       await em.flush();
       return { view: toWebhookView(endpoint), enabled };
     });
+    this.presence.changed(this.tenancy.tenant.id);
     if (enabled) await this.wake.deliveries(this.tenancy.tenant);
     return view;
   }
@@ -103,12 +107,14 @@ export class WebhooksService {
   async remove(id: string, precondition?: Precondition): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
-        return await this.tenancy.em.transactional(async (em) => {
+        await this.tenancy.em.transactional(async (em) => {
           const endpoint = await this.find(em, id, true);
           precondition?.assertMatches(toWebhookView(endpoint));
           em.remove(endpoint);
           await em.flush();
         });
+        this.presence.changed(this.tenancy.tenant.id);
+        return;
       } catch (error) {
         if (!(error instanceof DeadlockException) || tries >= 3) throw error;
       }
