@@ -21,7 +21,8 @@ export type OutboxListener = (commit: OutboxCommit) => void | Promise<void>;
 export class OutboxSignal {
   private readonly logger = new Logger('OutboxSignal');
   private readonly listeners: OutboxListener[] = [];
-  private tenantOf: () => OutboxCommit['tenant'] = () => undefined;
+  /** One per application in the process (tests run several): the one whose context is active answers. */
+  private readonly tenantLookups: (() => OutboxCommit['tenant'])[] = [];
   /** Off only when OUTBOX=off, to measure the outbox's cost; never in production. */
   recording = true;
 
@@ -35,7 +36,15 @@ export class OutboxSignal {
 
   /** Where the committing code's tenant comes from (the events module binds TenantContext). */
   useTenant(lookup: () => OutboxCommit['tenant']): void {
-    this.tenantOf = lookup;
+    this.tenantLookups.push(lookup);
+  }
+
+  private tenantOf(): OutboxCommit['tenant'] {
+    for (const lookup of this.tenantLookups) {
+      const tenant = lookup();
+      if (tenant) return tenant;
+    }
+    return undefined;
   }
 
   /** Called by the flush subscriber after COMMIT. */
