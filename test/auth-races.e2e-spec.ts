@@ -4,7 +4,7 @@ import type { Response } from 'supertest';
 import { PLATFORM_ADMIN, TestApp, TestTenant } from './support/test-app';
 import { sleep } from './support/wait';
 
-const ROUNDS = 3;
+const ROUNDS = 2;
 const MAX_FAILURES = 5;
 const MAX_FAILURES_PER_IP = 20;
 
