@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { TenantDirectory } from '@app/tenancy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { type OutboxCommit, outboxSignal } from '../outbox/outbox-signal';
 import { WebhookPresence } from './webhook-presence';
@@ -35,6 +36,11 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
   private readonly recent = new Map<string, { tenant: TenantRef; at: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe?: () => void;
+  /**
+   * Made outside any request: the debounced relay runs in its scope, not in the committing request's
+   * (whose tenant context and MikroORM request context would leak into the catalog lookups).
+   */
+  private readonly outsideRequests = new AsyncResource('EventRelayTrigger');
 
   constructor(
     private readonly wake: WebhookWake,
@@ -70,11 +76,14 @@ export class EventRelayTrigger implements OnApplicationBootstrap, OnApplicationS
       waiting.lastSeq = Math.max(waiting.lastSeq, commit.lastSeq);
       return;
     }
-    const timer = setTimeout(() => {
-      const due = this.pending.get(tenant.slug)!;
-      this.pending.delete(tenant.slug);
-      void this.relayIfServed(tenant, `relay:${tenant.slug}:${due.lastSeq}`);
-    }, DEBOUNCE_MS);
+    const timer = setTimeout(
+      this.outsideRequests.bind(() => {
+        const due = this.pending.get(tenant.slug)!;
+        this.pending.delete(tenant.slug);
+        void this.relayIfServed(tenant, `relay:${tenant.slug}:${due.lastSeq}`);
+      }),
+      DEBOUNCE_MS,
+    );
     this.pending.set(tenant.slug, { tenant, lastSeq: commit.lastSeq, timer });
   }
 
