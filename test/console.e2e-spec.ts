@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { OPS_CONSOLE_CSP } from '../apps/api/src/ops-console';
+import { ensureDebianPackage } from './support/debian-package';
 import { PLATFORM_ADMIN, TestApp, type TestTenant } from './support/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,6 +45,10 @@ describe('ops console in a real browser', () => {
     base = await t.app.getUrl();
     other = await t.createTenant('globex');
     mkdirSync(SHOTS, { recursive: true });
+    if (!ensureDebianPackage(CHROMIUM, 'chromium'))
+      throw new Error(
+        `chromium is not installed (${CHROMIUM}): apt-get install -y chromium (the tests install it themselves when run as root)`,
+      );
     profile = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

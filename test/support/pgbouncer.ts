@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDebianPackage } from './debian-package';
 import { freePort, listening, sleep } from './wait';
 
 export const PGBOUNCER_BIN = '/usr/sbin/pgbouncer';
@@ -37,27 +38,8 @@ function quote(value: string): string {
  * server's admin (PgBouncer reads their SCRAM verifiers and passes the SCRAM login through), its
  * config, auth file and log in a temporary folder that `stop` removes.
  */
-/**
- * Installs Debian's `pgbouncer` when it is missing and this process may (root, apt-get), so that
- * the README's `npm test` runs on a fresh machine as it does in CI; returns whether it is there.
- */
-function ensureInstalled(): boolean {
-  if (existsSync(PGBOUNCER_BIN)) return true;
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return false;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const steps of [[['install', '-y', 'pgbouncer']], [['update'], ['install', '-y', 'pgbouncer']]]) {
-    try {
-      for (const args of steps) execFileSync('apt-get', args, { stdio: 'ignore', env, timeout: 300_000 });
-      if (existsSync(PGBOUNCER_BIN)) return true;
-    } catch {
-      // try the next way (a stale package list first needs `apt-get update`)
-    }
-  }
-  return existsSync(PGBOUNCER_BIN);
-}
-
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
-  if (!ensureInstalled()) {
+  if (!ensureDebianPackage(PGBOUNCER_BIN, 'pgbouncer')) {
     throw new Error(
       `PgBouncer is not installed (${PGBOUNCER_BIN}): apt-get install -y pgbouncer (the tests install it themselves when run as root)`,
     );
