@@ -1,21 +1,8 @@
 import { IdProperty, PageMeta, TimeProperty } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
+import { EVENT_TYPES, type EventType } from '../outbox/event-types';
 
-export const EVENT_TYPES = [
-  'lead.created',
-  'lead.updated',
-  'lead.deleted',
-  'lead.assigned',
-  'lead.converted',
-  'deal.created',
-  'deal.updated',
-  'deal.deleted',
-  'deal.stage_changed',
-  'user.created',
-  'user.updated',
-  'user.deactivated',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 
 /** One event of the tenant's log (`GET /events`, and the `data:` of a stream message). */
 export class EventView {
